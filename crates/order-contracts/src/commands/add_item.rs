@@ -1,0 +1,23 @@
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::OrderUpdated;
+
+/// Adds a quantity of a product at a unit price to a draft order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddItem {
+    /// The order to change.
+    pub order_id: String,
+    /// The product added.
+    pub product_id: String,
+    /// How many units; must be positive.
+    pub quantity: i64,
+    /// Unit price, exact; must not be negative.
+    pub price: Decimal,
+}
+
+impl platform_core::Command for AddItem {
+    const NAME: &'static str = "AddItem";
+    type Result = OrderUpdated;
+}

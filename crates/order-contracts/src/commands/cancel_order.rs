@@ -1,0 +1,19 @@
+use serde::{Deserialize, Serialize};
+
+use super::OrderUpdated;
+
+/// Cancels a draft or placed order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelOrder {
+    /// The order to cancel.
+    pub order_id: String,
+    /// Why it was cancelled, if the caller says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl platform_core::Command for CancelOrder {
+    const NAME: &'static str = "CancelOrder";
+    type Result = OrderUpdated;
+}

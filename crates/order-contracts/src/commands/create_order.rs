@@ -1,0 +1,24 @@
+use serde::{Deserialize, Serialize};
+
+/// Opens a new draft order for a customer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateOrder {
+    /// The customer the order belongs to.
+    pub customer_id: String,
+}
+
+/// The new order's id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateOrderResult {
+    /// Id of the created order.
+    pub order_id: String,
+    /// The customer the order belongs to.
+    pub customer_id: String,
+}
+
+impl platform_core::Command for CreateOrder {
+    const NAME: &'static str = "CreateOrder";
+    type Result = CreateOrderResult;
+}

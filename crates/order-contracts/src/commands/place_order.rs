@@ -1,0 +1,16 @@
+use serde::{Deserialize, Serialize};
+
+use super::OrderUpdated;
+
+/// Submits a draft order; placing a placed order again changes nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlaceOrder {
+    /// The order to place.
+    pub order_id: String,
+}
+
+impl platform_core::Command for PlaceOrder {
+    const NAME: &'static str = "PlaceOrder";
+    type Result = OrderUpdated;
+}

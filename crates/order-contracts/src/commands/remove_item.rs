@@ -1,0 +1,18 @@
+use serde::{Deserialize, Serialize};
+
+use super::OrderUpdated;
+
+/// Removes a product's line from a draft order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoveItem {
+    /// The order to change.
+    pub order_id: String,
+    /// The product whose line is removed.
+    pub product_id: String,
+}
+
+impl platform_core::Command for RemoveItem {
+    const NAME: &'static str = "RemoveItem";
+    type Result = OrderUpdated;
+}

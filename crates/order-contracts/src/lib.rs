@@ -1,0 +1,19 @@
+//! Request and result types of the order service, shared by the service and its clients.
+//!
+//! Every command and query implements [`platform_core::Command`] or
+//! [`platform_core::Query`], which names its endpoint and its result type, so a
+//! renamed field is a compile error on both sides. JSON is camelCase; money is an
+//! exact decimal, written as a string (`"109.97"`) and read from a string or a number.
+//!
+//! # Layout
+//! - `commands`: one file per command with its result.
+//! - `queries`: one file per query, and the order view they return.
+
+mod commands;
+mod queries;
+
+pub use commands::{
+    AddItem, CancelOrder, CreateOrder, CreateOrderResult, OrderUpdated, PlaceOrder, RemoveItem,
+};
+pub use queries::{GetOrder, OrderItem, OrderStatus, OrderView};
+pub use rust_decimal::Decimal;

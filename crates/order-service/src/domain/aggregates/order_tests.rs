@@ -1,0 +1,249 @@
+//! Given/when/then tests of every order rule.
+
+use platform_core::TestFramework;
+use rust_decimal::Decimal;
+
+use super::order::{Order, OrderCommand};
+use crate::domain::events::{
+    ItemAdded, ItemRemoved, OrderCancelled, OrderCreated, OrderEvent, OrderPlaced,
+};
+
+fn dec(s: &str) -> Decimal {
+    s.parse().expect("decimal literal")
+}
+
+fn created() -> OrderEvent {
+    OrderCreated {
+        order_id: "o-1".into(),
+        customer_id: "c-1".into(),
+    }
+    .into()
+}
+
+fn added(product: &str, quantity: i64, price: &str) -> OrderEvent {
+    ItemAdded {
+        order_id: "o-1".into(),
+        product_id: product.into(),
+        quantity,
+        price: dec(price),
+    }
+    .into()
+}
+
+fn placed(total: &str) -> OrderEvent {
+    OrderPlaced {
+        order_id: "o-1".into(),
+        customer_id: "c-1".into(),
+        total: dec(total),
+    }
+    .into()
+}
+
+fn cancelled() -> OrderEvent {
+    OrderCancelled {
+        order_id: "o-1".into(),
+        reason: None,
+    }
+    .into()
+}
+
+fn add(product: &str, quantity: i64, price: &str) -> OrderCommand {
+    OrderCommand::AddItem {
+        product_id: product.into(),
+        quantity,
+        price: dec(price),
+    }
+}
+
+#[test]
+fn create_opens_a_draft_order() {
+    TestFramework::<Order>::given_no_previous_events()
+        .when(OrderCommand::Create {
+            order_id: "o-1".into(),
+            customer_id: "c-1".into(),
+        })
+        .then_expect_events(vec![created()]);
+}
+
+#[test]
+fn create_twice_is_rejected() {
+    TestFramework::<Order>::given(vec![created()])
+        .when(OrderCommand::Create {
+            order_id: "o-1".into(),
+            customer_id: "c-1".into(),
+        })
+        .then_expect_error_code("order_already_exists");
+}
+
+#[test]
+fn create_needs_a_customer() {
+    TestFramework::<Order>::given_no_previous_events()
+        .when(OrderCommand::Create {
+            order_id: "o-1".into(),
+            customer_id: " ".into(),
+        })
+        .then_expect_error_code("customer_required");
+}
+
+#[test]
+fn add_item_to_a_draft() {
+    TestFramework::<Order>::given(vec![created()])
+        .when(add("p-1", 2, "29.99"))
+        .then_expect_events(vec![added("p-1", 2, "29.99")]);
+}
+
+#[test]
+fn quantity_must_be_positive() {
+    for quantity in [0, -1] {
+        TestFramework::<Order>::given(vec![created()])
+            .when(add("p-1", quantity, "1.00"))
+            .then_expect_error_code("invalid_quantity");
+    }
+}
+
+#[test]
+fn price_must_not_be_negative_but_may_be_zero() {
+    TestFramework::<Order>::given(vec![created()])
+        .when(add("p-1", 1, "-0.01"))
+        .then_expect_error_code("negative_price");
+    TestFramework::<Order>::given(vec![created()])
+        .when(add("p-1", 1, "0"))
+        .then_expect_events(vec![added("p-1", 1, "0")]);
+}
+
+#[test]
+fn total_is_exact_decimal() {
+    let order = TestFramework::<Order>::given(vec![created(), added("p-1", 2, "29.99")])
+        .when(add("p-2", 1, "49.99"))
+        .then_state();
+    assert_eq!(order.total(), dec("109.97"));
+    assert_eq!(order.total().to_string(), "109.97");
+}
+
+#[test]
+fn same_product_accumulates_quantity_at_the_same_price() {
+    let order = TestFramework::<Order>::given(vec![created(), added("p-1", 2, "1.50")])
+        .when(add("p-1", 3, "1.50"))
+        .then_state();
+    assert_eq!(order.lines.len(), 1);
+    assert_eq!(order.lines[0].quantity, 5);
+    TestFramework::<Order>::given(vec![created(), added("p-1", 2, "1.50")])
+        .when(add("p-1", 1, "2.00"))
+        .then_expect_error_code("price_mismatch");
+}
+
+#[test]
+fn overflowing_amounts_are_rejected() {
+    TestFramework::<Order>::given(vec![created(), added("p-1", i64::MAX, "1")])
+        .when(add("p-1", 1, "1"))
+        .then_expect_error_code("out_of_range");
+}
+
+#[test]
+fn remove_item_from_a_draft() {
+    TestFramework::<Order>::given(vec![created(), added("p-1", 1, "1")])
+        .when(OrderCommand::RemoveItem {
+            product_id: "p-1".into(),
+        })
+        .then_expect_events(vec![
+            ItemRemoved {
+                order_id: "o-1".into(),
+                product_id: "p-1".into(),
+            }
+            .into(),
+        ]);
+}
+
+#[test]
+fn removing_a_missing_item_is_rejected() {
+    TestFramework::<Order>::given(vec![created()])
+        .when(OrderCommand::RemoveItem {
+            product_id: "p-9".into(),
+        })
+        .then_expect_error_code("item_not_found");
+}
+
+#[test]
+fn items_change_only_on_a_draft() {
+    let placed_order = vec![created(), added("p-1", 1, "1"), placed("1")];
+    TestFramework::<Order>::given(placed_order.clone())
+        .when(add("p-2", 1, "1"))
+        .then_expect_error_code("order_not_draft");
+    TestFramework::<Order>::given(placed_order)
+        .when(OrderCommand::RemoveItem {
+            product_id: "p-1".into(),
+        })
+        .then_expect_error_code("order_not_draft");
+}
+
+#[test]
+fn an_empty_order_cannot_be_placed() {
+    TestFramework::<Order>::given(vec![created()])
+        .when(OrderCommand::Place)
+        .then_expect_error_code("order_empty");
+    TestFramework::<Order>::given(vec![
+        created(),
+        added("p-1", 1, "1"),
+        ItemRemoved {
+            order_id: "o-1".into(),
+            product_id: "p-1".into(),
+        }
+        .into(),
+    ])
+    .when(OrderCommand::Place)
+    .then_expect_error_code("order_empty");
+}
+
+#[test]
+fn placing_records_the_exact_total() {
+    TestFramework::<Order>::given(vec![
+        created(),
+        added("p-1", 2, "29.99"),
+        added("p-2", 1, "49.99"),
+    ])
+    .when(OrderCommand::Place)
+    .then_expect_events(vec![placed("109.97")]);
+}
+
+#[test]
+fn placing_a_placed_order_is_a_no_op() {
+    TestFramework::<Order>::given(vec![created(), added("p-1", 1, "1"), placed("1")])
+        .when(OrderCommand::Place)
+        .then_expect_no_events();
+}
+
+#[test]
+fn a_draft_or_placed_order_can_be_cancelled() {
+    TestFramework::<Order>::given(vec![created()])
+        .when(OrderCommand::Cancel { reason: None })
+        .then_expect_events(vec![cancelled()]);
+    TestFramework::<Order>::given(vec![created(), added("p-1", 1, "1"), placed("1")])
+        .when(OrderCommand::Cancel {
+            reason: Some("changed mind".into()),
+        })
+        .then_expect_events(vec![
+            OrderCancelled {
+                order_id: "o-1".into(),
+                reason: Some("changed mind".into()),
+            }
+            .into(),
+        ]);
+}
+
+#[test]
+fn a_cancelled_order_cannot_be_cancelled_placed_or_changed() {
+    let history = vec![created(), added("p-1", 1, "1"), cancelled()];
+    let commands = [
+        OrderCommand::Cancel { reason: None },
+        OrderCommand::Place,
+        add("p-2", 1, "1"),
+        OrderCommand::RemoveItem {
+            product_id: "p-1".into(),
+        },
+    ];
+    for command in commands {
+        TestFramework::<Order>::given(history.clone())
+            .when(command)
+            .then_expect_error_code("order_cancelled");
+    }
+}

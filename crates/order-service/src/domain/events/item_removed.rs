@@ -1,0 +1,11 @@
+use serde::{Deserialize, Serialize};
+
+/// A product's line was removed from a draft order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemRemoved {
+    /// The order changed.
+    pub order_id: String,
+    /// The product removed.
+    pub product_id: String,
+}

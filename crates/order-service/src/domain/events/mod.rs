@@ -1,0 +1,30 @@
+//! Events of the order domain, one file each.
+
+mod item_added;
+mod item_removed;
+mod order_cancelled;
+mod order_created;
+mod order_placed;
+
+pub use item_added::ItemAdded;
+pub use item_removed::ItemRemoved;
+pub use order_cancelled::OrderCancelled;
+pub use order_created::OrderCreated;
+pub use order_placed::OrderPlaced;
+
+use platform_core::DomainEvent;
+
+/// Every event an [`Order`](crate::domain::Order) emits; the variant name is the stored type.
+#[derive(Debug, Clone, PartialEq, Eq, DomainEvent)]
+pub enum OrderEvent {
+    /// A draft order was opened.
+    OrderCreated(OrderCreated),
+    /// Units of a product were added.
+    ItemAdded(ItemAdded),
+    /// A product's line was removed.
+    ItemRemoved(ItemRemoved),
+    /// The order was submitted.
+    OrderPlaced(OrderPlaced),
+    /// The order was cancelled.
+    OrderCancelled(OrderCancelled),
+}

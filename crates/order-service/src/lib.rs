@@ -1,0 +1,2 @@
+//! The order service.
+pub mod domain;

@@ -1,0 +1,116 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A domain event: a fact, named in the past tense, that an aggregate emitted.
+///
+/// Usually derived with `#[derive(DomainEvent)]` on an enum whose variants each wrap
+/// one payload struct; the variant name is the event type stored in the log.
+pub trait DomainEvent: Clone + std::fmt::Debug + Send + Sync + 'static {
+    /// Every event type name this enum can hold.
+    const EVENT_TYPES: &'static [&'static str];
+
+    /// The stored name of this event, e.g. `OrderPlaced`.
+    fn event_type(&self) -> &'static str;
+
+    /// The schema version of this event's payload as written by the current code.
+    fn schema_version(&self) -> i32;
+
+    /// The payload as JSON (the variant's struct, camelCase).
+    fn to_payload(&self) -> Result<serde_json::Value, serde_json::Error>;
+
+    /// Rebuilds an event from its stored type name and JSON payload.
+    fn from_payload(event_type: &str, payload: &str) -> Result<Self, EventDecodeError>;
+}
+
+/// A stored event could not be turned back into a domain event.
+#[derive(Debug, thiserror::Error)]
+pub enum EventDecodeError {
+    /// The log holds an event type this code does not know.
+    #[error("unknown event type {0:?}")]
+    UnknownType(String),
+    /// The payload does not match the event's schema.
+    #[error("event {event_type} has an invalid payload: {source}")]
+    InvalidPayload {
+        /// The stored event type.
+        event_type: String,
+        /// What serde reported.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Context recorded with every event: who asked, and which request caused it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metadata {
+    /// Ties together every event caused by one user request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    /// The command or event that directly caused this event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub causation_id: Option<String>,
+    /// The authenticated user on whose behalf the command ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// W3C trace context of the span that appended the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
+}
+
+/// An event ready to be appended: serialized, identified and stamped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// Unique id of the event (UUIDv7, time-ordered).
+    pub event_id: Uuid,
+    /// Stored event type name.
+    pub event_type: &'static str,
+    /// Payload schema version.
+    pub schema_version: i32,
+    /// JSON payload.
+    pub payload: serde_json::Value,
+    /// Request context.
+    pub metadata: Metadata,
+    /// When the event happened.
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl NewEvent {
+    /// Serializes a domain event with fresh id and timestamp.
+    pub fn from_event<E: DomainEvent>(
+        event: &E,
+        metadata: Metadata,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(NewEvent {
+            event_id: Uuid::now_v7(),
+            event_type: event.event_type(),
+            schema_version: event.schema_version(),
+            payload: event.to_payload()?,
+            metadata,
+            occurred_at: Utc::now(),
+        })
+    }
+}
+
+/// A stored event with everything the log knows about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventEnvelope<E> {
+    /// Unique id of the event.
+    pub event_id: Uuid,
+    /// Aggregate type of the stream, e.g. `Order`.
+    pub aggregate_type: String,
+    /// The stream (aggregate) id.
+    pub aggregate_id: String,
+    /// 1-based position of the event in its stream.
+    pub version: i64,
+    /// Position of the event in the global log.
+    pub global_position: i64,
+    /// Payload schema version as stored.
+    pub schema_version: i32,
+    /// When the event happened.
+    pub occurred_at: DateTime<Utc>,
+    /// Request context.
+    pub metadata: Metadata,
+    /// The event itself.
+    pub event: E,
+}

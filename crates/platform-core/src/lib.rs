@@ -1,0 +1,30 @@
+//! Traits and types shared by every part of the platform.
+//!
+//! # Layout
+//! - `event`: [`DomainEvent`], [`EventEnvelope`], [`Metadata`], [`NewEvent`].
+//! - `aggregate`: [`Aggregate`] (decide with `handle`, evolve with `apply`) and
+//!   [`BusinessRuleError`].
+//! - `version`: [`ExpectedVersion`] and the typed [`ConcurrencyError`].
+//! - `contract`: [`Command`] and [`Query`], the request types shared with clients.
+//! - `memory`: [`InMemoryEventStore`], an event store for tests and tools.
+//! - `testkit`: [`TestFramework`], given/when/then tests for aggregates.
+
+mod aggregate;
+mod contract;
+mod event;
+mod memory;
+mod testkit;
+mod version;
+
+pub use aggregate::{Aggregate, BusinessRuleError};
+pub use contract::{Command, Query};
+pub use event::{DomainEvent, EventDecodeError, EventEnvelope, Metadata, NewEvent};
+pub use memory::{InMemoryEventStore, MemoryStoreError};
+pub use platform_macros::DomainEvent;
+pub use testkit::{TestFramework, TestOutcome};
+pub use version::{ConcurrencyError, ExpectedVersion};
+
+#[doc(hidden)]
+pub mod __private {
+    pub use serde_json;
+}

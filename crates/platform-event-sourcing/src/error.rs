@@ -1,0 +1,74 @@
+use platform_core::{ConcurrencyError, EventDecodeError};
+
+/// Why the event store failed (infrastructure, not business rules).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another writer appended first: reload and decide again (HTTP 409).
+    #[error(transparent)]
+    Concurrency(#[from] ConcurrencyError),
+    /// An event with this id is already stored: the append was a duplicate (HTTP 409).
+    #[error("event {0} is already stored")]
+    DuplicateEvent(uuid::Uuid),
+    /// A stored event could not be decoded: a code/data mismatch (HTTP 500, logged).
+    #[error(transparent)]
+    Decode(#[from] EventDecodeError),
+    /// An event could not be serialized (HTTP 500, logged).
+    #[error("event serialization failed: {0}")]
+    Serialize(#[from] serde_json::Error),
+    /// The database failed or is unreachable (HTTP 503/500, logged).
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Whether the database could not be reached at all (as opposed to refusing a query).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+            )
+        )
+    }
+}
+
+/// A business rule the command broke, with its stable code (HTTP 422).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct RuleViolation {
+    /// Stable snake_case code.
+    pub code: &'static str,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+/// Why a command could not be executed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecuteError {
+    /// The command broke a business rule (HTTP 422).
+    #[error(transparent)]
+    Rule(#[from] RuleViolation),
+    /// The aggregate does not exist (HTTP 404).
+    #[error("{aggregate_type} {id} not found")]
+    NotFound {
+        /// Aggregate type.
+        aggregate_type: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+    /// Concurrent writers kept winning after every retry (HTTP 409).
+    #[error(transparent)]
+    Conflict(ConcurrencyError),
+    /// The store failed (HTTP 500/503, logged).
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for ExecuteError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Concurrency(c) => ExecuteError::Conflict(c),
+            other => ExecuteError::Store(other),
+        }
+    }
+}

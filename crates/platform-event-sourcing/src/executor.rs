@@ -1,0 +1,176 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use platform_core::{
+    Aggregate, BusinessRuleError, DomainEvent, ExpectedVersion, Metadata, NewEvent,
+};
+use tracing::{debug, instrument};
+
+use crate::cache::AggregateCache;
+use crate::error::{ExecuteError, RuleViolation, StoreError};
+use crate::load::Loaded;
+use crate::store::PgEventStore;
+
+/// What the command assumes about the stream before it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamExpectation {
+    /// The command creates the stream; it must not exist (no load is needed).
+    New,
+    /// The command changes an existing stream; a missing one is [`ExecuteError::NotFound`].
+    Existing,
+}
+
+/// The outcome of a command that was executed.
+#[derive(Debug, Clone)]
+pub struct Executed<A: Aggregate> {
+    /// The aggregate after the command.
+    pub aggregate: A,
+    /// Its version after the command.
+    pub version: i64,
+    /// The events the command appended (empty for a no-op).
+    pub events: Vec<A::Event>,
+}
+
+/// Runs commands the one way: load → decide → append, one transaction per command.
+///
+/// The decision is made on the cached state when there is one; the append expects
+/// that exact version, so a stale state is caught by the store, caught up, and the
+/// command decided again (at most `max_attempts` times in all).
+#[derive(Debug, Clone)]
+pub struct CommandExecutor {
+    store: PgEventStore,
+    cache: Arc<AggregateCache>,
+    max_attempts: u32,
+}
+
+impl CommandExecutor {
+    /// An executor over a store with an aggregate cache and a retry bound.
+    pub fn new(store: PgEventStore, cache: Arc<AggregateCache>, max_attempts: u32) -> Self {
+        CommandExecutor {
+            store,
+            cache,
+            max_attempts: max_attempts.max(1),
+        }
+    }
+
+    /// The store commands are appended to.
+    pub fn store(&self) -> &PgEventStore {
+        &self.store
+    }
+
+    /// Executes one command against one aggregate.
+    #[instrument(skip_all, fields(aggregate_type = A::TYPE, aggregate_id = %stream_id))]
+    pub async fn execute<A>(
+        &self,
+        stream_id: &str,
+        expectation: StreamExpectation,
+        command: A::Command,
+        metadata: &Metadata,
+    ) -> Result<Executed<A>, ExecuteError>
+    where
+        A: Aggregate,
+        A::Command: Clone,
+    {
+        let mut state: Loaded<A> = match expectation {
+            StreamExpectation::New => Loaded::default(),
+            StreamExpectation::Existing => match self.cache.get::<A>(stream_id) {
+                Some(cached) => cached,
+                None => self.store.load::<A>(stream_id).await?,
+            },
+        };
+        let mut from_cache = expectation == StreamExpectation::Existing && state.exists();
+        let mut attempt = 1;
+        loop {
+            if expectation == StreamExpectation::Existing && !state.exists() {
+                return Err(ExecuteError::NotFound {
+                    aggregate_type: A::TYPE,
+                    id: stream_id.to_owned(),
+                });
+            }
+            let events = state.aggregate.handle(command.clone()).map_err(rule)?;
+            let outcome = if events.is_empty() {
+                self.confirm_no_op(stream_id, &state, from_cache).await
+            } else {
+                self.append(stream_id, &state, &events, metadata).await
+            };
+            match outcome {
+                Ok(version) => {
+                    for event in &events {
+                        state.aggregate.apply(event);
+                    }
+                    state.version = version;
+                    self.cache.put(stream_id, state.clone());
+                    return Ok(Executed {
+                        aggregate: state.aggregate,
+                        version,
+                        events,
+                    });
+                }
+                Err(StoreError::Concurrency(conflict)) if attempt < self.max_attempts => {
+                    debug!(attempt, %conflict, "concurrency conflict, catching up and retrying");
+                    self.cache.remove::<A>(stream_id);
+                    state = self.store.catch_up(stream_id, state).await?;
+                    from_cache = false;
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(u64::from(attempt))).await;
+                }
+                Err(err) => {
+                    self.cache.remove::<A>(stream_id);
+                    return Err(err.into());
+                }
+            }
+        }
+    }
+
+    async fn append<A: Aggregate>(
+        &self,
+        stream_id: &str,
+        state: &Loaded<A>,
+        events: &[A::Event],
+        metadata: &Metadata,
+    ) -> Result<i64, StoreError> {
+        let new_events = events
+            .iter()
+            .map(|e| NewEvent::from_event(e, metadata.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let expected = match state.version {
+            0 => ExpectedVersion::NoStream,
+            v => ExpectedVersion::Exact(v),
+        };
+        let result = self
+            .store
+            .append(stream_id, A::TYPE, expected, &new_events)
+            .await?;
+        debug!(
+            version = result.last_version,
+            event_types = ?events.iter().map(DomainEvent::event_type).collect::<Vec<_>>(),
+            "appended"
+        );
+        Ok(result.last_version)
+    }
+
+    /// A no-op decided on a cached state is confirmed against the store's version,
+    /// so a state changed by another process is never reported as current.
+    async fn confirm_no_op<A: Aggregate>(
+        &self,
+        stream_id: &str,
+        state: &Loaded<A>,
+        from_cache: bool,
+    ) -> Result<i64, StoreError> {
+        if !from_cache {
+            return Ok(state.version);
+        }
+        let expected = ExpectedVersion::Exact(state.version);
+        self.store
+            .append(stream_id, A::TYPE, expected, &[])
+            .await
+            .map(|r| r.last_version)
+    }
+}
+
+fn rule<E: BusinessRuleError>(err: E) -> RuleViolation {
+    RuleViolation {
+        code: err.code(),
+        message: err.to_string(),
+    }
+}

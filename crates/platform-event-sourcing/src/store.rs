@@ -1,0 +1,254 @@
+use chrono::{DateTime, Utc};
+use platform_core::{ConcurrencyError, ExpectedVersion, Metadata, NewEvent};
+use serde_json::value::RawValue;
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgExecutor, PgPool};
+use tracing::instrument;
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::position::LogPosition;
+use crate::recorded::{RecordedEvent, StreamRange};
+
+/// What an append wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendResult {
+    /// Version of the stream's first new event.
+    pub first_version: i64,
+    /// Version of the stream after the append.
+    pub last_version: i64,
+}
+
+/// The PostgreSQL event store: a cheap handle around a connection pool.
+#[derive(Debug, Clone)]
+pub struct PgEventStore {
+    pool: PgPool,
+}
+
+/// One `events` row as selected by [`SELECT_EVENT`].
+type EventRow = (
+    i64,
+    i64,
+    Uuid,
+    String,
+    String,
+    i64,
+    String,
+    i32,
+    Json<Box<RawValue>>,
+    Json<Metadata>,
+    DateTime<Utc>,
+);
+
+const SELECT_EVENT: &str = "SELECT transaction_id::text::bigint, global_position, event_id, \
+     stream_id, aggregate_type, version, event_type, schema_version, payload, metadata, occurred_at \
+     FROM events";
+
+/// Inserts a batch in one statement, checking the expected version in the same statement.
+const APPEND: &str = r#"
+WITH current_version AS (
+    SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1
+), checked AS (
+    SELECT v FROM current_version WHERE $3::bigint IS NULL OR v = $3
+)
+INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type,
+                    schema_version, payload, metadata, occurred_at)
+SELECT e.event_id, $1, $2, checked.v + e.n, e.event_type,
+       e.schema_version, e.payload, e.metadata, e.occurred_at
+FROM checked,
+     unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::timestamptz[])
+         WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, metadata, occurred_at, n)
+ORDER BY e.n
+RETURNING version
+"#;
+
+/// Reads the log after a position, never past the oldest transaction still running.
+const READ_ALL: &str = r#"
+SELECT transaction_id::text::bigint, global_position, event_id, stream_id, aggregate_type,
+       version, event_type, schema_version, payload, metadata, occurred_at
+FROM events
+WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
+  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY transaction_id, global_position
+LIMIT $3
+"#;
+
+fn into_recorded(row: EventRow) -> RecordedEvent {
+    let (tx, pos, event_id, stream_id, aggregate_type, version, event_type, schema, payload, meta, at) =
+        row;
+    RecordedEvent {
+        position: LogPosition {
+            transaction_id: tx,
+            global_position: pos,
+        },
+        event_id,
+        stream_id,
+        aggregate_type,
+        version,
+        event_type,
+        schema_version: schema,
+        payload: payload.0,
+        metadata: meta.0,
+        occurred_at: at,
+    }
+}
+
+impl PgEventStore {
+    /// A store over an existing pool (migrations must have run).
+    pub fn new(pool: PgPool) -> Self {
+        PgEventStore { pool }
+    }
+
+    /// The underlying pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Appends events to a stream as one atomic statement, if `expected` holds.
+    ///
+    /// Fails with [`StoreError::Concurrency`] when another writer got there first.
+    #[instrument(skip_all, fields(stream_id = %stream_id, events = events.len()))]
+    pub async fn append(
+        &self,
+        stream_id: &str,
+        aggregate_type: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+    ) -> Result<AppendResult, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        Self::append_in(&mut conn, stream_id, aggregate_type, expected, events).await
+    }
+
+    /// Like [`append`](Self::append), on a caller's connection or transaction.
+    pub async fn append_in(
+        conn: &mut PgConnection,
+        stream_id: &str,
+        aggregate_type: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+    ) -> Result<AppendResult, StoreError> {
+        if events.is_empty() {
+            let actual = stream_version_with(&mut *conn, stream_id).await?;
+            if !expected.matches(actual) {
+                return Err(conflict(stream_id, expected, actual));
+            }
+            return Ok(AppendResult {
+                first_version: actual + 1,
+                last_version: actual,
+            });
+        }
+        let expected_param = match expected {
+            ExpectedVersion::Any => None,
+            ExpectedVersion::NoStream => Some(0_i64),
+            ExpectedVersion::Exact(v) => Some(v),
+        };
+        let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
+        let types: Vec<&str> = events.iter().map(|e| e.event_type).collect();
+        let schemas: Vec<i32> = events.iter().map(|e| e.schema_version).collect();
+        let payloads: Vec<&serde_json::Value> = events.iter().map(|e| &e.payload).collect();
+        let metadata: Vec<Json<&Metadata>> = events.iter().map(|e| Json(&e.metadata)).collect();
+        let times: Vec<DateTime<Utc>> = events.iter().map(|e| e.occurred_at).collect();
+        let result = sqlx::query_scalar::<_, i64>(APPEND)
+            .bind(stream_id)
+            .bind(aggregate_type)
+            .bind(expected_param)
+            .bind(&ids)
+            .bind(&types)
+            .bind(&schemas)
+            .bind(&payloads)
+            .bind(&metadata)
+            .bind(&times)
+            .fetch_all(&mut *conn)
+            .await;
+        match result {
+            Ok(versions) if !versions.is_empty() => Ok(AppendResult {
+                first_version: versions[0],
+                last_version: versions[versions.len() - 1],
+            }),
+            Ok(_) => {
+                let actual = stream_version_with(&mut *conn, stream_id).await?;
+                Err(conflict(stream_id, expected, actual))
+            }
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                if db.constraint() == Some("events_event_id_key") {
+                    return Err(StoreError::DuplicateEvent(ids[0]));
+                }
+                let actual = stream_version_with(&mut *conn, stream_id).await?;
+                Err(conflict(stream_id, expected, actual))
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// The version of a stream's last event (0 when it has none).
+    pub async fn stream_version(&self, stream_id: &str) -> Result<i64, StoreError> {
+        stream_version_with(&self.pool, stream_id).await
+    }
+
+    /// Reads part of a stream in version order.
+    #[instrument(skip_all, fields(stream_id = %stream_id))]
+    pub async fn read_stream(
+        &self,
+        stream_id: &str,
+        range: StreamRange,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!(
+            "{SELECT_EVENT} WHERE stream_id = $1 AND version > $2 \
+             AND ($3::bigint IS NULL OR version <= $3) \
+             AND ($4::timestamptz IS NULL OR occurred_at <= $4) ORDER BY version"
+        );
+        let rows: Vec<EventRow> = sqlx::query_as(&sql)
+            .bind(stream_id)
+            .bind(range.after_version)
+            .bind(range.to_version)
+            .bind(range.until)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(into_recorded).collect())
+    }
+
+    /// Reads up to `limit` events of the global log after `after`, in log order.
+    ///
+    /// Gap-safe: only events of transactions older than every transaction still in
+    /// flight are returned, so an event that commits late is never skipped; it is
+    /// delivered after the position it gets, exactly once.
+    pub async fn read_all(
+        &self,
+        after: LogPosition,
+        limit: i64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows: Vec<EventRow> = sqlx::query_as(READ_ALL)
+            .bind(after.transaction_id.to_string())
+            .bind(after.global_position)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(into_recorded).collect())
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+async fn stream_version_with<'e, E: PgExecutor<'e>>(
+    executor: E,
+    stream_id: &str,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1",
+    )
+    .bind(stream_id)
+    .fetch_one(executor)
+    .await?)
+}
+
+fn conflict(stream_id: &str, expected: ExpectedVersion, actual: i64) -> StoreError {
+    StoreError::Concurrency(ConcurrencyError {
+        stream_id: stream_id.to_owned(),
+        expected,
+        actual,
+    })
+}

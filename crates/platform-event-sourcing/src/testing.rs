@@ -1,0 +1,78 @@
+//! A throwaway PostgreSQL database per test, dropped when the test ends (pass or fail).
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool};
+use std::str::FromStr;
+
+use crate::MIGRATOR;
+
+/// The server tests use: `TEST_DATABASE_URL`, else `DATABASE_URL`, else the local default.
+pub fn server_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A freshly created, migrated database with a unique name.
+#[derive(Debug)]
+pub struct TestDatabase {
+    /// Pool connected to the database.
+    pub pool: PgPool,
+    /// The database's name.
+    pub name: String,
+    server: PgConnectOptions,
+}
+
+impl TestDatabase {
+    /// Creates and migrates a new database on the test server.
+    pub async fn new() -> Result<Self, sqlx::Error> {
+        let db = Self::empty().await?;
+        MIGRATOR.run(&db.pool).await?;
+        Ok(db)
+    }
+
+    /// Creates a new database on the test server without migrating it.
+    pub async fn empty() -> Result<Self, sqlx::Error> {
+        let server = PgConnectOptions::from_str(&server_url())?;
+        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = server.connect().await?;
+        sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
+            .execute(&mut admin)
+            .await?;
+        admin.close().await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(20)
+            .connect_with(server.clone().database(&name))
+            .await?;
+        Ok(TestDatabase { pool, name, server })
+    }
+
+    /// Connection options of this database.
+    pub fn options(&self) -> PgConnectOptions {
+        self.server.clone().database(&self.name)
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let server = self.server.clone();
+        // Drop runs inside an async test; do the cleanup on a thread of its own.
+        let cleanup = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                if let Ok(mut admin) = server.connect().await {
+                    let drop = format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#);
+                    let _ = sqlx::query(&drop).execute(&mut admin).await;
+                    let _ = admin.close().await;
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
