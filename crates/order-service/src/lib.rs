@@ -1,2 +1,23 @@
-//! The order service.
+//! The order service: an event-sourced service built on the platform.
+//!
+//! Only domain code lives here; the platform discovers the handlers and does the rest.
+//!
+//! # Layout
+//! - `domain`: the [`Order`](domain::Order) aggregate, its events and rules (no I/O).
+//! - `commands`: one handler per command (CreateOrder, AddItem, RemoveItem,
+//!   PlaceOrder, CancelOrder).
+//! - `queries`: one handler per query (GetOrder).
+
+pub mod commands;
 pub mod domain;
+pub mod queries;
+
+use platform_service::Service;
+
+/// The service's built-in configuration defaults (`config/default.toml`).
+pub const DEFAULT_CONFIG: &str = include_str!("../../../config/default.toml");
+
+/// The order service, ready to run.
+pub fn service() -> Service {
+    Service::new(DEFAULT_CONFIG)
+}

@@ -1,5 +1,8 @@
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Mutex;
 
 use platform_core::{
     Aggregate, BusinessRuleError, DomainEvent, ExpectedVersion, Metadata, NewEvent,
@@ -36,12 +39,20 @@ pub struct Executed<A: Aggregate> {
 /// The decision is made on the cached state when there is one; the append expects
 /// that exact version, so a stale state is caught by the store, caught up, and the
 /// command decided again (at most `max_attempts` times in all).
+///
+/// Within one process, commands on the same stream take turns (a striped lock keyed by
+/// stream id), so they queue instead of conflicting; conflicts then only come from
+/// other processes, and retries back off with jitter.
 #[derive(Debug, Clone)]
 pub struct CommandExecutor {
     store: PgEventStore,
     cache: Arc<AggregateCache>,
     max_attempts: u32,
+    stripes: Arc<[Mutex<()>]>,
 }
+
+/// Number of stream lock stripes per process.
+const STRIPES: usize = 1024;
 
 impl CommandExecutor {
     /// An executor over a store with an aggregate cache and a retry bound.
@@ -50,6 +61,7 @@ impl CommandExecutor {
             store,
             cache,
             max_attempts: max_attempts.max(1),
+            stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
         }
     }
 
@@ -71,6 +83,7 @@ impl CommandExecutor {
         A: Aggregate,
         A::Command: Clone,
     {
+        let _turn = self.stripe(stream_id).lock().await;
         let mut state: Loaded<A> = match expectation {
             StreamExpectation::New => Loaded::default(),
             StreamExpectation::Existing => match self.cache.get::<A>(stream_id) {
@@ -112,7 +125,7 @@ impl CommandExecutor {
                     state = self.store.catch_up(stream_id, state).await?;
                     from_cache = false;
                     attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(u64::from(attempt))).await;
+                    tokio::time::sleep(backoff(attempt)).await;
                 }
                 Err(err) => {
                     self.cache.remove::<A>(stream_id);
@@ -120,6 +133,12 @@ impl CommandExecutor {
                 }
             }
         }
+    }
+
+    fn stripe(&self, stream_id: &str) -> &Mutex<()> {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        stream_id.hash(&mut hasher);
+        &self.stripes[(hasher.finish() % self.stripes.len() as u64) as usize]
     }
 
     async fn append<A: Aggregate>(
@@ -166,6 +185,15 @@ impl CommandExecutor {
             .await
             .map(|r| r.last_version)
     }
+}
+
+/// Jittered exponential backoff: up to 1, 2, 4, … 64 ms.
+fn backoff(attempt: u32) -> Duration {
+    let cap_ms = 1_u64 << attempt.min(6);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    Duration::from_micros(nanos % (cap_ms * 1000) + 200)
 }
 
 fn rule<E: BusinessRuleError>(err: E) -> RuleViolation {

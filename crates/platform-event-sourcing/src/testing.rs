@@ -47,6 +47,20 @@ impl TestDatabase {
         Ok(TestDatabase { pool, name, server })
     }
 
+    /// A unique database name, not created yet (for code under test that creates it);
+    /// dropped like any other when the handle is dropped.
+    pub fn reserve() -> Result<Self, sqlx::Error> {
+        let server = PgConnectOptions::from_str(&server_url())?;
+        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let pool = PgPoolOptions::new().connect_lazy_with(server.clone().database(&name));
+        Ok(TestDatabase { pool, name, server })
+    }
+
+    /// A connection URL of this database.
+    pub fn url(&self) -> String {
+        self.options().to_url_lossy().to_string()
+    }
+
     /// Connection options of this database.
     pub fn options(&self) -> PgConnectOptions {
         self.server.clone().database(&self.name)

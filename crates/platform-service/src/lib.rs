@@ -1,1 +1,42 @@
-//! wip
+//! The service host of the platform: everything between `main` and the domain.
+//!
+//! A service's `main` is one line: `Service::new("order-service", DEFAULTS).run()`.
+//! Command and query handlers are found through `inventory`
+//! ([`register_command_handler!`], [`register_query_handler!`]); no router is
+//! written by hand.
+//!
+//! # Layout
+//! - `config`: [`Config`], read once from `config/*.toml`, `.env` and the environment.
+//! - `cli`: the `serve` / `migrate` command line.
+//! - `database`: connecting, creating a missing database, migrating.
+//! - `registry`: [`CommandHandler`] / [`QueryHandler`] and their registration.
+//! - `context`: [`AppState`], [`CommandContext`] and [`QueryContext`] given to handlers.
+//! - `error`: [`HandlerError`], answered as RFC 9457 problem+json.
+//! - `http`: the axum router: dispatch, health, correlation ids, body limits.
+//! - `host`: [`Service`], which ties it all together and runs until a signal.
+
+mod cli;
+mod config;
+mod context;
+mod database;
+mod error;
+mod host;
+mod http;
+mod registry;
+
+pub use cli::{Cli, CliCommand};
+pub use config::{Config, ConfigError, DatabaseConfig, HttpConfig};
+pub use context::{AppState, CommandContext, QueryContext};
+pub use database::{DatabaseError, connect, connect_and_migrate};
+pub use error::HandlerError;
+pub use host::{Service, serve, shutdown_signal};
+pub use http::router;
+pub use registry::{
+    CommandHandler, CommandRegistration, QueryHandler, QueryRegistration, command_names,
+    query_names,
+};
+
+#[doc(hidden)]
+pub mod __private {
+    pub use inventory;
+}

@@ -1,0 +1,36 @@
+use order_contracts::{CancelOrder, OrderUpdated};
+use platform_service::{CommandContext, CommandHandler, HandlerError, register_command_handler};
+
+use crate::domain::{Order, OrderCommand};
+
+/// Longest cancellation reason accepted.
+const MAX_REASON_LEN: usize = 1000;
+
+/// Cancels a draft or placed order.
+pub struct CancelOrderHandler;
+
+impl CommandHandler for CancelOrderHandler {
+    type Command = CancelOrder;
+
+    async fn handle(ctx: CommandContext, command: CancelOrder) -> Result<OrderUpdated, HandlerError> {
+        if command.reason.as_ref().is_some_and(|r| r.len() > MAX_REASON_LEN) {
+            return Err(HandlerError::Validation(format!(
+                "reason must be at most {MAX_REASON_LEN} bytes"
+            )));
+        }
+        let done = ctx
+            .update::<Order>(
+                &command.order_id,
+                OrderCommand::Cancel {
+                    reason: command.reason,
+                },
+            )
+            .await?;
+        Ok(OrderUpdated {
+            order_id: command.order_id,
+            version: done.version,
+        })
+    }
+}
+
+register_command_handler!(CancelOrderHandler);

@@ -1,0 +1,35 @@
+use order_contracts::{CreateOrder, CreateOrderResult};
+use platform_service::{CommandContext, CommandHandler, HandlerError, register_command_handler};
+use uuid::Uuid;
+
+use super::check_id;
+use crate::domain::{Order, OrderCommand};
+
+/// Opens a new draft order under a fresh id.
+pub struct CreateOrderHandler;
+
+impl CommandHandler for CreateOrderHandler {
+    type Command = CreateOrder;
+
+    async fn handle(
+        ctx: CommandContext,
+        command: CreateOrder,
+    ) -> Result<CreateOrderResult, HandlerError> {
+        check_id("customerId", &command.customer_id)?;
+        let order_id = Uuid::now_v7().to_string();
+        ctx.create::<Order>(
+            &order_id,
+            OrderCommand::Create {
+                order_id: order_id.clone(),
+                customer_id: command.customer_id.clone(),
+            },
+        )
+        .await?;
+        Ok(CreateOrderResult {
+            order_id,
+            customer_id: command.customer_id,
+        })
+    }
+}
+
+register_command_handler!(CreateOrderHandler);

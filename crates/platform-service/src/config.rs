@@ -1,0 +1,366 @@
+//! Configuration: read once, validated, typed. Nothing else reads the environment.
+//!
+//! Sources, later ones winning: the service's built-in defaults (its
+//! `config/default.toml`), `$CONFIG_DIR/default.toml`, `$CONFIG_DIR/$ENVIRONMENT.toml`
+//! (`CONFIG_DIR` defaults to `config`), `.env` in the working directory, and the
+//! process environment. TOML keys are the variable names in lower case.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::PgConnectOptions;
+
+/// Raw settings by variable name (upper case).
+type Raw = BTreeMap<String, String>;
+
+/// A setting is missing or malformed, or a config file cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value does not parse.
+    #[error("invalid {key}={value:?}: {reason}")]
+    Invalid {
+        /// The variable.
+        key: &'static str,
+        /// Its value.
+        value: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A required value is missing.
+    #[error("missing setting {0}")]
+    Missing(&'static str),
+    /// A TOML file is malformed.
+    #[error("cannot read {path}: {reason}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Where the event store lives.
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// `DATABASE_URL`, which wins over the `DB_*` parts when set.
+    pub url: Option<String>,
+    /// `DB_HOST`.
+    pub host: String,
+    /// `DB_PORT`.
+    pub port: u16,
+    /// `DB_NAME`.
+    pub name: String,
+    /// `DB_USERNAME`.
+    pub username: String,
+    /// `DB_PASSWORD`.
+    pub password: Option<String>,
+    /// `DB_MAX_CONNECTIONS`.
+    pub max_connections: u32,
+    /// `DB_CONNECT_TIMEOUT_SECS`.
+    pub connect_timeout: Duration,
+}
+
+/// The HTTP listener.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// `HTTP_HOST`.
+    pub host: IpAddr,
+    /// `HTTP_PORT`.
+    pub port: u16,
+    /// `HTTP_BODY_LIMIT_BYTES`: larger bodies get 413.
+    pub body_limit: usize,
+}
+
+/// Command execution.
+#[derive(Debug, Clone)]
+pub struct CommandsConfig {
+    /// `COMMAND_MAX_ATTEMPTS`: decide/append attempts before a conflict becomes a 409.
+    pub max_attempts: u32,
+    /// `AGGREGATE_CACHE_SIZE`: aggregates kept in memory between commands (0 = off).
+    pub aggregate_cache_size: usize,
+}
+
+/// The whole, validated configuration of a service.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `SERVICE_NAME`.
+    pub service_name: String,
+    /// `SERVICE_VERSION`.
+    pub service_version: String,
+    /// `ENVIRONMENT`, e.g. development or production.
+    pub environment: String,
+    /// Database settings.
+    pub database: DatabaseConfig,
+    /// HTTP settings.
+    pub http: HttpConfig,
+    /// Command execution settings.
+    pub commands: CommandsConfig,
+    /// `LOG_LEVEL`, a tracing filter (`RUST_LOG` wins when set).
+    pub log_level: String,
+}
+
+impl Config {
+    /// Reads every source (see the module docs) over the given TOML defaults.
+    pub fn load(defaults_toml: &str) -> Result<Self, ConfigError> {
+        let env: Raw = std::env::vars().collect();
+        let dot_env = read_dot_env(Path::new(".env"))?;
+        let mut raw = parse_toml(defaults_toml, "built-in defaults")?;
+        let dir = PathBuf::from(
+            env.get("CONFIG_DIR")
+                .or_else(|| dot_env.get("CONFIG_DIR"))
+                .map_or("config", String::as_str),
+        );
+        raw.extend(read_toml_file(&dir.join("default.toml"))?);
+        let environment = env
+            .get("ENVIRONMENT")
+            .or_else(|| dot_env.get("ENVIRONMENT"))
+            .or_else(|| raw.get("ENVIRONMENT"))
+            .cloned()
+            .unwrap_or_else(|| "development".to_owned());
+        if !environment.is_empty() && environment != "default" {
+            raw.extend(read_toml_file(&dir.join(format!("{environment}.toml")))?);
+        }
+        raw.extend(dot_env);
+        raw.extend(env);
+        Self::from_raw(&raw)
+    }
+
+    /// Builds the configuration from TOML defaults and explicit overrides only.
+    pub fn from_defaults_and(
+        defaults_toml: &str,
+        overrides: &[(&str, &str)],
+    ) -> Result<Self, ConfigError> {
+        let mut raw = parse_toml(defaults_toml, "built-in defaults")?;
+        raw.extend(overrides.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        Self::from_raw(&raw)
+    }
+
+    fn from_raw(raw: &Raw) -> Result<Self, ConfigError> {
+        let event_sourcing: bool = parse(raw, "EVENT_SOURCING_ENABLED", Some(true))?;
+        if !event_sourcing {
+            return Err(ConfigError::Invalid {
+                key: "EVENT_SOURCING_ENABLED",
+                value: "false".to_owned(),
+                reason: "this service is event-sourced and cannot run without its event store"
+                    .to_owned(),
+            });
+        }
+        let config = Config {
+            service_name: string(raw, "SERVICE_NAME", None)?,
+            service_version: string(raw, "SERVICE_VERSION", Some(env!("CARGO_PKG_VERSION")))?,
+            environment: string(raw, "ENVIRONMENT", Some("development"))?,
+            database: DatabaseConfig {
+                url: raw.get("DATABASE_URL").filter(|u| !u.is_empty()).cloned(),
+                host: string(raw, "DB_HOST", Some("127.0.0.1"))?,
+                port: parse(raw, "DB_PORT", Some(5432))?,
+                name: string(raw, "DB_NAME", None)?,
+                username: string(raw, "DB_USERNAME", Some("postgres"))?,
+                password: raw.get("DB_PASSWORD").filter(|p| !p.is_empty()).cloned(),
+                max_connections: positive(raw, "DB_MAX_CONNECTIONS", 16)?,
+                connect_timeout: Duration::from_secs(u64::from(positive(
+                    raw,
+                    "DB_CONNECT_TIMEOUT_SECS",
+                    5,
+                )?)),
+            },
+            http: HttpConfig {
+                host: parse(raw, "HTTP_HOST", Some(IpAddr::from([0, 0, 0, 0])))?,
+                port: parse(raw, "HTTP_PORT", Some(3000))?,
+                body_limit: parse(raw, "HTTP_BODY_LIMIT_BYTES", Some(1024 * 1024))?,
+            },
+            commands: CommandsConfig {
+                max_attempts: positive(raw, "COMMAND_MAX_ATTEMPTS", 10)?,
+                aggregate_cache_size: parse(raw, "AGGREGATE_CACHE_SIZE", Some(10_000))?,
+            },
+            log_level: match string(raw, "RUST_LOG", None) {
+                Ok(filter) => filter,
+                Err(_) => string(raw, "LOG_LEVEL", Some("info"))?,
+            },
+        };
+        if let Some(url) = &config.database.url {
+            PgConnectOptions::from_str(url).map_err(|e| ConfigError::Invalid {
+                key: "DATABASE_URL",
+                value: redact(url),
+                reason: e.to_string(),
+            })?;
+        }
+        Ok(config)
+    }
+}
+
+impl DatabaseConfig {
+    /// Connection options for the service's database.
+    pub fn connect_options(&self) -> PgConnectOptions {
+        let options = match self.url.as_deref().map(PgConnectOptions::from_str) {
+            // Validated in `Config::from_raw`.
+            Some(Ok(options)) => options,
+            _ => {
+                let options = PgConnectOptions::new_without_pgpass()
+                    .host(&self.host)
+                    .port(self.port)
+                    .username(&self.username)
+                    .database(&self.name);
+                match &self.password {
+                    Some(p) => options.password(p),
+                    None => options,
+                }
+            }
+        };
+        options.application_name("platform-service")
+    }
+
+    /// `host:port/database`, for messages (no credentials).
+    pub fn describe(&self) -> String {
+        let options = self.connect_options();
+        format!(
+            "{}:{}/{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or_default()
+        )
+    }
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &url[..scheme], &url[at..]),
+        _ => url.to_owned(),
+    }
+}
+
+fn read_dot_env(path: &Path) -> Result<Raw, ConfigError> {
+    if !path.exists() {
+        return Ok(Raw::new());
+    }
+    let file_error = |reason: String| ConfigError::File {
+        path: path.display().to_string(),
+        reason,
+    };
+    dotenvy::from_path_iter(path)
+        .map_err(|e| file_error(e.to_string()))?
+        .map(|item| item.map_err(|e| file_error(e.to_string())))
+        .collect()
+}
+
+fn read_toml_file(path: &Path) -> Result<Raw, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_toml(&text, &path.display().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Raw::new()),
+        Err(e) => Err(ConfigError::File {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+fn parse_toml(text: &str, origin: &str) -> Result<Raw, ConfigError> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::File {
+        path: origin.to_owned(),
+        reason: e.to_string(),
+    })?;
+    table
+        .into_iter()
+        .map(|(key, value)| {
+            let value = match value {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                other => {
+                    return Err(ConfigError::File {
+                        path: origin.to_owned(),
+                        reason: format!("{key} must be a plain value, not {}", other.type_str()),
+                    });
+                }
+            };
+            Ok((key.to_uppercase(), value))
+        })
+        .collect()
+}
+
+fn string(raw: &Raw, key: &'static str, default: Option<&str>) -> Result<String, ConfigError> {
+    match raw.get(key).filter(|v| !v.trim().is_empty()) {
+        Some(v) => Ok(v.trim().to_owned()),
+        None => default.map(str::to_owned).ok_or(ConfigError::Missing(key)),
+    }
+}
+
+fn parse<T>(raw: &Raw, key: &'static str, default: Option<T>) -> Result<T, ConfigError>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    match raw.get(key).filter(|v| !v.trim().is_empty()) {
+        Some(v) => v.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
+            key,
+            value: v.clone(),
+            reason: e.to_string(),
+        }),
+        None => default.ok_or(ConfigError::Missing(key)),
+    }
+}
+
+fn positive(raw: &Raw, key: &'static str, default: u32) -> Result<u32, ConfigError> {
+    let value: u32 = parse(raw, key, Some(default))?;
+    if value == 0 {
+        return Err(ConfigError::Invalid {
+            key,
+            value: "0".to_owned(),
+            reason: "must be at least 1".to_owned(),
+        });
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULTS: &str = "service_name = \"svc\"\ndb_name = \"svc_db\"\nhttp_port = 3000\n";
+
+    #[test]
+    fn defaults_then_overrides() {
+        let config = Config::from_defaults_and(DEFAULTS, &[("HTTP_PORT", "8080")]).unwrap();
+        assert_eq!(config.service_name, "svc");
+        assert_eq!(config.http.port, 8080);
+        assert_eq!(config.database.name, "svc_db");
+        assert_eq!(config.database.describe(), "127.0.0.1:5432/svc_db");
+        assert_eq!(config.commands.max_attempts, 10);
+    }
+
+    #[test]
+    fn database_url_wins_over_parts() {
+        let url = "postgres://app:secret@db.internal:6543/orders";
+        let config = Config::from_defaults_and(DEFAULTS, &[("DATABASE_URL", url)]).unwrap();
+        assert_eq!(config.database.describe(), "db.internal:6543/orders");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = Config::from_defaults_and(DEFAULTS, &[("HTTP_PORT", "http")]).unwrap_err();
+        assert!(err.to_string().starts_with("invalid HTTP_PORT=\"http\""), "{err}");
+        let err = Config::from_defaults_and(DEFAULTS, &[("DB_MAX_CONNECTIONS", "0")]).unwrap_err();
+        assert!(err.to_string().contains("DB_MAX_CONNECTIONS"), "{err}");
+        let err =
+            Config::from_defaults_and(DEFAULTS, &[("EVENT_SOURCING_ENABLED", "false")]).unwrap_err();
+        assert!(err.to_string().contains("EVENT_SOURCING_ENABLED"), "{err}");
+        let err = Config::from_defaults_and(DEFAULTS, &[("DATABASE_URL", "mysql://x:pw@h/d")])
+            .unwrap_err();
+        assert!(!err.to_string().contains("pw"), "credentials must not leak: {err}");
+    }
+
+    #[test]
+    fn dot_env_files_are_read() {
+        let dir = std::env::temp_dir().join(format!("cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(".env");
+        std::fs::write(&path, "HTTP_PORT=4000\n# comment\nDB_NAME=x\n").unwrap();
+        let raw = read_dot_env(&path).unwrap();
+        assert_eq!(raw.get("HTTP_PORT").map(String::as_str), Some("4000"));
+        assert_eq!(raw.get("DB_NAME").map(String::as_str), Some("x"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

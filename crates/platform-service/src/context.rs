@@ -1,0 +1,159 @@
+//! What handlers get: the store, the command executor and the request's metadata.
+
+use std::sync::Arc;
+
+use platform_core::{Aggregate, Metadata};
+use platform_event_sourcing::{
+    AggregateCache, CommandExecutor, Executed, Loaded, PgEventStore, StreamExpectation,
+    StreamRange,
+};
+use sqlx::PgPool;
+
+use crate::config::Config;
+use crate::error::HandlerError;
+
+/// Shared state of a running service; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    executor: CommandExecutor,
+}
+
+impl AppState {
+    /// State over a migrated database.
+    pub fn new(config: Config, pool: PgPool) -> Self {
+        let cache = Arc::new(AggregateCache::new(config.commands.aggregate_cache_size));
+        let executor = CommandExecutor::new(
+            PgEventStore::new(pool),
+            cache,
+            config.commands.max_attempts,
+        );
+        AppState {
+            inner: Arc::new(Inner { config, executor }),
+        }
+    }
+
+    /// The service configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The event store.
+    pub fn store(&self) -> &PgEventStore {
+        self.inner.executor.store()
+    }
+
+    /// A context for running one command with this metadata.
+    pub fn command_context(&self, metadata: Metadata) -> CommandContext {
+        CommandContext {
+            state: self.clone(),
+            metadata,
+        }
+    }
+
+    /// A context for answering one query with this metadata.
+    pub fn query_context(&self, metadata: Metadata) -> QueryContext {
+        QueryContext {
+            state: self.clone(),
+            metadata,
+        }
+    }
+}
+
+/// Given to a command handler: runs aggregate commands with the request's metadata.
+#[derive(Debug, Clone)]
+pub struct CommandContext {
+    state: AppState,
+    metadata: Metadata,
+}
+
+impl CommandContext {
+    /// Runs a command that creates a new aggregate under `id`.
+    pub async fn create<A>(&self, id: &str, command: A::Command) -> Result<Executed<A>, HandlerError>
+    where
+        A: Aggregate,
+        A::Command: Clone,
+    {
+        self.execute(id, StreamExpectation::New, command).await
+    }
+
+    /// Runs a command on an existing aggregate; a missing one is a 404.
+    pub async fn update<A>(&self, id: &str, command: A::Command) -> Result<Executed<A>, HandlerError>
+    where
+        A: Aggregate,
+        A::Command: Clone,
+    {
+        self.execute(id, StreamExpectation::Existing, command).await
+    }
+
+    async fn execute<A>(
+        &self,
+        id: &str,
+        expectation: StreamExpectation,
+        command: A::Command,
+    ) -> Result<Executed<A>, HandlerError>
+    where
+        A: Aggregate,
+        A::Command: Clone,
+    {
+        Ok(self
+            .state
+            .inner
+            .executor
+            .execute::<A>(id, expectation, command, &self.metadata)
+            .await?)
+    }
+
+    /// The request's metadata, recorded with every event.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// The service state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+}
+
+/// Given to a query handler: read access to the store.
+#[derive(Debug, Clone)]
+pub struct QueryContext {
+    state: AppState,
+    metadata: Metadata,
+}
+
+impl QueryContext {
+    /// The event store.
+    pub fn store(&self) -> &PgEventStore {
+        self.state.store()
+    }
+
+    /// Rebuilds an aggregate from its stream (or part of it); a missing one is a 404.
+    pub async fn load<A: Aggregate>(
+        &self,
+        id: &str,
+        range: StreamRange,
+    ) -> Result<Loaded<A>, HandlerError> {
+        let loaded = self.store().load_at::<A>(id, range).await?;
+        if loaded.exists() {
+            Ok(loaded)
+        } else {
+            Err(HandlerError::not_found(A::TYPE, id))
+        }
+    }
+
+    /// The request's metadata.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// The service state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+}

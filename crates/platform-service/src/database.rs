@@ -1,0 +1,96 @@
+//! Connecting to the event store database, creating it when missing, migrating it.
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool};
+use tracing::info;
+
+use crate::config::DatabaseConfig;
+
+/// The database cannot be used at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    /// The server cannot be reached or refused the login.
+    #[error("cannot connect to PostgreSQL at {target}: {reason}")]
+    Unreachable {
+        /// `host:port/database`.
+        target: String,
+        /// The cause, on one line.
+        reason: String,
+    },
+    /// The database was missing and could not be created.
+    #[error("cannot create database {name}: {reason}")]
+    Create {
+        /// The database.
+        name: String,
+        /// The cause.
+        reason: String,
+    },
+    /// A migration failed.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Connects a pool, creating the database first when it does not exist.
+pub async fn connect(config: &DatabaseConfig) -> Result<PgPool, DatabaseError> {
+    let options = config.connect_options();
+    match pool(config, options.clone()).await {
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("3D000") => {
+            create_database(config, &options).await?;
+            pool(config, options).await
+        }
+        other => other,
+    }
+    .map_err(|e| DatabaseError::Unreachable {
+        target: config.describe(),
+        reason: one_line(&e),
+    })
+}
+
+/// Connects (creating the database when missing) and applies the platform migrations.
+pub async fn connect_and_migrate(config: &DatabaseConfig) -> Result<PgPool, DatabaseError> {
+    let pool = connect(config).await?;
+    platform_event_sourcing::MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+async fn pool(config: &DatabaseConfig, options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(config.max_connections)
+        .acquire_timeout(config.connect_timeout)
+        .connect_with(options)
+        .await
+}
+
+async fn create_database(
+    config: &DatabaseConfig,
+    options: &PgConnectOptions,
+) -> Result<(), DatabaseError> {
+    let name = options.get_database().unwrap_or_default().to_owned();
+    let error = |reason: String| DatabaseError::Create {
+        name: name.clone(),
+        reason,
+    };
+    let mut admin = tokio::time::timeout(
+        config.connect_timeout,
+        options.clone().database("postgres").connect(),
+    )
+    .await
+    .map_err(|_| error("timed out connecting to the postgres database".to_owned()))?
+    .map_err(|e| error(one_line(&e)))?;
+    let sql = format!(r#"CREATE DATABASE "{}""#, name.replace('"', "\"\""));
+    match sqlx::query(&sql).execute(&mut admin).await {
+        Ok(_) => info!(database = %name, "created database"),
+        // Another instance created it first.
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
+        Err(e) => return Err(error(one_line(&e))),
+    }
+    let _ = admin.close().await;
+    Ok(())
+}
+
+fn one_line(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::PoolTimedOut => "timed out waiting for a connection".to_owned(),
+        other => other.to_string().replace('\n', " "),
+    }
+}

@@ -1,0 +1,169 @@
+//! The one error type of handlers and the HTTP layer, answered as RFC 9457 problem+json.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use platform_event_sourcing::{ExecuteError, StoreError};
+use serde_json::json;
+
+/// Why a request failed. Each variant says what the client sees.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// The body is not JSON at all (400 `malformed_json`).
+    #[error("request body is not valid JSON: {0}")]
+    MalformedJson(String),
+    /// The JSON does not fit the request type: a wrong type, a missing field (400 `validation_failed`).
+    #[error("{0}")]
+    Validation(String),
+    /// No command or query of that name (404 `unknown_command` / `unknown_query`).
+    #[error("unknown {kind} {name:?}")]
+    Unknown {
+        /// `command` or `query`.
+        kind: &'static str,
+        /// The name asked for.
+        name: String,
+    },
+    /// The addressed entity does not exist (404 `not_found`).
+    #[error("{what} {id} not found")]
+    NotFound {
+        /// What was looked for, e.g. `Order`.
+        what: String,
+        /// Its id.
+        id: String,
+    },
+    /// A business rule was broken (422 with the rule's own code).
+    #[error("{message}")]
+    Rule {
+        /// The rule's stable code.
+        code: &'static str,
+        /// What was wrong.
+        message: String,
+    },
+    /// Concurrent writers kept winning; retry the request (409 `concurrency_conflict`).
+    #[error("{0}")]
+    Conflict(String),
+    /// The route exists but not for this HTTP method (405 `method_not_allowed`).
+    #[error("method not allowed: use POST for commands and queries, GET for health")]
+    MethodNotAllowed,
+    /// The body is larger than the configured limit (413 `payload_too_large`).
+    #[error("request body exceeds the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A dependency is down; retry later (503 `unavailable`; the cause is logged).
+    #[error("service temporarily unavailable")]
+    Unavailable(String),
+    /// A bug or an unexpected failure (500 `internal_error`; the cause is logged, not sent).
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl HandlerError {
+    /// An internal error with its cause, logged when answered.
+    pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
+        HandlerError::Internal(format!("{context}: {cause}"))
+    }
+
+    /// Classifies a serde_json error: syntax → malformed JSON, shape → validation.
+    pub fn from_json(err: serde_json::Error) -> Self {
+        use serde_json::error::Category;
+        match err.classify() {
+            Category::Data => HandlerError::Validation(err.to_string()),
+            Category::Syntax | Category::Eof | Category::Io => {
+                HandlerError::MalformedJson(err.to_string())
+            }
+        }
+    }
+
+    /// A 404 for an entity.
+    pub fn not_found(what: impl Into<String>, id: impl Into<String>) -> Self {
+        HandlerError::NotFound {
+            what: what.into(),
+            id: id.into(),
+        }
+    }
+
+    /// HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            HandlerError::MalformedJson(_) | HandlerError::Validation(_) => StatusCode::BAD_REQUEST,
+            HandlerError::Unknown { .. } | HandlerError::NotFound { .. } => StatusCode::NOT_FOUND,
+            HandlerError::Rule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            HandlerError::Conflict(_) => StatusCode::CONFLICT,
+            HandlerError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            HandlerError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            HandlerError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            HandlerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Stable machine-readable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            HandlerError::MalformedJson(_) => "malformed_json",
+            HandlerError::Validation(_) => "validation_failed",
+            HandlerError::Unknown { kind: "query", .. } => "unknown_query",
+            HandlerError::Unknown { .. } => "unknown_command",
+            HandlerError::NotFound { .. } => "not_found",
+            HandlerError::Rule { code, .. } => code,
+            HandlerError::Conflict(_) => "concurrency_conflict",
+            HandlerError::MethodNotAllowed => "method_not_allowed",
+            HandlerError::PayloadTooLarge { .. } => "payload_too_large",
+            HandlerError::Unavailable(_) => "unavailable",
+            HandlerError::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl From<StoreError> for HandlerError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Concurrency(c) => HandlerError::Conflict(c.to_string()),
+            StoreError::DuplicateEvent(id) => {
+                HandlerError::Conflict(format!("event {id} is already stored"))
+            }
+            e if e.is_unavailable() => HandlerError::Unavailable(e.to_string()),
+            e => HandlerError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<ExecuteError> for HandlerError {
+    fn from(err: ExecuteError) -> Self {
+        match err {
+            ExecuteError::Rule(rule) => HandlerError::Rule {
+                code: rule.code,
+                message: rule.message,
+            },
+            ExecuteError::NotFound { aggregate_type, id } => {
+                HandlerError::not_found(aggregate_type, id)
+            }
+            ExecuteError::Conflict(c) => HandlerError::Conflict(c.to_string()),
+            ExecuteError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl IntoResponse for HandlerError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match &self {
+            HandlerError::Internal(cause) => tracing::error!(%cause, "request failed"),
+            HandlerError::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
+            _ => {}
+        }
+        let body = json!({
+            "type": "about:blank",
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "detail": self.to_string(),
+            "code": self.code(),
+        });
+        let mut response = (status, axum::Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}

@@ -1,0 +1,142 @@
+//! The service host: CLI, config, tracing, database, HTTP server, graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use tokio::net::TcpListener;
+use tracing::info;
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{Cli, CliCommand};
+use crate::config::Config;
+use crate::context::AppState;
+use crate::database::connect_and_migrate;
+use crate::http::router;
+use crate::registry;
+
+/// A platform service: built in `main` from its default configuration, then run.
+#[derive(Debug, Clone, Copy)]
+pub struct Service {
+    defaults_toml: &'static str,
+}
+
+impl Service {
+    /// A service whose built-in defaults are this TOML (its `config/default.toml`).
+    pub fn new(defaults_toml: &'static str) -> Self {
+        Service { defaults_toml }
+    }
+
+    /// Parses the command line, runs the subcommand, and maps failure to a one-line
+    /// error on stderr and a non-zero exit code.
+    pub fn run(self) -> ExitCode {
+        let cli = Cli::parse();
+        let config = match Config::load(self.defaults_toml) {
+            Ok(config) => config,
+            Err(err) => {
+                eprintln!("error: configuration: {err}");
+                return ExitCode::from(2);
+            }
+        };
+        init_tracing(&config);
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(err) => {
+                eprintln!("error: cannot start the async runtime: {err}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let command = cli.command.unwrap_or(CliCommand::Serve);
+        match runtime.block_on(execute(command, config)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+async fn execute(command: CliCommand, config: Config) -> anyhow::Result<()> {
+    match command {
+        CliCommand::Serve => {
+            let addr = SocketAddr::new(config.http.host, config.http.port);
+            let listener = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            serve(config, listener, shutdown_signal()).await
+        }
+        CliCommand::Migrate => {
+            connect_and_migrate(&config.database).await?;
+            info!(database = %config.database.describe(), "migrations applied");
+            Ok(())
+        }
+    }
+}
+
+/// Prepares the database and serves HTTP on `listener` until `shutdown` completes,
+/// then finishes in-flight requests.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let duplicates = registry::duplicate_names();
+    if !duplicates.is_empty() {
+        bail!("handlers registered more than once: {}", duplicates.join(", "));
+    }
+    let pool = connect_and_migrate(&config.database).await?;
+    info!(database = %config.database.describe(), "event store ready");
+    let state = AppState::new(config, pool.clone());
+    let addr = listener.local_addr()?;
+    info!(
+        %addr,
+        commands = ?registry::command_names(),
+        queries = ?registry::query_names(),
+        "serving HTTP"
+    );
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("HTTP server failed")?;
+    pool.close().await;
+    info!("shut down cleanly");
+    Ok(())
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => info!("SIGINT received, shutting down"),
+        () = terminate => info!("SIGTERM received, shutting down"),
+    }
+}
+
+fn init_tracing(config: &Config) {
+    let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

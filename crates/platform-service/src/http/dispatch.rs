@@ -1,0 +1,73 @@
+//! Command and query endpoints, dispatched to the registered handlers by name.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+
+use super::request_meta::RequestMeta;
+use crate::context::AppState;
+use crate::error::HandlerError;
+use crate::registry;
+
+/// `POST /api/commands/{name}`.
+pub async fn command(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Extension(meta): Extension<RequestMeta>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Some(dispatch) = registry::commands().get(name.as_str()) else {
+        return HandlerError::Unknown {
+            kind: "command",
+            name,
+        }
+        .into_response();
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return body_error(&state, rejection).into_response(),
+    };
+    respond(dispatch(state.command_context(meta.command_metadata()), &body).await)
+}
+
+/// `POST /api/queries/{name}`.
+pub async fn query(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Extension(meta): Extension<RequestMeta>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Some(dispatch) = registry::queries().get(name.as_str()) else {
+        return HandlerError::Unknown {
+            kind: "query",
+            name,
+        }
+        .into_response();
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return body_error(&state, rejection).into_response(),
+    };
+    respond(dispatch(state.query_context(meta.query_metadata()), &body).await)
+}
+
+fn respond(result: Result<serde_json::Value, HandlerError>) -> Response {
+    match result {
+        Ok(value) => Json(value).into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+fn body_error(state: &AppState, rejection: BytesRejection) -> HandlerError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        HandlerError::PayloadTooLarge {
+            limit: state.config().http.body_limit,
+        }
+    } else {
+        HandlerError::MalformedJson(rejection.body_text())
+    }
+}

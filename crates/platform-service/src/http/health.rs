@@ -1,0 +1,29 @@
+//! `GET /health`: whether the service and its database answer.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::context::AppState;
+
+/// 200 with `status: ok` when the database answers within a second, else 503.
+pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let database = tokio::time::timeout(Duration::from_secs(1), state.store().ping()).await;
+    let database_up = matches!(database, Ok(Ok(())));
+    let config = state.config();
+    let body = json!({
+        "status": if database_up { "ok" } else { "unavailable" },
+        "service": config.service_name,
+        "version": config.service_version,
+        "checks": { "database": if database_up { "up" } else { "down" } },
+    });
+    let status = if database_up {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
+}

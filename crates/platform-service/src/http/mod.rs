@@ -1,0 +1,42 @@
+//! The HTTP surface: `POST /api/commands/{name}`, `POST /api/queries/{name}`, `GET /health`.
+
+mod dispatch;
+mod health;
+mod request_meta;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::context::AppState;
+use crate::error::HandlerError;
+
+/// The service's router: every registered command and query, health, and the error format.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config().http.body_limit;
+    Router::new()
+        .route("/api/commands/{name}", post(dispatch::command))
+        .route("/api/queries/{name}", post(dispatch::query))
+        .route("/health", get(health::health))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(request_meta::correlate))
+        .layer(CatchPanicLayer::custom(|_| {
+            HandlerError::Internal("handler panicked".to_owned()).into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found(uri: Uri) -> Response {
+    HandlerError::not_found("route", uri.path()).into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    HandlerError::MethodNotAllowed.into_response()
+}

@@ -1,0 +1,67 @@
+//! Correlation ids: taken from `X-Correlation-Id` or made, and echoed on the response.
+
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use platform_core::Metadata;
+use uuid::Uuid;
+
+/// Request header carrying the correlation id (echoed on the response).
+pub const CORRELATION_ID: &str = "x-correlation-id";
+/// Request header carrying the authenticated user id, set by the gateway in front.
+pub const USER_ID: &str = "x-user-id";
+
+/// What the service knows about the caller of one request.
+#[derive(Debug, Clone)]
+pub struct RequestMeta {
+    /// The correlation id of the request.
+    pub correlation_id: String,
+    /// The user, when the gateway named one.
+    pub user_id: Option<String>,
+}
+
+impl RequestMeta {
+    /// Event metadata for one command of this request, caused by a fresh command id.
+    pub fn command_metadata(&self) -> Metadata {
+        Metadata {
+            correlation_id: Some(self.correlation_id.clone()),
+            causation_id: Some(Uuid::now_v7().to_string()),
+            user_id: self.user_id.clone(),
+            traceparent: None,
+        }
+    }
+
+    /// Metadata of a query of this request.
+    pub fn query_metadata(&self) -> Metadata {
+        Metadata {
+            correlation_id: Some(self.correlation_id.clone()),
+            user_id: self.user_id.clone(),
+            ..Metadata::default()
+        }
+    }
+}
+
+/// A header value usable as an id: 1..=128 visible ASCII characters.
+fn id_header(value: Option<&HeaderValue>) -> Option<String> {
+    let value = value?.to_str().ok()?.trim();
+    let ok = !value.is_empty() && value.len() <= 128 && value.bytes().all(|b| b.is_ascii_graphic());
+    ok.then(|| value.to_owned())
+}
+
+/// Middleware: attaches [`RequestMeta`] to the request and echoes the correlation id.
+pub async fn correlate(mut request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let meta = RequestMeta {
+        correlation_id: id_header(headers.get(CORRELATION_ID))
+            .unwrap_or_else(|| Uuid::now_v7().to_string()),
+        user_id: id_header(headers.get(USER_ID)),
+    };
+    let echo = HeaderValue::from_str(&meta.correlation_id).ok();
+    request.extensions_mut().insert(meta);
+    let mut response = next.run(request).await;
+    if let Some(echo) = echo {
+        response.headers_mut().insert(CORRELATION_ID, echo);
+    }
+    response
+}

@@ -1,0 +1,188 @@
+//! Handler traits and their link-time registration through `inventory`.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::OnceLock;
+
+use platform_core::{Command, Query};
+
+use crate::context::{CommandContext, QueryContext};
+use crate::error::HandlerError;
+
+/// A boxed, sendable future.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// Handles one command type; register it with [`register_command_handler!`](crate::register_command_handler).
+pub trait CommandHandler: Send + Sync + 'static {
+    /// The command handled; its `NAME` is the endpoint.
+    type Command: Command;
+
+    /// Executes the command.
+    fn handle(
+        ctx: CommandContext,
+        command: Self::Command,
+    ) -> impl Future<Output = Result<<Self::Command as Command>::Result, HandlerError>> + Send;
+}
+
+/// Handles one query type; register it with [`register_query_handler!`](crate::register_query_handler).
+pub trait QueryHandler: Send + Sync + 'static {
+    /// The query handled; its `NAME` is the endpoint.
+    type Query: Query;
+
+    /// Answers the query.
+    fn handle(
+        ctx: QueryContext,
+        query: Self::Query,
+    ) -> impl Future<Output = Result<<Self::Query as Query>::Result, HandlerError>> + Send;
+}
+
+/// Type-erased entry point of a command handler: JSON body in, JSON result out.
+pub type CommandDispatch = fn(CommandContext, &[u8]) -> BoxFuture<Result<serde_json::Value, HandlerError>>;
+
+/// Type-erased entry point of a query handler: JSON body in, JSON result out.
+pub type QueryDispatch = fn(QueryContext, &[u8]) -> BoxFuture<Result<serde_json::Value, HandlerError>>;
+
+/// A command handler registered at link time.
+#[derive(Debug)]
+pub struct CommandRegistration {
+    /// The command name (endpoint).
+    pub name: &'static str,
+    /// Decodes the body and runs the handler.
+    pub dispatch: CommandDispatch,
+}
+
+/// A query handler registered at link time.
+#[derive(Debug)]
+pub struct QueryRegistration {
+    /// The query name (endpoint).
+    pub name: &'static str,
+    /// Decodes the body and runs the handler.
+    pub dispatch: QueryDispatch,
+}
+
+inventory::collect!(CommandRegistration);
+inventory::collect!(QueryRegistration);
+
+impl CommandRegistration {
+    /// The registration of a handler type.
+    pub const fn of<H: CommandHandler>() -> Self {
+        CommandRegistration {
+            name: <H::Command as Command>::NAME,
+            dispatch: dispatch_command::<H>,
+        }
+    }
+}
+
+impl QueryRegistration {
+    /// The registration of a handler type.
+    pub const fn of<H: QueryHandler>() -> Self {
+        QueryRegistration {
+            name: <H::Query as Query>::NAME,
+            dispatch: dispatch_query::<H>,
+        }
+    }
+}
+
+fn dispatch_command<H: CommandHandler>(
+    ctx: CommandContext,
+    body: &[u8],
+) -> BoxFuture<Result<serde_json::Value, HandlerError>> {
+    let command = decode::<H::Command>(body);
+    Box::pin(async move {
+        let result = H::handle(ctx, command?).await?;
+        serde_json::to_value(result).map_err(|e| HandlerError::internal("encode result", e))
+    })
+}
+
+fn dispatch_query<H: QueryHandler>(
+    ctx: QueryContext,
+    body: &[u8],
+) -> BoxFuture<Result<serde_json::Value, HandlerError>> {
+    let query = decode::<H::Query>(body);
+    Box::pin(async move {
+        let result = H::handle(ctx, query?).await?;
+        serde_json::to_value(result).map_err(|e| HandlerError::internal("encode result", e))
+    })
+}
+
+/// Decodes a request body; an empty body is `{}`.
+fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, HandlerError> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|err| {
+        // serde stops at the first field that does not fit; a body that is not JSON at
+        // all is reported as such, whichever error serde met first.
+        match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Ok(_) => HandlerError::from_json(err),
+            Err(syntax) => HandlerError::from_json(syntax),
+        }
+    })
+}
+
+/// Every registered command, by name (built once).
+pub(crate) fn commands() -> &'static HashMap<&'static str, CommandDispatch> {
+    static COMMANDS: OnceLock<HashMap<&'static str, CommandDispatch>> = OnceLock::new();
+    COMMANDS.get_or_init(|| {
+        inventory::iter::<CommandRegistration>
+            .into_iter()
+            .map(|r| (r.name, r.dispatch))
+            .collect()
+    })
+}
+
+/// Every registered query, by name (built once).
+pub(crate) fn queries() -> &'static HashMap<&'static str, QueryDispatch> {
+    static QUERIES: OnceLock<HashMap<&'static str, QueryDispatch>> = OnceLock::new();
+    QUERIES.get_or_init(|| {
+        inventory::iter::<QueryRegistration>
+            .into_iter()
+            .map(|r| (r.name, r.dispatch))
+            .collect()
+    })
+}
+
+/// Names of the registered commands, sorted.
+pub fn command_names() -> Vec<&'static str> {
+    let mut names: Vec<_> = commands().keys().copied().collect();
+    names.sort_unstable();
+    names
+}
+
+/// Names of the registered queries, sorted.
+pub fn query_names() -> Vec<&'static str> {
+    let mut names: Vec<_> = queries().keys().copied().collect();
+    names.sort_unstable();
+    names
+}
+
+/// Names registered more than once (a start-up error).
+pub(crate) fn duplicate_names() -> Vec<&'static str> {
+    let mut seen = std::collections::HashSet::new();
+    let commands = inventory::iter::<CommandRegistration>.into_iter().map(|r| r.name);
+    let queries = inventory::iter::<QueryRegistration>.into_iter().map(|r| r.name);
+    commands.chain(queries).filter(|n| !seen.insert(*n)).collect()
+}
+
+/// Registers a [`CommandHandler`] so the service exposes `POST /api/commands/{NAME}`.
+#[macro_export]
+macro_rules! register_command_handler {
+    ($handler:ty) => {
+        $crate::__private::inventory::submit! {
+            $crate::CommandRegistration::of::<$handler>()
+        }
+    };
+}
+
+/// Registers a [`QueryHandler`] so the service exposes `POST /api/queries/{NAME}`.
+#[macro_export]
+macro_rules! register_query_handler {
+    ($handler:ty) => {
+        $crate::__private::inventory::submit! {
+            $crate::QueryRegistration::of::<$handler>()
+        }
+    };
+}

@@ -1,0 +1,164 @@
+//! The order flow over real HTTP against a real service and database.
+
+use platform_event_sourcing::testing::TestDatabase;
+use serde_json::{Value, json};
+use workspace_tests::TestService;
+
+#[tokio::test]
+async fn create_add_place_get() -> anyhow::Result<()> {
+    let db = TestDatabase::empty().await?;
+    let svc = TestService::start(&db).await?;
+
+    let (status, created) = svc
+        .command("CreateOrder", json!({ "customerId": "customer-123" }))
+        .await?;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["customerId"], "customer-123");
+    let order_id = created["orderId"].as_str().expect("orderId").to_owned();
+
+    let (status, body) = svc
+        .command(
+            "AddItem",
+            json!({ "orderId": order_id, "productId": "product-456", "quantity": 2, "price": 29.99 }),
+        )
+        .await?;
+    assert_eq!((status, &body["version"]), (200, &json!(2)), "{body}");
+    let (status, body) = svc
+        .command(
+            "AddItem",
+            json!({ "orderId": order_id, "productId": "product-789", "quantity": 1, "price": "49.99" }),
+        )
+        .await?;
+    assert_eq!((status, &body["version"]), (200, &json!(3)), "{body}");
+    let (status, body) = svc
+        .command("PlaceOrder", json!({ "orderId": order_id }))
+        .await?;
+    assert_eq!((status, &body["version"]), (200, &json!(4)), "{body}");
+    // Placing again is a no-op: same version, no event.
+    let (status, body) = svc
+        .command("PlaceOrder", json!({ "orderId": order_id }))
+        .await?;
+    assert_eq!((status, &body["version"]), (200, &json!(4)), "{body}");
+
+    let (status, order) = svc.query("GetOrder", json!({ "orderId": order_id })).await?;
+    assert_eq!(status, 200, "{order}");
+    assert_eq!(order["id"], order_id.as_str());
+    assert_eq!(order["customerId"], "customer-123");
+    assert_eq!(order["status"], "placed");
+    assert_eq!(order["total"], "109.97");
+    assert_eq!(order["version"], 4);
+    assert_eq!(
+        order["items"],
+        json!([
+            { "productId": "product-456", "quantity": 2, "price": "29.99" },
+            { "productId": "product-789", "quantity": 1, "price": "49.99" },
+        ])
+    );
+    assert!(order["createdAt"].is_string() && order["placedAt"].is_string());
+
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT version, event_type FROM events WHERE stream_id = $1 ORDER BY version",
+    )
+    .bind(&order_id)
+    .fetch_all(&db.pool)
+    .await?;
+    assert_eq!(
+        rows,
+        vec![
+            (1, "OrderCreated".to_owned()),
+            (2, "ItemAdded".to_owned()),
+            (3, "ItemAdded".to_owned()),
+            (4, "OrderPlaced".to_owned()),
+        ]
+    );
+    let total: String = sqlx::query_scalar(
+        "SELECT payload->>'total' FROM events WHERE stream_id = $1 AND version = 4",
+    )
+    .bind(&order_id)
+    .fetch_one(&db.pool)
+    .await?;
+    assert_eq!(total, "109.97");
+    svc.stop().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn remove_and_cancel() -> anyhow::Result<()> {
+    let db = TestDatabase::empty().await?;
+    let svc = TestService::start(&db).await?;
+    let (_, created) = svc.command("CreateOrder", json!({ "customerId": "c" })).await?;
+    let order_id = created["orderId"].clone();
+    svc.command(
+        "AddItem",
+        json!({ "orderId": order_id, "productId": "p", "quantity": 1, "price": 5 }),
+    )
+    .await?;
+    let (status, _) = svc
+        .command("RemoveItem", json!({ "orderId": order_id, "productId": "p" }))
+        .await?;
+    assert_eq!(status, 200);
+    let (status, body) = svc
+        .command("CancelOrder", json!({ "orderId": order_id, "reason": "changed mind" }))
+        .await?;
+    assert_eq!((status, &body["version"]), (200, &json!(4)), "{body}");
+    let (_, order) = svc.query("GetOrder", json!({ "orderId": order_id })).await?;
+    assert_eq!(order["status"], "cancelled");
+    assert_eq!(order["items"], json!([]));
+    assert_eq!(order["total"], "0");
+    assert!(order["cancelledAt"].is_string());
+    let reason: Value = sqlx::query_scalar(
+        "SELECT payload->'reason' FROM events WHERE event_type = 'OrderCancelled'",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    assert_eq!(reason, json!("changed mind"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn correlation_ids_are_recorded_and_echoed() -> anyhow::Result<()> {
+    let db = TestDatabase::empty().await?;
+    let svc = TestService::start(&db).await?;
+    let response = svc
+        .http
+        .post(format!("{}/api/commands/CreateOrder", svc.base_url))
+        .header("X-Correlation-Id", "req-42")
+        .header("X-User-Id", "alice")
+        .json(&json!({ "customerId": "c" }))
+        .send()
+        .await?;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-correlation-id"], "req-42");
+    let metadata: Value = sqlx::query_scalar("SELECT metadata FROM events")
+        .fetch_one(&db.pool)
+        .await?;
+    assert_eq!(metadata["correlationId"], "req-42");
+    assert_eq!(metadata["userId"], "alice");
+    assert!(metadata["causationId"].is_string());
+
+    // Without the header the service makes one and still echoes it.
+    let response = svc
+        .http
+        .post(format!("{}/api/queries/GetOrder", svc.base_url))
+        .json(&json!({ "orderId": "nope" }))
+        .send()
+        .await?;
+    assert!(!response.headers()["x-correlation-id"].is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn health_reports_the_database() -> anyhow::Result<()> {
+    let db = TestDatabase::empty().await?;
+    let svc = TestService::start(&db).await?;
+    let health: Value = svc
+        .http
+        .get(format!("{}/health", svc.base_url))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["checks"]["database"], "up");
+    Ok(())
+}
