@@ -19,5 +19,5 @@ pub const DEFAULT_CONFIG: &str = include_str!("../../../config/default.toml");
 
 /// The order service, ready to run.
 pub fn service() -> Service {
-    Service::new(DEFAULT_CONFIG)
+    Service::new(DEFAULT_CONFIG).about("The order service: event-sourced orders over HTTP.")
 }

@@ -2,9 +2,9 @@
 
 use clap::{Parser, Subcommand};
 
-/// An event-sourced service on the platform.
+/// The command line shared by every platform service (`--help` shows the service's own about).
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 pub struct Cli {
     /// What to do (default: serve).
     #[command(subcommand)]

@@ -181,11 +181,15 @@ impl Config {
             },
         };
         if let Some(url) = &config.database.url {
-            PgConnectOptions::from_str(url).map_err(|e| ConfigError::Invalid {
+            let invalid = |reason: String| ConfigError::Invalid {
                 key: "DATABASE_URL",
                 value: redact(url),
-                reason: e.to_string(),
-            })?;
+                reason,
+            };
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(invalid("expected postgres://user@host:port/database".to_owned()));
+            }
+            PgConnectOptions::from_str(url).map_err(|e| invalid(e.to_string()))?;
         }
         Ok(config)
     }

@@ -33,17 +33,27 @@ pub enum DatabaseError {
 /// Connects a pool, creating the database first when it does not exist.
 pub async fn connect(config: &DatabaseConfig) -> Result<PgPool, DatabaseError> {
     let options = config.connect_options();
-    match pool(config, options.clone()).await {
+    let unreachable = |reason: String| DatabaseError::Unreachable {
+        target: config.describe(),
+        reason,
+    };
+    // One direct attempt first: it reports the real cause (refused, unknown host, bad
+    // login, missing database) where a pool would only report a timeout.
+    let probe = tokio::time::timeout(config.connect_timeout, options.connect())
+        .await
+        .map_err(|_| unreachable(format!("no answer within {:?}", config.connect_timeout)))?;
+    match probe {
+        Ok(conn) => {
+            let _ = conn.close().await;
+        }
         Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("3D000") => {
             create_database(config, &options).await?;
-            pool(config, options).await
         }
-        other => other,
+        Err(e) => return Err(unreachable(one_line(&e))),
     }
-    .map_err(|e| DatabaseError::Unreachable {
-        target: config.describe(),
-        reason: one_line(&e),
-    })
+    pool(config, options)
+        .await
+        .map_err(|e| unreachable(one_line(&e)))
 }
 
 /// Connects (creating the database when missing) and applies the platform migrations.

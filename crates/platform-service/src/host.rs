@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use tokio::net::TcpListener;
 use tracing::info;
 use tracing_subscriber::EnvFilter;
@@ -21,18 +21,31 @@ use crate::registry;
 #[derive(Debug, Clone, Copy)]
 pub struct Service {
     defaults_toml: &'static str,
+    about: &'static str,
 }
 
 impl Service {
     /// A service whose built-in defaults are this TOML (its `config/default.toml`).
     pub fn new(defaults_toml: &'static str) -> Self {
-        Service { defaults_toml }
+        Service {
+            defaults_toml,
+            about: "An event-sourced service on the platform.",
+        }
+    }
+
+    /// The one-line description shown by `--help`.
+    pub fn about(self, about: &'static str) -> Self {
+        Service { about, ..self }
     }
 
     /// Parses the command line, runs the subcommand, and maps failure to a one-line
     /// error on stderr and a non-zero exit code.
     pub fn run(self) -> ExitCode {
-        let cli = Cli::parse();
+        let matches = Cli::command().about(self.about).get_matches();
+        let cli = match Cli::from_arg_matches(&matches) {
+            Ok(cli) => cli,
+            Err(err) => err.exit(),
+        };
         let config = match Config::load(self.defaults_toml) {
             Ok(config) => config,
             Err(err) => {

@@ -1,0 +1,66 @@
+//! `platform-bench`: the platform's standard workloads against the real PostgreSQL.
+//!
+//! ```text
+//! cargo run --release -p platform-bench -- [--orders 2000] [--workers 1,8] [--json PATH]
+//! ```
+//!
+//! - W1: N orders × (CreateOrder, AddItem ×3, PlaceOrder), C workers on distinct
+//!   orders, through the platform's command path and through HTTP.
+//! - W2: cold load of one aggregate with 10,000 events (median of 20).
+//!
+//! Each run uses a database of its own, dropped at the end.
+
+mod report;
+mod w1;
+mod w2;
+
+use clap::Parser;
+use platform_event_sourcing::testing::TestDatabase;
+
+use crate::report::Report;
+
+/// Command line of the benchmark.
+#[derive(Debug, Parser)]
+#[command(about = "Benchmark of the platform's standard workloads")]
+struct Args {
+    /// Orders per W1 run (each is 5 commands).
+    #[arg(long, default_value_t = 2000)]
+    orders: usize,
+    /// Worker counts for W1, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,8")]
+    workers: Vec<usize>,
+    /// Events in the W2 aggregate.
+    #[arg(long, default_value_t = 10_000)]
+    w2_events: usize,
+    /// W2 repetitions (the median is reported).
+    #[arg(long, default_value_t = 20)]
+    w2_runs: usize,
+    /// Skip the HTTP variant of W1.
+    #[arg(long)]
+    skip_http: bool,
+    /// Where to write the JSON results.
+    #[arg(long, default_value = "bench-results/results.json")]
+    json: std::path::PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let mut report = Report::default();
+    for &workers in &args.workers {
+        let db = TestDatabase::new().await?;
+        report.push(w1::command_path(&db, args.orders, workers).await?);
+        drop(db);
+        if !args.skip_http {
+            let db = TestDatabase::new().await?;
+            report.push(w1::http(&db, args.orders, workers).await?);
+        }
+    }
+    let db = TestDatabase::new().await?;
+    report.push(w2::load(&db, args.w2_events, args.w2_runs).await?);
+    drop(db);
+    report.print();
+    report.write_json(&args.json)?;
+    eprintln!("results written to {}", args.json.display());
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! Result rows: a table on stdout and a JSON file.
+
+use std::path::Path;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// One measured workload.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// Workload id, e.g. `W1`.
+    pub workload: &'static str,
+    /// Variant, e.g. `command path` or `http`.
+    pub variant: String,
+    /// Concurrent workers.
+    pub workers: usize,
+    /// Operations measured.
+    pub ops: u64,
+    /// Wall time in seconds.
+    pub seconds: f64,
+    /// Operations per second.
+    pub ops_per_sec: f64,
+    /// Median latency in milliseconds.
+    pub p50_ms: f64,
+    /// 99th percentile latency in milliseconds.
+    pub p99_ms: f64,
+}
+
+impl Row {
+    /// A row from a latency histogram (microseconds) and the wall time.
+    pub fn from_histogram(
+        workload: &'static str,
+        variant: impl Into<String>,
+        workers: usize,
+        histogram: &Histogram<u64>,
+        wall: Duration,
+    ) -> Self {
+        let ops = histogram.len();
+        Row {
+            workload,
+            variant: variant.into(),
+            workers,
+            ops,
+            seconds: wall.as_secs_f64(),
+            ops_per_sec: ops as f64 / wall.as_secs_f64(),
+            p50_ms: histogram.value_at_quantile(0.50) as f64 / 1000.0,
+            p99_ms: histogram.value_at_quantile(0.99) as f64 / 1000.0,
+        }
+    }
+}
+
+/// All rows of a run.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    rows: Vec<Row>,
+}
+
+impl Report {
+    /// Adds a row and shows it at once.
+    pub fn push(&mut self, row: Row) {
+        eprintln!(
+            "{} {} c={}: {:.0} ops/s",
+            row.workload, row.variant, row.workers, row.ops_per_sec
+        );
+        self.rows.push(row);
+    }
+
+    /// Prints the table.
+    pub fn print(&self) {
+        println!(
+            "| {:<8} | {:<28} | {:>7} | {:>8} | {:>10} | {:>9} | {:>9} |",
+            "workload", "variant", "workers", "ops", "ops/s", "p50 ms", "p99 ms"
+        );
+        println!("|{:-<10}|{:-<30}|{:-<9}|{:-<10}|{:-<12}|{:-<11}|{:-<11}|", "", "", "", "", "", "", "");
+        for r in &self.rows {
+            println!(
+                "| {:<8} | {:<28} | {:>7} | {:>8} | {:>10.0} | {:>9.2} | {:>9.2} |",
+                r.workload, r.variant, r.workers, r.ops, r.ops_per_sec, r.p50_ms, r.p99_ms
+            );
+        }
+    }
+
+    /// Writes the rows as JSON.
+    pub fn write_json(&self, path: &Path) -> anyhow::Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, serde_json::to_vec_pretty(self)?)?;
+        Ok(())
+    }
+}
+
+/// A latency histogram from 1 µs to 60 s.
+pub fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds")
+}

@@ -1,0 +1,148 @@
+//! W1: the order flow, through the command path and through HTTP.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::future::try_join_all;
+use hdrhistogram::Histogram;
+use order_contracts::{AddItem, CreateOrder, Decimal, PlaceOrder};
+use order_service::commands::{AddItemHandler, CreateOrderHandler, PlaceOrderHandler};
+use platform_core::Metadata;
+use platform_event_sourcing::testing::TestDatabase;
+use platform_service::{AppState, CommandHandler, Config};
+use serde_json::json;
+use tokio::sync::oneshot;
+
+use crate::report::{Row, histogram};
+
+fn config(db: &TestDatabase) -> anyhow::Result<Config> {
+    let url = db.url();
+    Ok(Config::from_defaults_and(
+        order_service::DEFAULT_CONFIG,
+        &[("DATABASE_URL", url.as_str()), ("LOG_LEVEL", "warn")],
+    )?)
+}
+
+fn add_item(order_id: &str, i: usize) -> AddItem {
+    AddItem {
+        order_id: order_id.to_owned(),
+        product_id: format!("product-{i}"),
+        quantity: 2,
+        price: Decimal::new(2999, 2),
+    }
+}
+
+/// Splits `orders` across `workers` and merges their latency histograms.
+async fn run_workers<F, Fut>(orders: usize, workers: usize, work: F) -> anyhow::Result<(Histogram<u64>, Duration)>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<Histogram<u64>>> + Send + 'static,
+{
+    let work = Arc::new(work);
+    let started = Instant::now();
+    let tasks = (0..workers).map(|w| {
+        let work = Arc::clone(&work);
+        let share = orders / workers + usize::from(w < orders % workers);
+        tokio::spawn(async move { work(share).await })
+    });
+    let results = try_join_all(tasks).await?;
+    let wall = started.elapsed();
+    let mut all = histogram();
+    for h in results {
+        all.add(h?)?;
+    }
+    Ok((all, wall))
+}
+
+/// W1 through the platform's command path (handlers called directly, no HTTP).
+pub async fn command_path(db: &TestDatabase, orders: usize, workers: usize) -> anyhow::Result<Row> {
+    let state = AppState::new(config(db)?, db.pool.clone());
+    let (hist, wall) = run_workers(orders, workers, move |share| {
+        let state = state.clone();
+        async move {
+            let mut hist = histogram();
+            let ctx = || state.command_context(Metadata::default());
+            for _ in 0..share {
+                let t = Instant::now();
+                let created = CreateOrderHandler::handle(
+                    ctx(),
+                    CreateOrder {
+                        customer_id: "bench-customer".into(),
+                    },
+                )
+                .await?;
+                hist.record(t.elapsed().as_micros() as u64)?;
+                for i in 0..3 {
+                    let t = Instant::now();
+                    AddItemHandler::handle(ctx(), add_item(&created.order_id, i)).await?;
+                    hist.record(t.elapsed().as_micros() as u64)?;
+                }
+                let t = Instant::now();
+                PlaceOrderHandler::handle(
+                    ctx(),
+                    PlaceOrder {
+                        order_id: created.order_id,
+                    },
+                )
+                .await?;
+                hist.record(t.elapsed().as_micros() as u64)?;
+            }
+            Ok(hist)
+        }
+    })
+    .await?;
+    Ok(Row::from_histogram("W1", "order flow, command path", workers, &hist, wall))
+}
+
+/// W1 through HTTP against the service running in this process.
+pub async fn http(db: &TestDatabase, orders: usize, workers: usize) -> anyhow::Result<Row> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}/api/commands", listener.local_addr()?);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(platform_service::serve(config(db)?, listener, async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    // Wait until the server answers.
+    let health = base.replace("/api/commands", "/health");
+    while client.get(&health).send().await.is_err() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (hist, wall) = run_workers(orders, workers, move |share| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            let mut hist = histogram();
+            let post = |name: &str, body: serde_json::Value| {
+                client.post(format!("{base}/{name}")).json(&body).send()
+            };
+            for _ in 0..share {
+                let t = Instant::now();
+                let created: serde_json::Value = post("CreateOrder", json!({ "customerId": "bench-customer" }))
+                    .await?
+                    .error_for_status()?
+                    .json()
+                    .await?;
+                hist.record(t.elapsed().as_micros() as u64)?;
+                let order_id = created["orderId"].as_str().unwrap_or_default().to_owned();
+                for i in 0..3 {
+                    let t = Instant::now();
+                    post("AddItem", serde_json::to_value(add_item(&order_id, i))?)
+                        .await?
+                        .error_for_status()?;
+                    hist.record(t.elapsed().as_micros() as u64)?;
+                }
+                let t = Instant::now();
+                post("PlaceOrder", json!({ "orderId": order_id }))
+                    .await?
+                    .error_for_status()?;
+                hist.record(t.elapsed().as_micros() as u64)?;
+            }
+            Ok(hist)
+        }
+    })
+    .await?;
+    let _ = stop.send(());
+    server.await??;
+    Ok(Row::from_histogram("W1", "order flow, HTTP", workers, &hist, wall))
+}
