@@ -51,7 +51,11 @@ impl TestService {
     async fn wait_healthy(&self) -> anyhow::Result<()> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
-            let response = self.http.get(format!("{}/health", self.base_url)).send().await;
+            let response = self
+                .http
+                .get(format!("{}/health", self.base_url))
+                .send()
+                .await;
             if matches!(&response, Ok(r) if r.status().is_success()) {
                 return Ok(());
             }

@@ -11,7 +11,9 @@ async fn concurrent_adds_through_two_instances_lose_nothing() -> anyhow::Result<
     // Two service instances on one database: each has its own aggregate cache.
     let a = TestService::start(&db).await?;
     let b = TestService::start(&db).await?;
-    let (_, created) = a.command("CreateOrder", json!({ "customerId": "c" })).await?;
+    let (_, created) = a
+        .command("CreateOrder", json!({ "customerId": "c" }))
+        .await?;
     let order_id = created["orderId"].as_str().expect("orderId").to_owned();
 
     const ITEMS: usize = 24;
@@ -43,14 +45,20 @@ async fn a_conflict_that_outlasts_the_retries_is_a_409() -> anyhow::Result<()> {
     let single_try = [("COMMAND_MAX_ATTEMPTS", "1")];
     let a = TestService::start_with(&db, &single_try).await?;
     let b = TestService::start_with(&db, &single_try).await?;
-    let (_, created) = a.command("CreateOrder", json!({ "customerId": "c" })).await?;
+    let (_, created) = a
+        .command("CreateOrder", json!({ "customerId": "c" }))
+        .await?;
     let order_id = created["orderId"].as_str().expect("orderId").to_owned();
     let add = |p: &str| json!({ "orderId": order_id, "productId": p, "quantity": 1, "price": 1 });
     // `a` caches the order at version 2; `b` moves it to version 3 behind its back.
     assert_eq!(a.command("AddItem", add("p1")).await?.0, 200);
     assert_eq!(b.command("AddItem", add("p2")).await?.0, 200);
     let (status, problem) = a.command("AddItem", add("p3")).await?;
-    assert_eq!((status, problem["code"].as_str()), (409, Some("concurrency_conflict")), "{problem}");
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("concurrency_conflict")),
+        "{problem}"
+    );
     // The conflict dropped the stale state: the client's retry succeeds.
     let (status, body) = a.command("AddItem", add("p3")).await?;
     assert_eq!((status, &body["version"]), (200, &json!(4)), "{body}");

@@ -40,7 +40,9 @@ async fn create_add_place_get() -> anyhow::Result<()> {
         .await?;
     assert_eq!((status, &body["version"]), (200, &json!(4)), "{body}");
 
-    let (status, order) = svc.query("GetOrder", json!({ "orderId": order_id })).await?;
+    let (status, order) = svc
+        .query("GetOrder", json!({ "orderId": order_id }))
+        .await?;
     assert_eq!(status, 200, "{order}");
     assert_eq!(order["id"], order_id.as_str());
     assert_eq!(order["customerId"], "customer-123");
@@ -86,7 +88,9 @@ async fn create_add_place_get() -> anyhow::Result<()> {
 async fn remove_and_cancel() -> anyhow::Result<()> {
     let db = TestDatabase::empty().await?;
     let svc = TestService::start(&db).await?;
-    let (_, created) = svc.command("CreateOrder", json!({ "customerId": "c" })).await?;
+    let (_, created) = svc
+        .command("CreateOrder", json!({ "customerId": "c" }))
+        .await?;
     let order_id = created["orderId"].clone();
     svc.command(
         "AddItem",
@@ -94,14 +98,22 @@ async fn remove_and_cancel() -> anyhow::Result<()> {
     )
     .await?;
     let (status, _) = svc
-        .command("RemoveItem", json!({ "orderId": order_id, "productId": "p" }))
+        .command(
+            "RemoveItem",
+            json!({ "orderId": order_id, "productId": "p" }),
+        )
         .await?;
     assert_eq!(status, 200);
     let (status, body) = svc
-        .command("CancelOrder", json!({ "orderId": order_id, "reason": "changed mind" }))
+        .command(
+            "CancelOrder",
+            json!({ "orderId": order_id, "reason": "changed mind" }),
+        )
         .await?;
     assert_eq!((status, &body["version"]), (200, &json!(4)), "{body}");
-    let (_, order) = svc.query("GetOrder", json!({ "orderId": order_id })).await?;
+    let (_, order) = svc
+        .query("GetOrder", json!({ "orderId": order_id }))
+        .await?;
     assert_eq!(order["status"], "cancelled");
     assert_eq!(order["items"], json!([]));
     assert_eq!(order["total"], "0");

@@ -61,7 +61,11 @@ async fn migrate_creates_the_database_and_its_schema() -> anyhow::Result<()> {
         .arg("migrate")
         .env("DATABASE_URL", db.url())
         .output()?;
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
     )
@@ -90,7 +94,10 @@ async fn serve_answers_then_stops_cleanly_on_sigterm() -> anyhow::Result<()> {
             assert_eq!(r.status(), 200);
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "service never answered");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "service never answered"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let created: serde_json::Value = client

@@ -33,7 +33,11 @@ fn add_item(order_id: &str, i: usize) -> AddItem {
 }
 
 /// Splits `orders` across `workers` and merges their latency histograms.
-async fn run_workers<F, Fut>(orders: usize, workers: usize, work: F) -> anyhow::Result<(Histogram<u64>, Duration)>
+async fn run_workers<F, Fut>(
+    orders: usize,
+    workers: usize,
+    work: F,
+) -> anyhow::Result<(Histogram<u64>, Duration)>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = anyhow::Result<Histogram<u64>>> + Send + 'static,
@@ -91,7 +95,13 @@ pub async fn command_path(db: &TestDatabase, orders: usize, workers: usize) -> a
         }
     })
     .await?;
-    Ok(Row::from_histogram("W1", "order flow, command path", workers, &hist, wall))
+    Ok(Row::from_histogram(
+        "W1",
+        "order flow, command path",
+        workers,
+        &hist,
+        wall,
+    ))
 }
 
 /// W1 through HTTP against the service running in this process.
@@ -118,11 +128,12 @@ pub async fn http(db: &TestDatabase, orders: usize, workers: usize) -> anyhow::R
             };
             for _ in 0..share {
                 let t = Instant::now();
-                let created: serde_json::Value = post("CreateOrder", json!({ "customerId": "bench-customer" }))
-                    .await?
-                    .error_for_status()?
-                    .json()
-                    .await?;
+                let created: serde_json::Value =
+                    post("CreateOrder", json!({ "customerId": "bench-customer" }))
+                        .await?
+                        .error_for_status()?
+                        .json()
+                        .await?;
                 hist.record(t.elapsed().as_micros() as u64)?;
                 let order_id = created["orderId"].as_str().unwrap_or_default().to_owned();
                 for i in 0..3 {
@@ -144,5 +155,11 @@ pub async fn http(db: &TestDatabase, orders: usize, workers: usize) -> anyhow::R
     .await?;
     let _ = stop.send(());
     server.await??;
-    Ok(Row::from_histogram("W1", "order flow, HTTP", workers, &hist, wall))
+    Ok(Row::from_histogram(
+        "W1",
+        "order flow, HTTP",
+        workers,
+        &hist,
+        wall,
+    ))
 }

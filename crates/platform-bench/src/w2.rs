@@ -39,7 +39,11 @@ pub async fn load(db: &TestDatabase, events: usize, runs: usize) -> anyhow::Resu
     }
     // One warm-up load (connection, plan cache), then the measured ones.
     let warm = store.load::<Order>(id).await?;
-    anyhow::ensure!(warm.version == events as i64, "loaded {} of {events} events", warm.version);
+    anyhow::ensure!(
+        warm.version == events as i64,
+        "loaded {} of {events} events",
+        warm.version
+    );
     let mut hist = histogram();
     let started = Instant::now();
     for _ in 0..runs {

@@ -9,6 +9,9 @@
 //! - `memory`: [`InMemoryEventStore`], an event store for tests and tools.
 //! - `testkit`: [`TestFramework`], given/when/then tests for aggregates.
 
+// Lets the derive macros' absolute `::platform_core` paths resolve inside this crate.
+extern crate self as platform_core;
+
 mod aggregate;
 mod contract;
 mod event;

@@ -118,3 +118,81 @@ impl InMemoryEventStore {
         Ok((aggregate, version))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+
+    use super::*;
+    use crate::BusinessRuleError;
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct Added {
+        n: i64,
+    }
+
+    #[derive(Debug, Clone, PartialEq, crate::DomainEvent)]
+    enum TallyEvent {
+        Added(Added),
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("never")]
+    struct Never;
+
+    impl BusinessRuleError for Never {
+        fn code(&self) -> &'static str {
+            "never"
+        }
+    }
+
+    #[derive(Debug, Clone, Default)]
+    struct Tally(i64);
+
+    impl Aggregate for Tally {
+        const TYPE: &'static str = "Tally";
+        type Command = i64;
+        type Event = TallyEvent;
+        type Error = Never;
+
+        fn handle(&self, n: i64) -> Result<Vec<TallyEvent>, Never> {
+            Ok(vec![TallyEvent::Added(Added { n })])
+        }
+
+        fn apply(&mut self, TallyEvent::Added(e): &TallyEvent) {
+            self.0 += e.n;
+        }
+    }
+
+    #[test]
+    fn appends_checks_versions_and_loads() {
+        let store = InMemoryEventStore::new();
+        let meta = Metadata::default();
+        let events = Tally::default().handle(2).unwrap();
+        assert_eq!(
+            store
+                .append::<Tally>("t", ExpectedVersion::NoStream, &events, &meta)
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            store
+                .append::<Tally>("t", ExpectedVersion::Exact(1), &events, &meta)
+                .unwrap(),
+            2
+        );
+        let err = store
+            .append::<Tally>("t", ExpectedVersion::Exact(1), &events, &meta)
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            MemoryStoreError::Concurrency(ConcurrencyError { actual: 2, .. })
+        ));
+        let (tally, version) = store.load::<Tally>("t").unwrap();
+        assert_eq!((tally.0, version), (4, 2));
+        let stream = store.read_stream::<Tally>("t").unwrap();
+        assert_eq!(stream[1].version, 2);
+        assert_eq!(stream[1].event.event_type(), "Added");
+        assert_eq!(store.load::<Tally>("other").unwrap().1, 0);
+    }
+}

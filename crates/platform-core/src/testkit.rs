@@ -53,7 +53,10 @@ where
     pub fn then_expect_events(self, expected: Vec<A::Event>) {
         match self.result {
             Ok(events) => assert_eq!(events, expected, "unexpected events"),
-            Err(err) => panic!("expected events {expected:?}, got error {err} ({})", err.code()),
+            Err(err) => panic!(
+                "expected events {expected:?}, got error {err} ({})",
+                err.code()
+            ),
         }
     }
 

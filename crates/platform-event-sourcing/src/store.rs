@@ -74,8 +74,19 @@ LIMIT $3
 "#;
 
 fn into_recorded(row: EventRow) -> RecordedEvent {
-    let (tx, pos, event_id, stream_id, aggregate_type, version, event_type, schema, payload, meta, at) =
-        row;
+    let (
+        tx,
+        pos,
+        event_id,
+        stream_id,
+        aggregate_type,
+        version,
+        event_type,
+        schema,
+        payload,
+        meta,
+        at,
+    ) = row;
     RecordedEvent {
         position: LogPosition {
             transaction_id: tx,

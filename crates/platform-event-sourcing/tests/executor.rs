@@ -25,34 +25,64 @@ async fn commands_create_change_and_reject() -> anyhow::Result<()> {
     let exec = executor(&db, 5);
     let meta = Metadata::default();
     let created = exec
-        .execute::<Counter>("c-1", StreamExpectation::New, CounterCommand::Open("a".into()), &meta)
+        .execute::<Counter>(
+            "c-1",
+            StreamExpectation::New,
+            CounterCommand::Open("a".into()),
+            &meta,
+        )
         .await?;
     assert_eq!(created.version, 1);
     let increased = exec
-        .execute::<Counter>("c-1", StreamExpectation::Existing, CounterCommand::Increase(5), &meta)
+        .execute::<Counter>(
+            "c-1",
+            StreamExpectation::Existing,
+            CounterCommand::Increase(5),
+            &meta,
+        )
         .await?;
     assert_eq!((increased.version, increased.aggregate.value), (2, 5));
 
     let missing = exec
-        .execute::<Counter>("nope", StreamExpectation::Existing, CounterCommand::Increase(1), &meta)
+        .execute::<Counter>(
+            "nope",
+            StreamExpectation::Existing,
+            CounterCommand::Increase(1),
+            &meta,
+        )
         .await;
     assert!(matches!(missing, Err(ExecuteError::NotFound { .. })));
 
     let rule = exec
-        .execute::<Counter>("c-1", StreamExpectation::Existing, CounterCommand::Increase(0), &meta)
+        .execute::<Counter>(
+            "c-1",
+            StreamExpectation::Existing,
+            CounterCommand::Increase(0),
+            &meta,
+        )
         .await;
     match rule {
         Err(ExecuteError::Rule(v)) => assert_eq!(v.code, "not_positive"),
         other => panic!("expected a rule violation, got {other:?}"),
     }
     let again = exec
-        .execute::<Counter>("c-1", StreamExpectation::New, CounterCommand::Open("b".into()), &meta)
+        .execute::<Counter>(
+            "c-1",
+            StreamExpectation::New,
+            CounterCommand::Open("b".into()),
+            &meta,
+        )
         .await;
     match again {
         Err(ExecuteError::Rule(v)) => assert_eq!(v.code, "already_open"),
         other => panic!("expected already_open, got {other:?}"),
     }
-    assert_eq!(PgEventStore::new(db.pool.clone()).stream_version("c-1").await?, 2);
+    assert_eq!(
+        PgEventStore::new(db.pool.clone())
+            .stream_version("c-1")
+            .await?,
+        2
+    );
     Ok(())
 }
 
@@ -63,14 +93,34 @@ async fn a_stale_cache_is_caught_up_not_trusted() -> anyhow::Result<()> {
     let a = executor(&db, 5);
     let b = executor(&db, 5);
     let meta = Metadata::default();
-    a.execute::<Counter>("c-1", StreamExpectation::New, CounterCommand::Open("x".into()), &meta)
-        .await?;
-    a.execute::<Counter>("c-1", StreamExpectation::Existing, CounterCommand::Increase(1), &meta)
-        .await?;
-    b.execute::<Counter>("c-1", StreamExpectation::Existing, CounterCommand::Increase(10), &meta)
-        .await?;
+    a.execute::<Counter>(
+        "c-1",
+        StreamExpectation::New,
+        CounterCommand::Open("x".into()),
+        &meta,
+    )
+    .await?;
+    a.execute::<Counter>(
+        "c-1",
+        StreamExpectation::Existing,
+        CounterCommand::Increase(1),
+        &meta,
+    )
+    .await?;
+    b.execute::<Counter>(
+        "c-1",
+        StreamExpectation::Existing,
+        CounterCommand::Increase(10),
+        &meta,
+    )
+    .await?;
     let last = a
-        .execute::<Counter>("c-1", StreamExpectation::Existing, CounterCommand::Increase(100), &meta)
+        .execute::<Counter>(
+            "c-1",
+            StreamExpectation::Existing,
+            CounterCommand::Increase(100),
+            &meta,
+        )
         .await?;
     assert_eq!((last.version, last.aggregate.value), (4, 111));
     Ok(())
@@ -81,7 +131,12 @@ async fn concurrent_writers_on_one_stream_lose_nothing() -> anyhow::Result<()> {
     let db = TestDatabase::new().await?;
     let meta = Metadata::default();
     executor(&db, 1)
-        .execute::<Counter>("c-1", StreamExpectation::New, CounterCommand::Open("x".into()), &meta)
+        .execute::<Counter>(
+            "c-1",
+            StreamExpectation::New,
+            CounterCommand::Open("x".into()),
+            &meta,
+        )
         .await?;
     let mut tasks = Vec::new();
     for _ in 0..8 {
@@ -103,7 +158,9 @@ async fn concurrent_writers_on_one_stream_lose_nothing() -> anyhow::Result<()> {
     for task in tasks {
         task.await??;
     }
-    let loaded = PgEventStore::new(db.pool.clone()).load::<Counter>("c-1").await?;
+    let loaded = PgEventStore::new(db.pool.clone())
+        .load::<Counter>("c-1")
+        .await?;
     assert_eq!((loaded.version, loaded.aggregate.value), (41, 40));
     Ok(())
 }
@@ -114,13 +171,28 @@ async fn without_retries_a_conflict_is_reported() -> anyhow::Result<()> {
     let meta = Metadata::default();
     let a = executor(&db, 1);
     let b = executor(&db, 1);
-    a.execute::<Counter>("c-1", StreamExpectation::New, CounterCommand::Open("x".into()), &meta)
-        .await?;
-    b.execute::<Counter>("c-1", StreamExpectation::Existing, CounterCommand::Increase(1), &meta)
-        .await?;
+    a.execute::<Counter>(
+        "c-1",
+        StreamExpectation::New,
+        CounterCommand::Open("x".into()),
+        &meta,
+    )
+    .await?;
+    b.execute::<Counter>(
+        "c-1",
+        StreamExpectation::Existing,
+        CounterCommand::Increase(1),
+        &meta,
+    )
+    .await?;
     // `a` still believes version 1; with a single attempt the conflict surfaces.
     let err = a
-        .execute::<Counter>("c-1", StreamExpectation::Existing, CounterCommand::Increase(1), &meta)
+        .execute::<Counter>(
+            "c-1",
+            StreamExpectation::Existing,
+            CounterCommand::Increase(1),
+            &meta,
+        )
         .await
         .expect_err("stale state and no retry");
     match err {

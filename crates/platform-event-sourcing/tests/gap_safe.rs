@@ -58,7 +58,10 @@ async fn a_follower_sees_every_event_once_in_order_despite_late_commits() -> any
                     tokio::time::sleep(Duration::from_millis(2)).await;
                 }
                 for event in batch {
-                    assert!(event.position > position, "log order must only move forward");
+                    assert!(
+                        event.position > position,
+                        "log order must only move forward"
+                    );
                     position = event.position;
                     seen.push(event);
                 }
@@ -95,7 +98,10 @@ async fn a_follower_sees_every_event_once_in_order_despite_late_commits() -> any
         }
         max_position = max_position.max(event.position.global_position);
     }
-    assert!(late > 0, "writers never committed out of order; the test proved nothing");
+    assert!(
+        late > 0,
+        "writers never committed out of order; the test proved nothing"
+    );
     // Nothing more to read after the end.
     let last = seen.last().map(|e| e.position).unwrap_or_default();
     assert!(store.read_all(last, 10).await?.is_empty());

@@ -26,7 +26,10 @@ async fn append_assigns_versions_and_reads_back() -> anyhow::Result<()> {
         .await?;
     assert_eq!((result.first_version, result.last_version), (1, 3));
     let read = store.read_stream("c-1", StreamRange::all()).await?;
-    assert_eq!(read.iter().map(|e| e.version).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(
+        read.iter().map(|e| e.version).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
     assert_eq!(read[0].event_id, events[0].event_id);
     assert_eq!(read[0].event_type, "Increased");
     assert_eq!(read[0].aggregate_type, "Counter");
@@ -136,9 +139,7 @@ async fn streams_read_up_to_a_version_or_a_time() -> anyhow::Result<()> {
     store
         .append("c-1", "Counter", ExpectedVersion::NoStream, &events)
         .await?;
-    let to_two = store
-        .read_stream("c-1", StreamRange::to_version(2))
-        .await?;
+    let to_two = store.read_stream("c-1", StreamRange::to_version(2)).await?;
     assert_eq!(to_two.len(), 2);
     let from_two = store
         .read_stream(
@@ -149,12 +150,21 @@ async fn streams_read_up_to_a_version_or_a_time() -> anyhow::Result<()> {
             },
         )
         .await?;
-    assert_eq!(from_two.iter().map(|e| e.version).collect::<Vec<_>>(), [3, 4]);
+    assert_eq!(
+        from_two.iter().map(|e| e.version).collect::<Vec<_>>(),
+        [3, 4]
+    );
     let until = base + chrono::Duration::minutes(90);
     let by_time = store.read_stream("c-1", StreamRange::until(until)).await?;
-    assert_eq!(by_time.iter().map(|e| e.version).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(
+        by_time.iter().map(|e| e.version).collect::<Vec<_>>(),
+        [1, 2]
+    );
     let before = store
-        .read_stream("c-1", StreamRange::until(base - chrono::Duration::seconds(1)))
+        .read_stream(
+            "c-1",
+            StreamRange::until(base - chrono::Duration::seconds(1)),
+        )
         .await?;
     assert!(before.is_empty());
 

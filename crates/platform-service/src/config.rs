@@ -134,7 +134,11 @@ impl Config {
         overrides: &[(&str, &str)],
     ) -> Result<Self, ConfigError> {
         let mut raw = parse_toml(defaults_toml, "built-in defaults")?;
-        raw.extend(overrides.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        raw.extend(
+            overrides
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         Self::from_raw(&raw)
     }
 
@@ -187,7 +191,9 @@ impl Config {
                 reason,
             };
             if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-                return Err(invalid("expected postgres://user@host:port/database".to_owned()));
+                return Err(invalid(
+                    "expected postgres://user@host:port/database".to_owned(),
+                ));
             }
             PgConnectOptions::from_str(url).map_err(|e| invalid(e.to_string()))?;
         }
@@ -230,7 +236,9 @@ impl DatabaseConfig {
 
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &url[..scheme], &url[at..]),
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***{}", &url[..scheme], &url[at..])
+        }
         _ => url.to_owned(),
     }
 }
@@ -261,10 +269,12 @@ fn read_toml_file(path: &Path) -> Result<Raw, ConfigError> {
 }
 
 fn parse_toml(text: &str, origin: &str) -> Result<Raw, ConfigError> {
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::File {
-        path: origin.to_owned(),
-        reason: e.to_string(),
-    })?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| ConfigError::File {
+            path: origin.to_owned(),
+            reason: e.to_string(),
+        })?;
     table
         .into_iter()
         .map(|(key, value)| {
@@ -345,15 +355,21 @@ mod tests {
     #[test]
     fn bad_values_are_named() {
         let err = Config::from_defaults_and(DEFAULTS, &[("HTTP_PORT", "http")]).unwrap_err();
-        assert!(err.to_string().starts_with("invalid HTTP_PORT=\"http\""), "{err}");
+        assert!(
+            err.to_string().starts_with("invalid HTTP_PORT=\"http\""),
+            "{err}"
+        );
         let err = Config::from_defaults_and(DEFAULTS, &[("DB_MAX_CONNECTIONS", "0")]).unwrap_err();
         assert!(err.to_string().contains("DB_MAX_CONNECTIONS"), "{err}");
-        let err =
-            Config::from_defaults_and(DEFAULTS, &[("EVENT_SOURCING_ENABLED", "false")]).unwrap_err();
+        let err = Config::from_defaults_and(DEFAULTS, &[("EVENT_SOURCING_ENABLED", "false")])
+            .unwrap_err();
         assert!(err.to_string().contains("EVENT_SOURCING_ENABLED"), "{err}");
         let err = Config::from_defaults_and(DEFAULTS, &[("DATABASE_URL", "mysql://x:pw@h/d")])
             .unwrap_err();
-        assert!(!err.to_string().contains("pw"), "credentials must not leak: {err}");
+        assert!(
+            !err.to_string().contains("pw"),
+            "credentials must not leak: {err}"
+        );
     }
 
     #[test]

@@ -4,8 +4,7 @@ use std::sync::Arc;
 
 use platform_core::{Aggregate, Metadata};
 use platform_event_sourcing::{
-    AggregateCache, CommandExecutor, Executed, Loaded, PgEventStore, StreamExpectation,
-    StreamRange,
+    AggregateCache, CommandExecutor, Executed, Loaded, PgEventStore, StreamExpectation, StreamRange,
 };
 use sqlx::PgPool;
 
@@ -28,11 +27,8 @@ impl AppState {
     /// State over a migrated database.
     pub fn new(config: Config, pool: PgPool) -> Self {
         let cache = Arc::new(AggregateCache::new(config.commands.aggregate_cache_size));
-        let executor = CommandExecutor::new(
-            PgEventStore::new(pool),
-            cache,
-            config.commands.max_attempts,
-        );
+        let executor =
+            CommandExecutor::new(PgEventStore::new(pool), cache, config.commands.max_attempts);
         AppState {
             inner: Arc::new(Inner { config, executor }),
         }
@@ -74,7 +70,11 @@ pub struct CommandContext {
 
 impl CommandContext {
     /// Runs a command that creates a new aggregate under `id`.
-    pub async fn create<A>(&self, id: &str, command: A::Command) -> Result<Executed<A>, HandlerError>
+    pub async fn create<A>(
+        &self,
+        id: &str,
+        command: A::Command,
+    ) -> Result<Executed<A>, HandlerError>
     where
         A: Aggregate,
         A::Command: Clone,
@@ -83,7 +83,11 @@ impl CommandContext {
     }
 
     /// Runs a command on an existing aggregate; a missing one is a 404.
-    pub async fn update<A>(&self, id: &str, command: A::Command) -> Result<Executed<A>, HandlerError>
+    pub async fn update<A>(
+        &self,
+        id: &str,
+        command: A::Command,
+    ) -> Result<Executed<A>, HandlerError>
     where
         A: Aggregate,
         A::Command: Clone,

@@ -101,7 +101,10 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let duplicates = registry::duplicate_names();
     if !duplicates.is_empty() {
-        bail!("handlers registered more than once: {}", duplicates.join(", "));
+        bail!(
+            "handlers registered more than once: {}",
+            duplicates.join(", ")
+        );
     }
     let pool = connect_and_migrate(&config.database).await?;
     info!(database = %config.database.describe(), "event store ready");

@@ -38,10 +38,12 @@ pub trait QueryHandler: Send + Sync + 'static {
 }
 
 /// Type-erased entry point of a command handler: JSON body in, JSON result out.
-pub type CommandDispatch = fn(CommandContext, &[u8]) -> BoxFuture<Result<serde_json::Value, HandlerError>>;
+pub type CommandDispatch =
+    fn(CommandContext, &[u8]) -> BoxFuture<Result<serde_json::Value, HandlerError>>;
 
 /// Type-erased entry point of a query handler: JSON body in, JSON result out.
-pub type QueryDispatch = fn(QueryContext, &[u8]) -> BoxFuture<Result<serde_json::Value, HandlerError>>;
+pub type QueryDispatch =
+    fn(QueryContext, &[u8]) -> BoxFuture<Result<serde_json::Value, HandlerError>>;
 
 /// A command handler registered at link time.
 #[derive(Debug)]
@@ -162,9 +164,16 @@ pub fn query_names() -> Vec<&'static str> {
 /// Names registered more than once (a start-up error).
 pub(crate) fn duplicate_names() -> Vec<&'static str> {
     let mut seen = std::collections::HashSet::new();
-    let commands = inventory::iter::<CommandRegistration>.into_iter().map(|r| r.name);
-    let queries = inventory::iter::<QueryRegistration>.into_iter().map(|r| r.name);
-    commands.chain(queries).filter(|n| !seen.insert(*n)).collect()
+    let commands = inventory::iter::<CommandRegistration>
+        .into_iter()
+        .map(|r| r.name);
+    let queries = inventory::iter::<QueryRegistration>
+        .into_iter()
+        .map(|r| r.name);
+    commands
+        .chain(queries)
+        .filter(|n| !seen.insert(*n))
+        .collect()
 }
 
 /// Registers a [`CommandHandler`] so the service exposes `POST /api/commands/{NAME}`.

@@ -12,8 +12,15 @@ pub struct CancelOrderHandler;
 impl CommandHandler for CancelOrderHandler {
     type Command = CancelOrder;
 
-    async fn handle(ctx: CommandContext, command: CancelOrder) -> Result<OrderUpdated, HandlerError> {
-        if command.reason.as_ref().is_some_and(|r| r.len() > MAX_REASON_LEN) {
+    async fn handle(
+        ctx: CommandContext,
+        command: CancelOrder,
+    ) -> Result<OrderUpdated, HandlerError> {
+        if command
+            .reason
+            .as_ref()
+            .is_some_and(|r| r.len() > MAX_REASON_LEN)
+        {
             return Err(HandlerError::Validation(format!(
                 "reason must be at most {MAX_REASON_LEN} bytes"
             )));

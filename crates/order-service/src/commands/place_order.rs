@@ -9,7 +9,10 @@ pub struct PlaceOrderHandler;
 impl CommandHandler for PlaceOrderHandler {
     type Command = PlaceOrder;
 
-    async fn handle(ctx: CommandContext, command: PlaceOrder) -> Result<OrderUpdated, HandlerError> {
+    async fn handle(
+        ctx: CommandContext,
+        command: PlaceOrder,
+    ) -> Result<OrderUpdated, HandlerError> {
         let done = ctx
             .update::<Order>(&command.order_id, OrderCommand::Place)
             .await?;

@@ -9,7 +9,10 @@ pub struct RemoveItemHandler;
 impl CommandHandler for RemoveItemHandler {
     type Command = RemoveItem;
 
-    async fn handle(ctx: CommandContext, command: RemoveItem) -> Result<OrderUpdated, HandlerError> {
+    async fn handle(
+        ctx: CommandContext,
+        command: RemoveItem,
+    ) -> Result<OrderUpdated, HandlerError> {
         let done = ctx
             .update::<Order>(
                 &command.order_id,

@@ -62,4 +62,3 @@ pub fn order_view(history: &[EventEnvelope<OrderEvent>]) -> Option<OrderView> {
         version: history.last().map_or(0, |e| e.version),
     })
 }
-

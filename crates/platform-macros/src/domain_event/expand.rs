@@ -8,7 +8,11 @@ use super::ast::Events;
 /// Generates the `DomainEvent` impl and a `From<Payload>` impl per variant.
 pub fn expand(events: &Events<'_>) -> TokenStream {
     let ident = events.ident;
-    let names: Vec<String> = events.variants.iter().map(|v| v.ident.to_string()).collect();
+    let names: Vec<String> = events
+        .variants
+        .iter()
+        .map(|v| v.ident.to_string())
+        .collect();
     let variants: Vec<_> = events.variants.iter().map(|v| v.ident).collect();
     let payloads: Vec<_> = events.variants.iter().filter_map(|v| v.payload).collect();
     let versions: Vec<i32> = events

@@ -1,12 +1,12 @@
 //! Command and query endpoints, dispatched to the registered handlers by name.
 
+use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 
 use super::request_meta::RequestMeta;
 use crate::context::AppState;

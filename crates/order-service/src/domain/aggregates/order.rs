@@ -272,14 +272,16 @@ impl Aggregate for Order {
                 self.customer_id.clone_from(&e.customer_id);
                 self.status = OrderStatus::Draft;
             }
-            OrderEvent::ItemAdded(e) => match self.lines.iter_mut().find(|l| l.product_id == e.product_id) {
-                Some(line) => line.quantity = line.quantity.saturating_add(e.quantity),
-                None => self.lines.push(OrderLine {
-                    product_id: e.product_id.clone(),
-                    quantity: e.quantity,
-                    price: e.price,
-                }),
-            },
+            OrderEvent::ItemAdded(e) => {
+                match self.lines.iter_mut().find(|l| l.product_id == e.product_id) {
+                    Some(line) => line.quantity = line.quantity.saturating_add(e.quantity),
+                    None => self.lines.push(OrderLine {
+                        product_id: e.product_id.clone(),
+                        quantity: e.quantity,
+                        price: e.price,
+                    }),
+                }
+            }
             OrderEvent::ItemRemoved(e) => self.lines.retain(|l| l.product_id != e.product_id),
             OrderEvent::OrderPlaced(_) => self.status = OrderStatus::Placed,
             OrderEvent::OrderCancelled(_) => self.status = OrderStatus::Cancelled,
