@@ -15,5 +15,8 @@ mod queries;
 pub use commands::{
     AddItem, CancelOrder, CreateOrder, CreateOrderResult, OrderUpdated, PlaceOrder, RemoveItem,
 };
-pub use queries::{GetOrder, OrderItem, OrderStatus, OrderView};
+pub use queries::{
+    CustomerOrders, GetCustomerOrders, GetOrder, ListOrders, OrderItem, OrderList, OrderStatus,
+    OrderView,
+};
 pub use rust_decimal::Decimal;

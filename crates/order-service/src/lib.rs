@@ -6,11 +6,13 @@
 //! - `domain`: the [`Order`](domain::Order) aggregate, its events and rules (no I/O).
 //! - `commands`: one handler per command (CreateOrder, AddItem, RemoveItem,
 //!   PlaceOrder, CancelOrder).
-//! - `queries`: one handler per query (GetOrder).
+//! - `queries`: one handler per query (GetOrder, ListOrders, GetCustomerOrders).
+//! - `read_models`: `rm_orders` and `rm_customer_orders`, declared with `#[derive(ReadModel)]`.
 
 pub mod commands;
 pub mod domain;
 pub mod queries;
+pub mod read_models;
 
 use platform_service::Service;
 

@@ -15,6 +15,9 @@ pub enum StoreError {
     /// An event could not be serialized (HTTP 500, logged).
     #[error("event serialization failed: {0}")]
     Serialize(#[from] serde_json::Error),
+    /// Projecting the events into a read model failed; nothing was appended (HTTP 500, logged).
+    #[error(transparent)]
+    Projection(#[from] crate::read_model::ReadModelError),
     /// The database failed or is unreachable (HTTP 503/500, logged).
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

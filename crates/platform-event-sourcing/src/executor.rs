@@ -5,14 +5,15 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 
 use platform_core::{
-    Aggregate, BusinessRuleError, DomainEvent, ExpectedVersion, Metadata, NewEvent,
+    Aggregate, BusinessRuleError, DomainEvent, EventEnvelope, ExpectedVersion, Metadata, NewEvent,
 };
 use tracing::{debug, instrument};
 
 use crate::cache::AggregateCache;
 use crate::error::{ExecuteError, RuleViolation, StoreError};
 use crate::load::Loaded;
-use crate::store::PgEventStore;
+use crate::read_model::read_models_for;
+use crate::store::{AppendResult, PgEventStore};
 
 /// What the command assumes about the stream before it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,7 @@ pub struct CommandExecutor {
     cache: Arc<AggregateCache>,
     max_attempts: u32,
     stripes: Arc<[Mutex<()>]>,
+    inline_projections: bool,
 }
 
 /// Number of stream lock stripes per process.
@@ -62,6 +64,16 @@ impl CommandExecutor {
             cache,
             max_attempts: max_attempts.max(1),
             stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
+            inline_projections: true,
+        }
+    }
+
+    /// Appends without projecting into read models (they then lag until rebuilt);
+    /// for measuring the cost of inline projection.
+    pub fn without_inline_projections(self) -> Self {
+        CommandExecutor {
+            inline_projections: false,
+            ..self
         }
     }
 
@@ -156,10 +168,30 @@ impl CommandExecutor {
             0 => ExpectedVersion::NoStream,
             v => ExpectedVersion::Exact(v),
         };
-        let result = self
-            .store
-            .append(stream_id, A::TYPE, expected, &new_events)
-            .await?;
+        let projections = if self.inline_projections {
+            read_models_for(A::TYPE)
+        } else {
+            &[]
+        };
+        let result = if projections.is_empty() {
+            self.store
+                .append(stream_id, A::TYPE, expected, &new_events)
+                .await?
+        } else {
+            // Events and read-model rows commit together: a query right after the
+            // command sees it, and a failed projection appends nothing.
+            let mut tx = self.store.pool().begin().await?;
+            let result = self
+                .store
+                .append_in(&mut tx, stream_id, A::TYPE, expected, &new_events)
+                .await?;
+            let envelopes = envelopes::<A>(stream_id, events, &new_events, &result);
+            for model in projections {
+                model.project_typed(&mut tx, &envelopes).await?;
+            }
+            tx.commit().await?;
+            result
+        };
         debug!(
             version = result.last_version,
             event_types = ?events.iter().map(DomainEvent::event_type).collect::<Vec<_>>(),
@@ -194,6 +226,32 @@ fn backoff(attempt: u32) -> Duration {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::from(d.subsec_nanos()));
     Duration::from_micros(nanos % (cap_ms * 1000) + 200)
+}
+
+/// The appended events as envelopes, for inline projection.
+fn envelopes<A: Aggregate>(
+    stream_id: &str,
+    events: &[A::Event],
+    new_events: &[NewEvent],
+    result: &AppendResult,
+) -> Vec<EventEnvelope<A::Event>> {
+    events
+        .iter()
+        .zip(new_events)
+        .zip(&result.positions)
+        .enumerate()
+        .map(|(i, ((event, new), position))| EventEnvelope {
+            event_id: new.event_id,
+            aggregate_type: A::TYPE.to_owned(),
+            aggregate_id: stream_id.to_owned(),
+            version: result.first_version + i as i64,
+            global_position: *position,
+            schema_version: new.schema_version,
+            occurred_at: new.occurred_at,
+            metadata: new.metadata.clone(),
+            event: event.clone(),
+        })
+        .collect()
 }
 
 fn rule<E: BusinessRuleError>(err: E) -> RuleViolation {

@@ -11,12 +11,14 @@ use crate::position::LogPosition;
 use crate::recorded::{RecordedEvent, StreamRange};
 
 /// What an append wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppendResult {
     /// Version of the stream's first new event.
     pub first_version: i64,
     /// Version of the stream after the append.
     pub last_version: i64,
+    /// Global position of each new event, in order.
+    pub positions: Vec<i64>,
 }
 
 /// The PostgreSQL event store: a cheap handle around a connection pool.
@@ -26,7 +28,7 @@ pub struct PgEventStore {
 }
 
 /// One `events` row as selected by [`SELECT_EVENT`].
-type EventRow = (
+pub(crate) type EventRow = (
     i64,
     i64,
     Uuid,
@@ -59,7 +61,7 @@ FROM checked,
      unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::timestamptz[])
          WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, metadata, occurred_at, n)
 ORDER BY e.n
-RETURNING version
+RETURNING version, global_position
 "#;
 
 /// Reads the log after a position, never past the oldest transaction still running.
@@ -72,6 +74,11 @@ WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
 ORDER BY transaction_id, global_position
 LIMIT $3
 "#;
+
+/// Rows selected with the full event column list, as recorded events.
+pub(crate) fn into_recorded_rows(rows: Vec<EventRow>) -> Vec<RecordedEvent> {
+    rows.into_iter().map(into_recorded).collect()
+}
 
 fn into_recorded(row: EventRow) -> RecordedEvent {
     let (
@@ -127,11 +134,16 @@ impl PgEventStore {
         events: &[NewEvent],
     ) -> Result<AppendResult, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        Self::append_in(&mut conn, stream_id, aggregate_type, expected, events).await
+        self.append_in(&mut conn, stream_id, aggregate_type, expected, events)
+            .await
     }
 
     /// Like [`append`](Self::append), on a caller's connection or transaction.
+    ///
+    /// A version race inside the caller's transaction aborts that transaction; the
+    /// actual version in the error is then read through the pool.
     pub async fn append_in(
+        &self,
         conn: &mut PgConnection,
         stream_id: &str,
         aggregate_type: &str,
@@ -146,6 +158,7 @@ impl PgEventStore {
             return Ok(AppendResult {
                 first_version: actual + 1,
                 last_version: actual,
+                positions: Vec::new(),
             });
         }
         let expected_param = match expected {
@@ -159,7 +172,7 @@ impl PgEventStore {
         let payloads: Vec<&serde_json::Value> = events.iter().map(|e| &e.payload).collect();
         let metadata: Vec<Json<&Metadata>> = events.iter().map(|e| Json(&e.metadata)).collect();
         let times: Vec<DateTime<Utc>> = events.iter().map(|e| e.occurred_at).collect();
-        let result = sqlx::query_scalar::<_, i64>(APPEND)
+        let result = sqlx::query_as::<_, (i64, i64)>(APPEND)
             .bind(stream_id)
             .bind(aggregate_type)
             .bind(expected_param)
@@ -172,9 +185,10 @@ impl PgEventStore {
             .fetch_all(&mut *conn)
             .await;
         match result {
-            Ok(versions) if !versions.is_empty() => Ok(AppendResult {
-                first_version: versions[0],
-                last_version: versions[versions.len() - 1],
+            Ok(rows) if !rows.is_empty() => Ok(AppendResult {
+                first_version: rows[0].0,
+                last_version: rows[rows.len() - 1].0,
+                positions: rows.iter().map(|(_, position)| *position).collect(),
             }),
             Ok(_) => {
                 let actual = stream_version_with(&mut *conn, stream_id).await?;
@@ -184,7 +198,8 @@ impl PgEventStore {
                 if db.constraint() == Some("events_event_id_key") {
                     return Err(StoreError::DuplicateEvent(ids[0]));
                 }
-                let actual = stream_version_with(&mut *conn, stream_id).await?;
+                // The other writer has committed; `conn` may be in an aborted transaction.
+                let actual = self.stream_version(stream_id).await?;
                 Err(conflict(stream_id, expected, actual))
             }
             Err(err) => Err(err.into()),

@@ -24,18 +24,20 @@ async fn a_follower_sees_every_event_once_in_order_despite_late_commits() -> any
     let mut writers = Vec::new();
     for w in 0..WRITERS {
         let pool = db.pool.clone();
+        let store = store.clone();
         writers.push(tokio::spawn(async move {
             for t in 0..TRANSACTIONS_PER_WRITER {
                 let mut tx = pool.begin().await?;
                 let stream = format!("w{w}-t{t}");
-                PgEventStore::append_in(
-                    &mut tx,
-                    &stream,
-                    "Counter",
-                    ExpectedVersion::NoStream,
-                    &increases(EVENTS_PER_TRANSACTION),
-                )
-                .await?;
+                store
+                    .append_in(
+                        &mut tx,
+                        &stream,
+                        "Counter",
+                        ExpectedVersion::NoStream,
+                        &increases(EVENTS_PER_TRANSACTION),
+                    )
+                    .await?;
                 // Hold the transaction open a random while: later-numbered events of
                 // other writers commit first.
                 let delay = rand::rng().random_range(0..25);

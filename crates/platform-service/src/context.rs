@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use platform_core::{Aggregate, Metadata};
 use platform_event_sourcing::{
-    AggregateCache, CommandExecutor, Executed, Loaded, PgEventStore, StreamExpectation, StreamRange,
+    AggregateCache, CommandExecutor, Executed, Loaded, PgEventStore, ReadModel, ReadModelStore,
+    StreamExpectation, StreamRange,
 };
 use sqlx::PgPool;
 
@@ -135,6 +136,11 @@ impl QueryContext {
     /// The event store.
     pub fn store(&self) -> &PgEventStore {
         self.state.store()
+    }
+
+    /// Queries over a read model's table.
+    pub fn read_model<R: ReadModel>(&self) -> ReadModelStore<R> {
+        ReadModelStore::new(self.store().pool().clone())
     }
 
     /// Rebuilds an aggregate from its stream (or part of it); a missing one is a 404.

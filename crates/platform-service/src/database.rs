@@ -28,6 +28,9 @@ pub enum DatabaseError {
     /// A migration failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A read model's table could not be prepared or rebuilt.
+    #[error("read model preparation failed: {0}")]
+    ReadModel(#[from] platform_event_sourcing::ReadModelError),
 }
 
 /// Connects a pool, creating the database first when it does not exist.
@@ -56,10 +59,12 @@ pub async fn connect(config: &DatabaseConfig) -> Result<PgPool, DatabaseError> {
         .map_err(|e| unreachable(one_line(&e)))
 }
 
-/// Connects (creating the database when missing) and applies the platform migrations.
+/// Connects (creating the database when missing), applies the platform migrations, and
+/// prepares every read model's table (building new or changed ones from the log).
 pub async fn connect_and_migrate(config: &DatabaseConfig) -> Result<PgPool, DatabaseError> {
     let pool = connect(config).await?;
     platform_event_sourcing::MIGRATOR.run(&pool).await?;
+    platform_event_sourcing::prepare_read_models(&pool).await?;
     Ok(pool)
 }
 

@@ -2,7 +2,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use platform_event_sourcing::{ExecuteError, StoreError};
+use platform_event_sourcing::{ExecuteError, ReadModelError, StoreError};
 use serde_json::json;
 
 /// Why a request failed. Each variant says what the client sees.
@@ -124,6 +124,18 @@ impl From<StoreError> for HandlerError {
             }
             e if e.is_unavailable() => HandlerError::Unavailable(e.to_string()),
             e => HandlerError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<ReadModelError> for HandlerError {
+    fn from(err: ReadModelError) -> Self {
+        match err {
+            ReadModelError::InvalidCursor(_) => HandlerError::Validation(err.to_string()),
+            ReadModelError::Database(
+                e @ (sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)),
+            ) => HandlerError::Unavailable(e.to_string()),
+            other => HandlerError::Internal(other.to_string()),
         }
     }
 }

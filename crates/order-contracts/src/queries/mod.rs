@@ -1,7 +1,13 @@
 //! Queries of the order service and the views they return.
 
+mod customer_orders;
+mod get_customer_orders;
 mod get_order;
+mod list_orders;
 mod order_view;
 
+pub use customer_orders::CustomerOrders;
+pub use get_customer_orders::GetCustomerOrders;
 pub use get_order::GetOrder;
+pub use list_orders::{ListOrders, OrderList};
 pub use order_view::{OrderItem, OrderStatus, OrderView};

@@ -24,6 +24,16 @@ impl OrderStatus {
             OrderStatus::Cancelled => "cancelled",
         }
     }
+
+    /// Parses the text written by [`as_str`](Self::as_str).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "draft" => Some(OrderStatus::Draft),
+            "placed" => Some(OrderStatus::Placed),
+            "cancelled" => Some(OrderStatus::Cancelled),
+            _ => None,
+        }
+    }
 }
 
 /// One line of an order.

@@ -1,5 +1,9 @@
 //! Query handlers, one file each; each registers itself with the platform.
 
+mod get_customer_orders;
 mod get_order;
+mod list_orders;
 
-pub use get_order::{GetOrderHandler, order_view};
+pub use get_customer_orders::GetCustomerOrdersHandler;
+pub use get_order::GetOrderHandler;
+pub use list_orders::ListOrdersHandler;

@@ -226,13 +226,15 @@ impl Aggregate for Order {
             } => self.add_item(product_id, quantity, price),
             OrderCommand::RemoveItem { product_id } => {
                 self.ensure_draft()?;
-                if self.line(&product_id).is_none() {
+                let Some(line) = self.line(&product_id) else {
                     return Err(OrderError::ItemNotFound(product_id));
-                }
+                };
                 Ok(vec![
                     ItemRemoved {
                         order_id: self.id.clone(),
                         product_id,
+                        quantity: line.quantity,
+                        price: line.price,
                     }
                     .into(),
                 ])
@@ -254,10 +256,13 @@ impl Aggregate for Order {
                 if self.status == OrderStatus::Cancelled {
                     return Err(OrderError::Cancelled);
                 }
+                let placed_total = (self.status == OrderStatus::Placed).then(|| self.total());
                 Ok(vec![
                     OrderCancelled {
                         order_id: self.id.clone(),
+                        customer_id: self.customer_id.clone(),
                         reason,
+                        placed_total,
                     }
                     .into(),
                 ])

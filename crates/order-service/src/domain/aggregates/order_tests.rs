@@ -42,7 +42,9 @@ fn placed(total: &str) -> OrderEvent {
 fn cancelled() -> OrderEvent {
     OrderCancelled {
         order_id: "o-1".into(),
+        customer_id: "c-1".into(),
         reason: None,
+        placed_total: None,
     }
     .into()
 }
@@ -149,6 +151,8 @@ fn remove_item_from_a_draft() {
             ItemRemoved {
                 order_id: "o-1".into(),
                 product_id: "p-1".into(),
+                quantity: 1,
+                price: dec("1"),
             }
             .into(),
         ]);
@@ -187,6 +191,8 @@ fn an_empty_order_cannot_be_placed() {
         ItemRemoved {
             order_id: "o-1".into(),
             product_id: "p-1".into(),
+            quantity: 1,
+            price: dec("1"),
         }
         .into(),
     ])
@@ -224,7 +230,9 @@ fn a_draft_or_placed_order_can_be_cancelled() {
         .then_expect_events(vec![
             OrderCancelled {
                 order_id: "o-1".into(),
+                customer_id: "c-1".into(),
                 reason: Some("changed mind".into()),
+                placed_total: Some(dec("1")),
             }
             .into(),
         ]);

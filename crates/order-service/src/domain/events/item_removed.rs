@@ -1,3 +1,4 @@
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// A product's line was removed from a draft order.
@@ -8,4 +9,8 @@ pub struct ItemRemoved {
     pub order_id: String,
     /// The product removed.
     pub product_id: String,
+    /// Units the removed line had.
+    pub quantity: i64,
+    /// Unit price the removed line had.
+    pub price: Decimal,
 }

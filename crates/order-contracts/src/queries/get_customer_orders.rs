@@ -1,0 +1,16 @@
+use serde::{Deserialize, Serialize};
+
+use super::CustomerOrders;
+
+/// A customer's order totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetCustomerOrders {
+    /// The customer.
+    pub customer_id: String,
+}
+
+impl platform_core::Query for GetCustomerOrders {
+    const NAME: &'static str = "GetCustomerOrders";
+    type Result = CustomerOrders;
+}

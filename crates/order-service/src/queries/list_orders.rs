@@ -1,0 +1,36 @@
+use order_contracts::{ListOrders, OrderList};
+use platform_event_sourcing::PageRequest;
+use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
+
+use crate::read_models::OrderReadModel;
+
+/// Answers ListOrders from `rm_orders`, newest first, paged.
+pub struct ListOrdersHandler;
+
+impl QueryHandler for ListOrdersHandler {
+    type Query = ListOrders;
+
+    async fn handle(ctx: QueryContext, query: ListOrders) -> Result<OrderList, HandlerError> {
+        let orders = ctx.read_model::<OrderReadModel>();
+        let page = PageRequest {
+            limit: query.limit,
+            cursor: query.cursor,
+        };
+        let page = match query.customer_id {
+            Some(customer_id) => orders.find_by("customer_id", customer_id, &page).await?,
+            None => orders.list(&page).await?,
+        };
+        let orders = page
+            .items
+            .into_iter()
+            .map(OrderReadModel::into_view)
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| HandlerError::internal("rm_orders", "unknown status"))?;
+        Ok(OrderList {
+            orders,
+            next_cursor: page.next_cursor,
+        })
+    }
+}
+
+register_query_handler!(ListOrdersHandler);

@@ -1,0 +1,60 @@
+//! Hand-written reducers for read-model fields that are not a plain copy.
+
+use order_contracts::OrderItem;
+use platform_core::EventEnvelope;
+use rust_decimal::Decimal;
+
+use crate::domain::OrderEvent;
+
+/// The lines of an order: added units accumulate per product, removal drops the line.
+pub fn items(items: &mut Vec<OrderItem>, event: &EventEnvelope<OrderEvent>) {
+    match &event.event {
+        OrderEvent::ItemAdded(e) => match items.iter_mut().find(|i| i.product_id == e.product_id) {
+            Some(item) => item.quantity = item.quantity.saturating_add(e.quantity),
+            None => items.push(OrderItem {
+                product_id: e.product_id.clone(),
+                quantity: e.quantity,
+                price: e.price,
+            }),
+        },
+        OrderEvent::ItemRemoved(e) => items.retain(|i| i.product_id != e.product_id),
+        _ => {}
+    }
+}
+
+/// The running total of an order's lines.
+pub fn total(total: &mut Decimal, event: &EventEnvelope<OrderEvent>) {
+    let line = |quantity: i64, price: Decimal| price.saturating_mul(Decimal::from(quantity));
+    match &event.event {
+        OrderEvent::ItemAdded(e) => *total = total.saturating_add(line(e.quantity, e.price)),
+        OrderEvent::ItemRemoved(e) => *total = total.saturating_sub(line(e.quantity, e.price)),
+        _ => {}
+    }
+}
+
+/// Orders currently placed: +1 when placed, −1 when a placed order is cancelled.
+pub fn placed_orders(count: &mut i64, event: &EventEnvelope<OrderEvent>) {
+    match &event.event {
+        OrderEvent::OrderPlaced(_) => *count += 1,
+        OrderEvent::OrderCancelled(e) if e.placed_total.is_some() => *count -= 1,
+        _ => {}
+    }
+}
+
+/// Spend on placed orders: + the total when placed, − it when a placed order is cancelled.
+pub fn spend(spent: &mut Decimal, event: &EventEnvelope<OrderEvent>) {
+    match &event.event {
+        OrderEvent::OrderPlaced(e) => *spent = spent.saturating_add(e.total),
+        OrderEvent::OrderCancelled(e) => {
+            if let Some(total) = e.placed_total {
+                *spent = spent.saturating_sub(total);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Counts the events it is declared for.
+pub fn count(count: &mut i64, _event: &EventEnvelope<OrderEvent>) {
+    *count += 1;
+}

@@ -1,0 +1,127 @@
+//! The trait `#[derive(ReadModel)]` implements, and what it says about the table.
+
+use platform_core::{Aggregate, EventEnvelope};
+use sqlx::Postgres;
+use sqlx::postgres::{PgArguments, PgRow};
+
+/// A query with bound arguments, as the derive binds row values into it.
+pub type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+
+/// The event type of a read model's aggregate.
+pub type EventOf<R> = <<R as ReadModel>::Aggregate as Aggregate>::Event;
+
+/// How a column is indexed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexKind {
+    /// Not indexed.
+    None,
+    /// `#[index]`: a btree index (with the row's position, for paging).
+    Plain,
+    /// `#[index(unique)]`.
+    Unique,
+}
+
+/// One column of a read-model table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// Column name (the field name).
+    pub name: &'static str,
+    /// PostgreSQL type.
+    pub sql_type: &'static str,
+    /// Whether NULL is allowed (`Option<T>`).
+    pub nullable: bool,
+    /// Index declared on it.
+    pub index: IndexKind,
+}
+
+/// How rows are keyed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKey {
+    /// One row per aggregate, keyed by its id; the version column records the last
+    /// stream version applied, and older events are skipped.
+    Aggregate {
+        /// The `#[aggregate_id]` column.
+        column: &'static str,
+        /// The `#[version]` column.
+        version_column: &'static str,
+    },
+    /// One row per value of a column mapped from the events, across aggregates; the
+    /// last version applied per stream is kept in `read_model_streams`.
+    GroupBy {
+        /// The `group_by` column.
+        column: &'static str,
+    },
+}
+
+impl RowKey {
+    /// The primary-key column.
+    pub fn column(self) -> &'static str {
+        match self {
+            RowKey::Aggregate { column, .. } | RowKey::GroupBy { column } => column,
+        }
+    }
+}
+
+/// A read model: a struct whose rows the platform keeps current from events.
+///
+/// Derive it; do not implement it by hand:
+///
+/// ```ignore
+/// #[derive(ReadModel)]
+/// #[read_model(table = "rm_orders", aggregate = Order)]
+/// pub struct OrderReadModel {
+///     #[aggregate_id]
+///     pub id: String,
+///     #[index]
+///     #[map_from_event(OrderCreated)]                      // same-named payload field
+///     pub customer_id: String,
+///     #[map_from_event(OrderCreated, value = "draft")]      // a constant
+///     #[map_from_event(OrderPlaced, value = "placed")]
+///     pub status: String,
+///     #[reduce(ItemAdded, ItemRemoved, with = reducers::items)] // hand-written
+///     pub items: Vec<OrderItem>,                            // jsonb
+///     #[map_from_event(OrderCreated, envelope = occurred_at)] // envelope value
+///     pub created_at: DateTime<Utc>,
+///     #[map_from_event(OrderPlaced, envelope = occurred_at)]
+///     pub placed_at: Option<DateTime<Utc>>,                 // nullable
+///     #[version]
+///     pub version: i64,
+/// }
+/// ```
+///
+/// `from = "orderId"` copies a differently named payload field; `group_by = field`
+/// keys rows by a mapped value across aggregates instead of by aggregate id.
+pub trait ReadModel: Sized + Send + Sync + Unpin + 'static {
+    /// The aggregate whose events feed the model.
+    type Aggregate: Aggregate;
+    /// The struct name.
+    const NAME: &'static str;
+    /// The table, `rm_*`.
+    const TABLE: &'static str;
+    /// The columns, in field order.
+    const COLUMNS: &'static [Column];
+    /// How rows are keyed.
+    const KEY: RowKey;
+    /// The event types the model handles.
+    const EVENT_TYPES: &'static [&'static str];
+    /// Canonical text of the declaration; its hash tells when a rebuild is due.
+    const DEFINITION: &'static str;
+
+    /// The row an event belongs to (`None` when the model ignores the event).
+    fn key(event: &EventEnvelope<EventOf<Self>>) -> Option<String>;
+
+    /// A fresh row for a key, every other field at its default.
+    fn new(key: String) -> Self;
+
+    /// The last stream version applied (per-aggregate models; 0 otherwise).
+    fn version(&self) -> i64;
+
+    /// Applies one event to the row.
+    fn apply(&mut self, event: &EventEnvelope<EventOf<Self>>);
+
+    /// Binds every column value, in column order.
+    fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q>;
+
+    /// Decodes a row selected with every column.
+    fn from_row(row: &PgRow) -> Result<Self, sqlx::Error>;
+}

@@ -1,0 +1,16 @@
+//! `#[derive(ReadModel)]`.
+
+mod ast;
+mod expand;
+mod types;
+mod valid;
+
+use proc_macro2::TokenStream;
+use syn::DeriveInput;
+
+/// Parses, validates and expands the derive input.
+pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let model = ast::Model::from_syn(input)?;
+    let model = valid::check(model)?;
+    Ok(expand::expand(&model))
+}
