@@ -1,0 +1,314 @@
+//! The order read models against a real PostgreSQL: every event type, idempotent
+//! replay, rebuild equal to inline, and a failed projection rolling the append back.
+
+use std::sync::Arc;
+
+use order_service::domain::{Order, OrderCommand};
+use order_service::read_models::{CustomerOrdersReadModel, OrderReadModel};
+use platform_core::Metadata;
+use platform_event_sourcing::testing::TestDatabase;
+use platform_event_sourcing::{
+    AggregateCache, CommandExecutor, ExecuteError, PageRequest, PgEventStore, ReadModelStatus,
+    ReadModelStore, StoreError, StreamExpectation, StreamRange, prepare_read_models, read_models,
+    rebuild_read_model,
+};
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+
+fn dec(s: &str) -> Decimal {
+    s.parse().expect("decimal")
+}
+
+async fn setup() -> anyhow::Result<(TestDatabase, CommandExecutor)> {
+    let db = TestDatabase::new().await?;
+    prepare_read_models(&db.pool).await?;
+    let executor = CommandExecutor::new(
+        PgEventStore::new(db.pool.clone()),
+        Arc::new(AggregateCache::new(100)),
+        5,
+    );
+    Ok((db, executor))
+}
+
+async fn run(exec: &CommandExecutor, id: &str, command: OrderCommand) -> Result<i64, ExecuteError> {
+    let expectation = match command {
+        OrderCommand::Create { .. } => StreamExpectation::New,
+        _ => StreamExpectation::Existing,
+    };
+    exec.execute::<Order>(id, expectation, command, &Metadata::default())
+        .await
+        .map(|done| done.version)
+}
+
+fn create(id: &str, customer: &str) -> OrderCommand {
+    OrderCommand::Create {
+        order_id: id.into(),
+        customer_id: customer.into(),
+    }
+}
+
+fn add(product: &str, quantity: i64, price: &str) -> OrderCommand {
+    OrderCommand::AddItem {
+        product_id: product.into(),
+        quantity,
+        price: dec(price),
+    }
+}
+
+/// Every row of both tables, as text, for comparing whole tables.
+async fn snapshot(pool: &PgPool) -> anyhow::Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT t::text FROM (SELECT id, customer_id, status, items, total, created_at, placed_at, \
+         cancelled_at, version, NULL::bigint AS n FROM rm_orders) t \
+         UNION ALL SELECT c::text FROM rm_customer_orders c ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+#[tokio::test]
+async fn every_order_event_lands_in_rm_orders() -> anyhow::Result<()> {
+    let (db, exec) = setup().await?;
+    let orders = ReadModelStore::<OrderReadModel>::new(db.pool.clone());
+
+    run(&exec, "o-1", create("o-1", "c-1")).await?;
+    let row = orders.get("o-1").await?.expect("row after OrderCreated");
+    assert_eq!(
+        (row.customer_id.as_str(), row.status.as_str()),
+        ("c-1", "draft")
+    );
+    assert_eq!((row.total, row.version), (Decimal::ZERO, 1));
+    assert!(row.items.is_empty() && row.placed_at.is_none());
+
+    run(&exec, "o-1", add("p-1", 2, "29.99")).await?;
+    run(&exec, "o-1", add("p-2", 1, "49.99")).await?;
+    run(&exec, "o-1", add("p-3", 4, "0.25")).await?;
+    run(
+        &exec,
+        "o-1",
+        OrderCommand::RemoveItem {
+            product_id: "p-3".into(),
+        },
+    )
+    .await?;
+    let row = orders.get("o-1").await?.expect("row");
+    assert_eq!(row.items.len(), 2);
+    assert_eq!(row.items[0].product_id, "p-1");
+    assert_eq!(row.items[0].price, dec("29.99"));
+    assert_eq!((row.total, row.version), (dec("109.97"), 5));
+
+    run(&exec, "o-1", OrderCommand::Place).await?;
+    let row = orders.get("o-1").await?.expect("row");
+    assert_eq!((row.status.as_str(), row.total), ("placed", dec("109.97")));
+    assert!(row.placed_at.is_some());
+    let total: String = sqlx::query_scalar("SELECT total::text FROM rm_orders WHERE id = 'o-1'")
+        .fetch_one(&db.pool)
+        .await?;
+    assert_eq!(total, "109.97", "numeric, exact");
+
+    run(&exec, "o-1", OrderCommand::Cancel { reason: None }).await?;
+    let row = orders.get("o-1").await?.expect("row");
+    assert_eq!((row.status.as_str(), row.version), ("cancelled", 7));
+    assert!(row.cancelled_at.is_some());
+
+    // The read model matches the event stream's timestamps.
+    let events = PgEventStore::new(db.pool.clone())
+        .read_stream("o-1", StreamRange::all())
+        .await?;
+    assert_eq!(row.created_at, events[0].occurred_at);
+    assert_eq!(row.cancelled_at, Some(events[6].occurred_at));
+    Ok(())
+}
+
+#[tokio::test]
+async fn customer_totals_follow_placements_and_cancellations() -> anyhow::Result<()> {
+    let (db, exec) = setup().await?;
+    let customers = ReadModelStore::<CustomerOrdersReadModel>::new(db.pool.clone());
+    for (id, price) in [("o-1", "10.10"), ("o-2", "5.05"), ("o-3", "1.00")] {
+        run(&exec, id, create(id, "c-1")).await?;
+        run(&exec, id, add("p", 1, price)).await?;
+        run(&exec, id, OrderCommand::Place).await?;
+    }
+    run(&exec, "o-4", create("o-4", "c-1")).await?;
+    run(&exec, "o-4", OrderCommand::Cancel { reason: None }).await?;
+    run(&exec, "o-3", OrderCommand::Cancel { reason: None }).await?;
+    let row = customers.get("c-1").await?.expect("customer row");
+    assert_eq!(row.orders_placed, 2);
+    assert_eq!(row.total_spent, dec("15.15"));
+    assert_eq!(row.orders_cancelled, 2);
+    assert!(row.last_order_at.is_some());
+    assert!(customers.get("c-2").await?.is_none());
+    Ok(())
+}
+
+#[tokio::test]
+async fn replaying_the_same_events_twice_changes_nothing() -> anyhow::Result<()> {
+    let (db, exec) = setup().await?;
+    for id in ["o-1", "o-2"] {
+        run(&exec, id, create(id, "c-1")).await?;
+        run(&exec, id, add("p", 3, "2.50")).await?;
+        run(&exec, id, OrderCommand::Place).await?;
+    }
+    let before = snapshot(&db.pool).await?;
+    let events = PgEventStore::new(db.pool.clone())
+        .read_all(platform_event_sourcing::LogPosition::START, 1000)
+        .await?;
+    assert_eq!(events.len(), 6);
+    let mut conn = db.pool.acquire().await?;
+    for model in read_models() {
+        let applied = model
+            .project_recorded(&mut conn, model.table, &events)
+            .await?;
+        assert_eq!(applied, 0, "{} re-applied old events", model.table);
+    }
+    assert_eq!(snapshot(&db.pool).await?, before);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_rebuild_equals_the_inline_result() -> anyhow::Result<()> {
+    let (db, exec) = setup().await?;
+    // A mixed workload over several customers.
+    for i in 0..12 {
+        let id = format!("o-{i}");
+        run(&exec, &id, create(&id, &format!("c-{}", i % 3))).await?;
+        for p in 0..(i % 4) {
+            run(&exec, &id, add(&format!("p-{p}"), p + 1, "1.10")).await?;
+        }
+        if i % 4 > 1 {
+            run(
+                &exec,
+                &id,
+                OrderCommand::RemoveItem {
+                    product_id: "p-0".into(),
+                },
+            )
+            .await?;
+        }
+        if i % 4 != 0 {
+            run(&exec, &id, OrderCommand::Place).await?;
+        }
+        if i % 5 == 0 {
+            run(
+                &exec,
+                &id,
+                OrderCommand::Cancel {
+                    reason: Some("r".into()),
+                },
+            )
+            .await?;
+        }
+    }
+    let inline = snapshot(&db.pool).await?;
+    for model in read_models() {
+        rebuild_read_model(&db.pool, model).await?;
+    }
+    assert_eq!(snapshot(&db.pool).await?, inline);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_new_or_changed_declaration_is_rebuilt_at_start_up() -> anyhow::Result<()> {
+    let (db, exec) = setup().await?;
+    run(&exec, "o-1", create("o-1", "c-1")).await?;
+    run(&exec, "o-1", add("p", 1, "3")).await?;
+    let inline = snapshot(&db.pool).await?;
+
+    // Unchanged: nothing to do.
+    let prepared = prepare_read_models(&db.pool).await?;
+    assert!(
+        prepared
+            .iter()
+            .all(|p| p.status == ReadModelStatus::Current),
+        "{prepared:?}"
+    );
+
+    // A changed declaration (simulated by a different stored hash) is rebuilt.
+    sqlx::query("UPDATE read_models SET definition_hash = 'old' WHERE table_name = 'rm_orders'")
+        .execute(&db.pool)
+        .await?;
+    let prepared = prepare_read_models(&db.pool).await?;
+    let orders = prepared
+        .iter()
+        .find(|p| p.table == "rm_orders")
+        .expect("rm_orders");
+    assert_eq!(
+        orders.status,
+        ReadModelStatus::Rebuilt {
+            events: 2,
+            reason: "definition changed"
+        }
+    );
+    assert_eq!(snapshot(&db.pool).await?, inline);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_failed_projection_appends_nothing() -> anyhow::Result<()> {
+    let (db, exec) = setup().await?;
+    run(&exec, "o-1", create("o-1", "c-1")).await?;
+    // Break the read model's table under the service.
+    sqlx::query(
+        "ALTER TABLE rm_orders ADD CONSTRAINT no_items CHECK (jsonb_array_length(items) = 0)",
+    )
+    .execute(&db.pool)
+    .await?;
+    let err = run(&exec, "o-1", add("p", 1, "3"))
+        .await
+        .expect_err("projection must fail");
+    assert!(
+        matches!(&err, ExecuteError::Store(StoreError::Projection(_))),
+        "{err}"
+    );
+    assert!(err.to_string().contains("rm_orders"), "{err}");
+    let version = PgEventStore::new(db.pool.clone())
+        .stream_version("o-1")
+        .await?;
+    assert_eq!(version, 1, "the append must have been rolled back");
+    Ok(())
+}
+
+#[tokio::test]
+async fn orders_page_newest_first_by_customer() -> anyhow::Result<()> {
+    let (db, exec) = setup().await?;
+    for i in 0..7 {
+        let id = format!("o-{i}");
+        run(
+            &exec,
+            &id,
+            create(&id, if i % 2 == 0 { "even" } else { "odd" }),
+        )
+        .await?;
+    }
+    let orders = ReadModelStore::<OrderReadModel>::new(db.pool.clone());
+    let mut page = PageRequest {
+        limit: Some(2),
+        cursor: None,
+    };
+    let mut seen = Vec::new();
+    loop {
+        let result = orders
+            .find_by("customer_id", "even".to_owned(), &page)
+            .await?;
+        seen.extend(result.items.into_iter().map(|o| o.id));
+        match result.next_cursor {
+            Some(cursor) => page.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["o-6", "o-4", "o-2", "o-0"]);
+    let all = orders.list(&PageRequest::default()).await?;
+    assert_eq!(all.items.len(), 7);
+    assert!(all.next_cursor.is_none());
+    let err = orders
+        .find_by("status", "draft".to_owned(), &PageRequest::default())
+        .await
+        .expect_err("status is not indexed");
+    assert!(err.to_string().contains("status"), "{err}");
+    let bad = PageRequest {
+        limit: None,
+        cursor: Some("nonsense".into()),
+    };
+    assert!(orders.list(&bad).await.is_err());
+    Ok(())
+}
