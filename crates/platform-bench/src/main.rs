@@ -5,7 +5,8 @@
 //! ```
 //!
 //! - W1: N orders × (CreateOrder, AddItem ×3, PlaceOrder), C workers on distinct
-//!   orders, through the platform's command path and through HTTP.
+//!   orders, through the platform's command path (with and without inline read-model
+//!   projection) and through HTTP.
 //! - W2: cold load of one aggregate with 10,000 events (median of 20).
 //!
 //! Each run uses a database of its own, dropped at the end.
@@ -48,9 +49,11 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut report = Report::default();
     for &workers in &args.workers {
-        let db = TestDatabase::new().await?;
-        report.push(w1::command_path(&db, args.orders, workers).await?);
-        drop(db);
+        for inline in [false, true] {
+            let db = TestDatabase::new().await?;
+            platform_event_sourcing::prepare_read_models(&db.pool).await?;
+            report.push(w1::command_path(&db, args.orders, workers, inline).await?);
+        }
         if !args.skip_http {
             let db = TestDatabase::new().await?;
             report.push(w1::http(&db, args.orders, workers).await?);

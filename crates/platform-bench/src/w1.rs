@@ -58,9 +58,19 @@ where
     Ok((all, wall))
 }
 
-/// W1 through the platform's command path (handlers called directly, no HTTP).
-pub async fn command_path(db: &TestDatabase, orders: usize, workers: usize) -> anyhow::Result<Row> {
-    let state = AppState::new(config(db)?, db.pool.clone());
+/// W1 through the platform's command path (handlers called directly, no HTTP), with
+/// read models projected inline (`inline = true`) or not at all.
+pub async fn command_path(
+    db: &TestDatabase,
+    orders: usize,
+    workers: usize,
+    inline: bool,
+) -> anyhow::Result<Row> {
+    let state = if inline {
+        AppState::new(config(db)?, db.pool.clone())
+    } else {
+        AppState::without_inline_projections(config(db)?, db.pool.clone())
+    };
     let (hist, wall) = run_workers(orders, workers, move |share| {
         let state = state.clone();
         async move {
@@ -95,13 +105,12 @@ pub async fn command_path(db: &TestDatabase, orders: usize, workers: usize) -> a
         }
     })
     .await?;
-    Ok(Row::from_histogram(
-        "W1",
-        "order flow, command path",
-        workers,
-        &hist,
-        wall,
-    ))
+    let variant = if inline {
+        "order flow, command path"
+    } else {
+        "order flow, no read models"
+    };
+    Ok(Row::from_histogram("W1", variant, workers, &hist, wall))
 }
 
 /// W1 through HTTP against the service running in this process.

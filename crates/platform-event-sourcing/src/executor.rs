@@ -186,10 +186,16 @@ impl CommandExecutor {
                 .append_in(&mut tx, stream_id, A::TYPE, expected, &new_events)
                 .await?;
             let envelopes = envelopes::<A>(stream_id, events, &new_events, &result);
+            let mut written = Vec::new();
             for model in projections {
-                model.project_typed(&mut tx, &envelopes).await?;
+                model
+                    .project_typed(&mut tx, &envelopes, &self.cache, &mut written)
+                    .await?;
             }
             tx.commit().await?;
+            for row in written {
+                row.cache(&self.cache);
+            }
             result
         };
         debug!(

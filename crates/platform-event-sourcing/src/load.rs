@@ -1,7 +1,5 @@
 use futures_util::TryStreamExt;
 use platform_core::{Aggregate, DomainEvent};
-use serde_json::value::RawValue;
-use sqlx::types::Json;
 use tracing::instrument;
 
 use crate::error::StoreError;
@@ -58,8 +56,9 @@ impl PgEventStore {
         range: StreamRange,
     ) -> Result<Loaded<A>, StoreError> {
         let after = range.after_version.max(loaded.version);
-        let mut rows = sqlx::query_as::<_, (i64, String, Json<Box<RawValue>>)>(
-            "SELECT version, event_type, payload FROM events \
+        // The payload comes as text and is parsed once, straight into the event type.
+        let mut rows = sqlx::query_as::<_, (i64, String, String)>(
+            "SELECT version, event_type, payload::text FROM events \
              WHERE stream_id = $1 AND version > $2 \
              AND ($3::bigint IS NULL OR version <= $3) \
              AND ($4::timestamptz IS NULL OR occurred_at <= $4) ORDER BY version",
@@ -70,7 +69,7 @@ impl PgEventStore {
         .bind(range.until)
         .fetch(self.pool());
         while let Some((version, event_type, payload)) = rows.try_next().await? {
-            let event = A::Event::from_payload(&event_type, payload.0.get())?;
+            let event = A::Event::from_payload(&event_type, &payload)?;
             loaded.aggregate.apply(&event);
             loaded.version = version;
         }

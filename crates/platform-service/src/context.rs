@@ -27,12 +27,24 @@ struct Inner {
 impl AppState {
     /// State over a migrated database.
     pub fn new(config: Config, pool: PgPool) -> Self {
-        let cache = Arc::new(AggregateCache::new(config.commands.aggregate_cache_size));
-        let executor =
-            CommandExecutor::new(PgEventStore::new(pool), cache, config.commands.max_attempts);
+        let executor = Self::executor(&config, pool);
         AppState {
             inner: Arc::new(Inner { config, executor }),
         }
+    }
+
+    /// State whose commands do not project into read models (which then go stale);
+    /// only for measuring what inline projection costs.
+    pub fn without_inline_projections(config: Config, pool: PgPool) -> Self {
+        let executor = Self::executor(&config, pool).without_inline_projections();
+        AppState {
+            inner: Arc::new(Inner { config, executor }),
+        }
+    }
+
+    fn executor(config: &Config, pool: PgPool) -> CommandExecutor {
+        let cache = Arc::new(AggregateCache::new(config.commands.aggregate_cache_size));
+        CommandExecutor::new(PgEventStore::new(pool), cache, config.commands.max_attempts)
     }
 
     /// The service configuration.

@@ -91,7 +91,7 @@ impl RowKey {
 ///
 /// `from = "orderId"` copies a differently named payload field; `group_by = field`
 /// keys rows by a mapped value across aggregates instead of by aggregate id.
-pub trait ReadModel: Sized + Send + Sync + Unpin + 'static {
+pub trait ReadModel: Clone + Send + Sync + Unpin + 'static {
     /// The aggregate whose events feed the model.
     type Aggregate: Aggregate;
     /// The struct name.

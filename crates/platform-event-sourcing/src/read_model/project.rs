@@ -1,10 +1,14 @@
 //! Applying events to read-model rows: load the rows a batch touches, apply in order,
 //! write them back in one multi-row upsert.
 
+use std::any::Any;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use platform_core::EventEnvelope;
 use sqlx::PgConnection;
+
+use crate::cache::AggregateCache;
 
 use super::ReadModelError;
 use super::model::{EventOf, ReadModel, RowKey};
@@ -22,10 +26,52 @@ pub async fn project<R: ReadModel>(
     table: &str,
     events: &[EventEnvelope<EventOf<R>>],
 ) -> Result<usize, ReadModelError> {
+    project_with_cache::<R>(conn, table, events, None, &mut Vec::new()).await
+}
+
+/// A per-aggregate row written by a projection, cached once its transaction commits.
+pub(crate) struct WrittenRow {
+    /// The live table (the cache's kind).
+    pub table: &'static str,
+    /// The row key (aggregate id).
+    pub key: String,
+    /// The row's version.
+    pub version: i64,
+    /// The row.
+    pub row: Arc<dyn Any + Send + Sync>,
+}
+
+impl WrittenRow {
+    /// Stores the row in the cache.
+    pub fn cache(self, cache: &AggregateCache) {
+        cache.put_value(self.table, self.key, self.version, self.row);
+    }
+}
+
+/// [`project`], with a fast path for per-aggregate models on the live table: when the
+/// cache holds the row as of the stream version just before `events`, the new row is
+/// computed in memory and written with one upsert guarded by that version (a stale
+/// cache fails the guard and falls back to loading the row). Rows written are pushed
+/// to `written` for caching after commit.
+pub(crate) async fn project_with_cache<R: ReadModel>(
+    conn: &mut PgConnection,
+    table: &str,
+    events: &[EventEnvelope<EventOf<R>>],
+    cache: Option<&AggregateCache>,
+    written: &mut Vec<WrittenRow>,
+) -> Result<usize, ReadModelError> {
     let failed = |source: sqlx::Error| ReadModelError::Projection {
         table: table.to_owned(),
         source,
     };
+    let cache = cache.filter(|_| table == R::TABLE && R::KEY.is_per_aggregate());
+    if let Some(cache) = cache
+        && let Some(applied) = fast_path::<R>(conn, events, cache, written)
+            .await
+            .map_err(failed)?
+    {
+        return Ok(applied);
+    }
     let mut keyed: Vec<(String, &EventEnvelope<EventOf<R>>)> = events
         .iter()
         .filter_map(|e| R::key(e).map(|k| (k, e)))
@@ -78,6 +124,18 @@ pub async fn project<R: ReadModel>(
         applied += 1;
     }
 
+    if per_aggregate && table == R::TABLE {
+        for (key, (row, _, dirty)) in &rows {
+            if *dirty {
+                written.push(WrittenRow {
+                    table: R::TABLE,
+                    key: key.clone(),
+                    version: row.version(),
+                    row: Arc::new(row.clone()),
+                });
+            }
+        }
+    }
     let mut dirty: Vec<(&str, &R, i64)> = rows
         .iter()
         .filter(|(_, (_, _, dirty))| *dirty)
@@ -87,7 +145,7 @@ pub async fn project<R: ReadModel>(
     dirty.sort_unstable_by_key(|(key, _, _)| *key);
     let per_statement = (MAX_PARAMS / (R::COLUMNS.len() + 1)).max(1);
     for chunk in dirty.chunks(per_statement) {
-        let sql = upsert_sql::<R>(table, chunk.len());
+        let sql = upsert_sql::<R>(table, chunk.len(), false);
         let mut query = sqlx::query(&sql);
         for (_, row, position) in chunk {
             query = row.bind(query).bind(*position);
@@ -97,9 +155,59 @@ pub async fn project<R: ReadModel>(
     Ok(applied)
 }
 
+/// One command's events for one aggregate, applied to the cached row; `None` when the
+/// fast path does not apply (or its guard failed) and the general path must run.
+async fn fast_path<R: ReadModel>(
+    conn: &mut PgConnection,
+    events: &[EventEnvelope<EventOf<R>>],
+    cache: &AggregateCache,
+    written: &mut Vec<WrittenRow>,
+) -> Result<Option<usize>, sqlx::Error> {
+    let mut keyed = events.iter().filter_map(|e| R::key(e).map(|k| (k, e)));
+    let Some((key, first)) = keyed.next() else {
+        return Ok(Some(0));
+    };
+    let rest: Vec<_> = keyed.collect();
+    if rest.iter().any(|(k, _)| *k != key) {
+        return Ok(None);
+    }
+    let previous = first.version - 1;
+    let mut row = if previous == 0 {
+        R::new(key.clone())
+    } else {
+        match cache.get_value::<R>(R::TABLE, &key) {
+            Some((version, row)) if version == previous && row.version() == previous => row,
+            _ => return Ok(None),
+        }
+    };
+    row.apply(first);
+    for (_, event) in &rest {
+        row.apply(event);
+    }
+    let sql = upsert_sql::<R>(R::TABLE, 1, true);
+    let done = row
+        .bind(sqlx::query(&sql))
+        .bind(first.global_position)
+        .bind(previous)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() != 1 {
+        cache.remove_value(R::TABLE, &key);
+        return Ok(None);
+    }
+    written.push(WrittenRow {
+        table: R::TABLE,
+        key,
+        version: row.version(),
+        row: Arc::new(row),
+    });
+    Ok(Some(1 + rest.len()))
+}
+
 /// `INSERT … VALUES (…), (…) ON CONFLICT (key) DO UPDATE SET every column` (the row's
-/// first position stays).
-fn upsert_sql<R: ReadModel>(table: &str, rows: usize) -> String {
+/// first position stays). With `guarded`, a last parameter holds the version the
+/// existing row must have for the update to happen.
+fn upsert_sql<R: ReadModel>(table: &str, rows: usize, guarded: bool) -> String {
     let width = R::COLUMNS.len() + 1;
     let columns: Vec<String> = R::COLUMNS.iter().map(|c| quoted(c.name)).collect();
     let values: Vec<String> = (0..rows)
@@ -113,8 +221,17 @@ fn upsert_sql<R: ReadModel>(table: &str, rows: usize) -> String {
         .filter(|c| **c != quoted(R::KEY.column()))
         .map(|c| format!("{c} = EXCLUDED.{c}"))
         .collect();
+    let guard = match (guarded, R::KEY) {
+        (true, RowKey::Aggregate { version_column, .. }) => format!(
+            " WHERE {}.{} = ${}",
+            quoted(table),
+            quoted(version_column),
+            rows * width + 1
+        ),
+        _ => String::new(),
+    };
     format!(
-        "INSERT INTO {} ({}, \"_position\") VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
+        "INSERT INTO {} ({}, \"_position\") VALUES {} ON CONFLICT ({}) DO UPDATE SET {}{guard}",
         quoted(table),
         columns.join(", "),
         values.join(", "),
@@ -130,47 +247,36 @@ async fn skip_applied_streams<'e, E>(
     table: &str,
     keyed: Vec<(String, &'e EventEnvelope<E>)>,
 ) -> Result<Vec<(String, &'e EventEnvelope<E>)>, sqlx::Error> {
-    let mut streams: Vec<&str> = keyed.iter().map(|(_, e)| e.aggregate_id.as_str()).collect();
+    let mut newest: HashMap<&str, i64> = HashMap::new();
+    for (_, e) in &keyed {
+        let v = newest.entry(e.aggregate_id.as_str()).or_insert(e.version);
+        *v = (*v).max(e.version);
+    }
+    let mut streams: Vec<(&str, i64)> = newest.into_iter().collect();
     streams.sort_unstable();
-    streams.dedup();
+    let (ids, versions): (Vec<&str>, Vec<i64>) = streams.into_iter().unzip();
+    // One statement: lock and read each stream's last applied version, and record the
+    // newest one of this batch.
     let known: HashMap<String, i64> = sqlx::query_as(
-        "SELECT stream_id, version FROM read_model_streams \
-         WHERE table_name = $1 AND stream_id = ANY($2) ORDER BY stream_id FOR UPDATE",
+        "WITH old AS ( \
+             SELECT stream_id, version FROM read_model_streams \
+             WHERE table_name = $1 AND stream_id = ANY($2) ORDER BY stream_id FOR UPDATE \
+         ), new AS ( \
+             INSERT INTO read_model_streams (table_name, stream_id, version) \
+             SELECT $1, s, v FROM unnest($2::text[], $3::bigint[]) AS t(s, v) \
+             ON CONFLICT (table_name, stream_id) DO UPDATE \
+             SET version = GREATEST(read_model_streams.version, EXCLUDED.version) \
+         ) SELECT stream_id, version FROM old",
     )
     .bind(table)
-    .bind(&streams)
+    .bind(&ids)
+    .bind(&versions)
     .fetch_all(&mut *conn)
     .await?
     .into_iter()
     .collect();
-    let mut last: HashMap<&str, i64> = HashMap::new();
-    let fresh: Vec<_> = keyed
+    Ok(keyed
         .into_iter()
-        .filter(|(_, e)| {
-            let seen = last
-                .get(e.aggregate_id.as_str())
-                .or_else(|| known.get(&e.aggregate_id))
-                .copied()
-                .unwrap_or(0);
-            if e.version <= seen {
-                return false;
-            }
-            last.insert(e.aggregate_id.as_str(), e.version);
-            true
-        })
-        .collect();
-    if !last.is_empty() {
-        let (ids, versions): (Vec<&str>, Vec<i64>) = last.into_iter().unzip();
-        sqlx::query(
-            "INSERT INTO read_model_streams (table_name, stream_id, version) \
-             SELECT $1, s, v FROM unnest($2::text[], $3::bigint[]) AS t(s, v) \
-             ON CONFLICT (table_name, stream_id) DO UPDATE SET version = EXCLUDED.version",
-        )
-        .bind(table)
-        .bind(&ids)
-        .bind(&versions)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(fresh)
+        .filter(|(_, e)| e.version > known.get(&e.aggregate_id).copied().unwrap_or(0))
+        .collect())
 }

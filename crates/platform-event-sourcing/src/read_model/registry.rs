@@ -11,7 +11,8 @@ use sqlx::PgConnection;
 
 use super::ReadModelError;
 use super::model::{Column, EventOf, ReadModel, RowKey};
-use super::project::project;
+use super::project::{WrittenRow, project, project_with_cache};
+use crate::cache::AggregateCache;
 use crate::recorded::RecordedEvent;
 
 /// A boxed, sendable future borrowing its arguments.
@@ -19,8 +20,9 @@ pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 type ProjectTyped = for<'a> fn(
     &'a mut PgConnection,
-    &'a str,
     &'a (dyn Any + Send + Sync),
+    &'a AggregateCache,
+    &'a mut Vec<WrittenRow>,
 ) -> BoxFuture<'a, Result<usize, ReadModelError>>;
 
 type ProjectRecorded = for<'a> fn(
@@ -93,24 +95,30 @@ impl ReadModelRegistration {
         (self.project_recorded)(conn, table, events).await
     }
 
-    /// Projects typed envelopes (a `Vec<EventEnvelope<A::Event>>` of this model's aggregate).
+    /// Projects typed envelopes (a `Vec<EventEnvelope<A::Event>>` of this model's
+    /// aggregate) into the live table, using and reporting cached rows.
     pub(crate) async fn project_typed(
         &self,
         conn: &mut PgConnection,
         events: &(dyn Any + Send + Sync),
+        cache: &AggregateCache,
+        written: &mut Vec<WrittenRow>,
     ) -> Result<usize, ReadModelError> {
-        (self.project_typed)(conn, self.table, events).await
+        (self.project_typed)(conn, events, cache, written).await
     }
 }
 
 fn project_typed<'a, R: ReadModel>(
     conn: &'a mut PgConnection,
-    table: &'a str,
     events: &'a (dyn Any + Send + Sync),
+    cache: &'a AggregateCache,
+    written: &'a mut Vec<WrittenRow>,
 ) -> BoxFuture<'a, Result<usize, ReadModelError>> {
     Box::pin(async move {
         match events.downcast_ref::<Vec<EventEnvelope<EventOf<R>>>>() {
-            Some(events) => project::<R>(conn, table, events).await,
+            Some(events) => {
+                project_with_cache::<R>(conn, R::TABLE, events, Some(cache), written).await
+            }
             None => Ok(0),
         }
     })

@@ -3,7 +3,7 @@ mod shop;
 
 use platform_event_sourcing::ReadModel;
 
-#[derive(ReadModel)]
+#[derive(Clone, ReadModel)]
 #[read_model(table = "rm_owners", aggregate = shop::Cart, group_by = owner)]
 pub struct OwnerView {
     #[map_from_event(CartOpened)]

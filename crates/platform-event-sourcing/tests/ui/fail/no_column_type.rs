@@ -3,7 +3,7 @@ mod shop;
 
 use platform_event_sourcing::ReadModel;
 
-#[derive(ReadModel)]
+#[derive(Clone, ReadModel)]
 #[read_model(table = "carts", aggregate = shop::Cart)]
 pub struct CartView {
     #[aggregate_id]

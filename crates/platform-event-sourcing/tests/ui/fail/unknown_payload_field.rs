@@ -4,7 +4,7 @@ mod shop;
 use platform_event_sourcing::ReadModel;
 use shop::Cart;
 
-#[derive(ReadModel)]
+#[derive(Clone, ReadModel)]
 #[read_model(table = "rm_carts", aggregate = Cart)]
 pub struct CartView {
     #[aggregate_id]

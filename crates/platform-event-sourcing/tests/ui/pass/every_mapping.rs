@@ -28,7 +28,7 @@ fn sum(total: &mut Decimal, event: &EventEnvelope<CartEvent>) {
 
 /// Per aggregate: same-named copy, renamed copy, constants, envelope values, reducers,
 /// indexes, nullable and jsonb columns.
-#[derive(ReadModel)]
+#[derive(Clone, ReadModel)]
 #[read_model(table = "rm_carts", aggregate = Cart)]
 pub struct CartView {
     #[aggregate_id]
@@ -57,7 +57,7 @@ pub struct CartView {
 }
 
 /// Across aggregates, keyed by a mapped value.
-#[derive(ReadModel)]
+#[derive(Clone, ReadModel)]
 #[read_model(table = "rm_owners", aggregate = "Cart", group_by = owner)]
 pub struct OwnerView {
     #[map_from_event(CartOpened)]
