@@ -16,7 +16,7 @@ pub use commands::{
     AddItem, CancelOrder, CreateOrder, CreateOrderResult, OrderUpdated, PlaceOrder, RemoveItem,
 };
 pub use queries::{
-    CustomerOrders, GetCustomerOrders, GetOrder, ListOrders, OrderItem, OrderList, OrderStatus,
-    OrderView,
+    CustomerOrders, GetCustomerOrders, GetOrder, GetProductDemand, ListOrders, OrderItem,
+    OrderList, OrderStatus, OrderView, ProductDemand,
 };
 pub use rust_decimal::Decimal;

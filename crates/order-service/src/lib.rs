@@ -6,8 +6,10 @@
 //! - `domain`: the [`Order`](domain::Order) aggregate, its events and rules (no I/O).
 //! - `commands`: one handler per command (CreateOrder, AddItem, RemoveItem,
 //!   PlaceOrder, CancelOrder).
-//! - `queries`: one handler per query (GetOrder, ListOrders, GetCustomerOrders).
-//! - `read_models`: `rm_orders` and `rm_customer_orders`, declared with `#[derive(ReadModel)]`.
+//! - `queries`: one handler per query (GetOrder, ListOrders, GetCustomerOrders,
+//!   GetProductDemand).
+//! - `read_models`: `rm_orders`, `rm_customer_orders` (inline) and `rm_product_demand`
+//!   (async), declared with `#[derive(ReadModel)]`.
 
 pub mod commands;
 pub mod domain;

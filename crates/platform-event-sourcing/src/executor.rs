@@ -12,7 +12,7 @@ use tracing::{debug, instrument};
 use crate::cache::AggregateCache;
 use crate::error::{ExecuteError, RuleViolation, StoreError};
 use crate::load::Loaded;
-use crate::read_model::read_models_for;
+use crate::read_model::{EventNotifier, Projection, ProjectionGate, read_models_for};
 use crate::store::{AppendResult, PgEventStore};
 
 /// What the command assumes about the stream before it runs.
@@ -51,6 +51,8 @@ pub struct CommandExecutor {
     max_attempts: u32,
     stripes: Arc<[Mutex<()>]>,
     inline_projections: bool,
+    gate: Arc<ProjectionGate>,
+    notifier: Option<EventNotifier>,
 }
 
 /// Number of stream lock stripes per process.
@@ -65,7 +67,27 @@ impl CommandExecutor {
             max_attempts: max_attempts.max(1),
             stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
             inline_projections: true,
+            gate: Arc::new(ProjectionGate::new()),
+            notifier: None,
         }
+    }
+
+    /// Shares a projection gate (to pause read models under rebuild).
+    pub fn with_gate(self, gate: Arc<ProjectionGate>) -> Self {
+        CommandExecutor { gate, ..self }
+    }
+
+    /// Wakes async projectors after each append.
+    pub fn with_notifier(self, notifier: EventNotifier) -> Self {
+        CommandExecutor {
+            notifier: Some(notifier),
+            ..self
+        }
+    }
+
+    /// The gate pausing inline projection of read models under rebuild.
+    pub fn gate(&self) -> &Arc<ProjectionGate> {
+        &self.gate
     }
 
     /// Appends without projecting into read models (they then lag until rebuilt);
@@ -168,11 +190,13 @@ impl CommandExecutor {
             0 => ExpectedVersion::NoStream,
             v => ExpectedVersion::Exact(v),
         };
-        let projections = if self.inline_projections {
-            read_models_for(A::TYPE)
-        } else {
-            &[]
-        };
+        let models = read_models_for(A::TYPE);
+        let paused = self.gate.read().await;
+        let projections: Vec<_> = models
+            .iter()
+            .filter(|m| self.inline_projections && m.projection == Projection::Inline)
+            .filter(|m| !paused.contains(m.table))
+            .collect();
         let result = if projections.is_empty() {
             self.store
                 .append(stream_id, A::TYPE, expected, &new_events)
@@ -198,6 +222,12 @@ impl CommandExecutor {
             }
             result
         };
+        drop(paused);
+        if let Some(notifier) = &self.notifier
+            && models.iter().any(|m| m.projection == Projection::Async)
+        {
+            notifier.notify();
+        }
         debug!(
             version = result.last_version,
             event_types = ?events.iter().map(DomainEvent::event_type).collect::<Vec<_>>(),

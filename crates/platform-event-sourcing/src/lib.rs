@@ -10,8 +10,9 @@
 //! - `executor`: [`CommandExecutor`]: load → decide → append, retried on conflict.
 //! - `error`: [`StoreError`] and [`ExecuteError`].
 //! - `migrate`: the embedded schema migrations ([`MIGRATOR`]).
-//! - `read_model`: [`ReadModel`] tables: declarations, inline projection, rebuild,
-//!   the generic query API ([`ReadModelStore`]).
+//! - `read_model`: [`ReadModel`] tables: declarations, inline projection, catch-up
+//!   ([`rebuild`] into a shadow table), async [`Projector`]s, the generic query API
+//!   ([`ReadModelStore`]).
 //! - `testing` (feature `testing`): a throwaway database per test.
 
 mod cache;
@@ -34,9 +35,12 @@ pub use migrate::MIGRATOR;
 pub use platform_macros::ReadModel;
 pub use position::LogPosition;
 pub use read_model::{
-    Column, EventOf, IndexKind, Page, PageRequest, PgQuery, PreparedReadModel, ReadModel,
-    ReadModelError, ReadModelRegistration, ReadModelStatus, ReadModelStore, RowKey,
-    prepare_read_models, project, read_models, read_models_for, rebuild_read_model,
+    Column, DEFAULT_BATCH_SIZE, EVENTS_CHANNEL, EventNotifier, EventOf, IndexKind, Page,
+    PageRequest, PgQuery, PreparedReadModel, Projection, ProjectionGate, Projector,
+    ProjectorMonitor, ProjectorOptions, ProjectorStatus, ReadModel, ReadModelError,
+    ReadModelRegistration, ReadModelStatus, ReadModelStore, RebuildOptions, RebuildProgress,
+    RebuildReport, RowKey, catch_up_live, prepare_read_models, project, read_models,
+    read_models_for, rebuild, shadow_table, spawn_projectors,
 };
 pub use recorded::{RecordedEvent, StreamRange};
 

@@ -10,6 +10,8 @@ pub const READ_MODEL: &str = "read_model";
 pub const TABLE: &str = "table";
 /// `aggregate = Type`
 pub const AGGREGATE: &str = "aggregate";
+/// `projection = "inline" | "async"`
+pub const PROJECTION: &str = "projection";
 /// `group_by = field`
 pub const GROUP_BY: &str = "group_by";
 /// `#[aggregate_id]`: the row key of a per-aggregate read model.

@@ -18,4 +18,22 @@ pub enum CliCommand {
     Serve,
     /// Create the database if missing, apply the migrations, and exit.
     Migrate,
+    /// Rebuild read models from the event log into a shadow table and swap it in,
+    /// while the service keeps running; resumes an interrupted rebuild.
+    Catchup(CatchupArgs),
+}
+
+/// Which read models `catchup` rebuilds.
+#[derive(Debug, Clone, clap::Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["read_model", "all"])))]
+pub struct CatchupArgs {
+    /// A read model to rebuild, by struct or table name (repeatable).
+    #[arg(long = "read-model", value_name = "NAME")]
+    pub read_model: Vec<String>,
+    /// Rebuild every read model.
+    #[arg(long)]
+    pub all: bool,
+    /// Events per transaction (default: CATCHUP_BATCH_SIZE).
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<i64>,
 }

@@ -83,6 +83,17 @@ pub struct CommandsConfig {
     pub aggregate_cache_size: usize,
 }
 
+/// Read models: rebuilds and async projection.
+#[derive(Debug, Clone)]
+pub struct ReadModelsConfig {
+    /// `READ_MODELS_AUTO_REBUILD`: rebuild stale read models in the background at start-up.
+    pub auto_rebuild: bool,
+    /// `CATCHUP_BATCH_SIZE`: events per transaction when rebuilding.
+    pub catchup_batch_size: i64,
+    /// `PROJECTOR_POLL_INTERVAL_MS`: longest wait of an async projector without a notification.
+    pub projector_poll_interval: Duration,
+}
+
 /// The whole, validated configuration of a service.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -98,6 +109,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// Command execution settings.
     pub commands: CommandsConfig,
+    /// Read-model settings.
+    pub read_models: ReadModelsConfig,
     /// `LOG_LEVEL`, a tracing filter (`RUST_LOG` wins when set).
     pub log_level: String,
 }
@@ -178,6 +191,15 @@ impl Config {
             commands: CommandsConfig {
                 max_attempts: positive(raw, "COMMAND_MAX_ATTEMPTS", 10)?,
                 aggregate_cache_size: parse(raw, "AGGREGATE_CACHE_SIZE", Some(10_000))?,
+            },
+            read_models: ReadModelsConfig {
+                auto_rebuild: parse(raw, "READ_MODELS_AUTO_REBUILD", Some(false))?,
+                catchup_batch_size: i64::from(positive(raw, "CATCHUP_BATCH_SIZE", 10_000)?),
+                projector_poll_interval: Duration::from_millis(u64::from(positive(
+                    raw,
+                    "PROJECTOR_POLL_INTERVAL_MS",
+                    1_000,
+                )?)),
             },
             log_level: match string(raw, "RUST_LOG", None) {
                 Ok(filter) => filter,

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use platform_core::{Aggregate, Metadata};
 use platform_event_sourcing::{
-    AggregateCache, CommandExecutor, Executed, Loaded, PgEventStore, ReadModel, ReadModelStore,
-    StreamExpectation, StreamRange,
+    AggregateCache, CommandExecutor, EventNotifier, Executed, Loaded, PgEventStore, ProjectionGate,
+    ProjectorMonitor, ReadModel, ReadModelStore, StreamExpectation, StreamRange,
 };
 use sqlx::PgPool;
 
@@ -22,29 +22,56 @@ pub struct AppState {
 struct Inner {
     config: Config,
     executor: CommandExecutor,
+    notifier: EventNotifier,
+    monitor: ProjectorMonitor,
 }
 
 impl AppState {
     /// State over a migrated database.
     pub fn new(config: Config, pool: PgPool) -> Self {
-        let executor = Self::executor(&config, pool);
-        AppState {
-            inner: Arc::new(Inner { config, executor }),
-        }
+        Self::build(config, pool, true)
     }
 
     /// State whose commands do not project into read models (which then go stale);
     /// only for measuring what inline projection costs.
     pub fn without_inline_projections(config: Config, pool: PgPool) -> Self {
-        let executor = Self::executor(&config, pool).without_inline_projections();
+        Self::build(config, pool, false)
+    }
+
+    fn build(config: Config, pool: PgPool, inline: bool) -> Self {
+        let cache = Arc::new(AggregateCache::new(config.commands.aggregate_cache_size));
+        let notifier = EventNotifier::default();
+        let executor =
+            CommandExecutor::new(PgEventStore::new(pool), cache, config.commands.max_attempts)
+                .with_notifier(notifier.clone());
+        let executor = if inline {
+            executor
+        } else {
+            executor.without_inline_projections()
+        };
         AppState {
-            inner: Arc::new(Inner { config, executor }),
+            inner: Arc::new(Inner {
+                config,
+                executor,
+                notifier,
+                monitor: ProjectorMonitor::default(),
+            }),
         }
     }
 
-    fn executor(config: &Config, pool: PgPool) -> CommandExecutor {
-        let cache = Arc::new(AggregateCache::new(config.commands.aggregate_cache_size));
-        CommandExecutor::new(PgEventStore::new(pool), cache, config.commands.max_attempts)
+    /// The gate pausing inline projection of read models under rebuild.
+    pub fn gate(&self) -> &Arc<ProjectionGate> {
+        self.inner.executor.gate()
+    }
+
+    /// Wakes async projectors after appends.
+    pub fn notifier(&self) -> &EventNotifier {
+        &self.inner.notifier
+    }
+
+    /// Status of this process's async projectors.
+    pub fn monitor(&self) -> &ProjectorMonitor {
+        &self.inner.monitor
     }
 
     /// The service configuration.

@@ -4,6 +4,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 use tracing::info;
 
+use platform_event_sourcing::PreparedReadModel;
+
 use crate::config::DatabaseConfig;
 
 /// The database cannot be used at start-up.
@@ -60,12 +62,14 @@ pub async fn connect(config: &DatabaseConfig) -> Result<PgPool, DatabaseError> {
 }
 
 /// Connects (creating the database when missing), applies the platform migrations, and
-/// prepares every read model's table (building new or changed ones from the log).
-pub async fn connect_and_migrate(config: &DatabaseConfig) -> Result<PgPool, DatabaseError> {
+/// prepares every read model (new ones are built; changed ones are reported stale).
+pub async fn connect_and_migrate(
+    config: &DatabaseConfig,
+) -> Result<(PgPool, Vec<PreparedReadModel>), DatabaseError> {
     let pool = connect(config).await?;
     platform_event_sourcing::MIGRATOR.run(&pool).await?;
-    platform_event_sourcing::prepare_read_models(&pool).await?;
-    Ok(pool)
+    let prepared = platform_event_sourcing::prepare_read_models(&pool).await?;
+    Ok((pool, prepared))
 }
 
 async fn pool(config: &DatabaseConfig, options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {

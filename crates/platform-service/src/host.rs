@@ -6,15 +6,20 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{CommandFactory, FromArgMatches};
+use platform_event_sourcing::{ProjectorOptions, ReadModelStatus, spawn_projectors};
+use std::time::Duration;
 use tokio::net::TcpListener;
-use tracing::info;
+use tokio::sync::watch;
+use tracing::{info, warn};
 use tracing_subscriber::EnvFilter;
 
+use crate::catchup;
 use crate::cli::{Cli, CliCommand};
 use crate::config::Config;
 use crate::context::AppState;
 use crate::database::connect_and_migrate;
 use crate::http::router;
+use crate::read_models;
 use crate::registry;
 
 /// A platform service: built in `main` from its default configuration, then run.
@@ -85,9 +90,23 @@ async fn execute(command: CliCommand, config: Config) -> anyhow::Result<()> {
             serve(config, listener, shutdown_signal()).await
         }
         CliCommand::Migrate => {
-            connect_and_migrate(&config.database).await?;
+            let (_, prepared) = connect_and_migrate(&config.database).await?;
             info!(database = %config.database.describe(), "migrations applied");
+            for stale in prepared
+                .iter()
+                .filter(|p| p.status == ReadModelStatus::Stale)
+            {
+                warn!(
+                    read_model = stale.model.name,
+                    "stale: run `catchup --read-model {}`", stale.model.name
+                );
+            }
             Ok(())
+        }
+        CliCommand::Catchup(args) => {
+            let models = catchup::select(&args)?;
+            let (pool, _) = connect_and_migrate(&config.database).await?;
+            catchup::run(&pool, &config, &models, args.batch_size).await
         }
     }
 }
@@ -106,9 +125,28 @@ pub async fn serve(
             duplicates.join(", ")
         );
     }
-    let pool = connect_and_migrate(&config.database).await?;
+    let (pool, prepared) = connect_and_migrate(&config.database).await?;
     info!(database = %config.database.describe(), "event store ready");
     let state = AppState::new(config, pool.clone());
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = vec![state.notifier().spawn(pool.clone(), stopped.clone())];
+    for stale in prepared
+        .iter()
+        .filter(|p| p.status == ReadModelStatus::Stale)
+    {
+        // Paused before the first request: no command projects into a stale table.
+        state.gate().pause(stale.model).await;
+        tasks.push(tokio::spawn(read_models::handle_stale(
+            state.clone(),
+            stale.model,
+            stopped.clone(),
+        )));
+    }
+    let options = ProjectorOptions {
+        poll_interval: state.config().read_models.projector_poll_interval,
+        ..ProjectorOptions::default()
+    };
+    tasks.extend(spawn_projectors(&pool, options, state.monitor(), &stopped));
     let addr = listener.local_addr()?;
     info!(
         %addr,
@@ -116,10 +154,20 @@ pub async fn serve(
         queries = ?registry::query_names(),
         "serving HTTP"
     );
-    axum::serve(listener, router(state))
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
-        .context("HTTP server failed")?;
+        .context("HTTP server failed");
+    let _ = stop.send(true);
+    for task in tasks {
+        if tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .is_err()
+        {
+            warn!("a background task did not stop within 10s");
+        }
+    }
+    served?;
     pool.close().await;
     info!("shut down cleanly");
     Ok(())

@@ -7,7 +7,9 @@
 //!
 //! # Layout
 //! - `config`: [`Config`], read once from `config/*.toml`, `.env` and the environment.
-//! - `cli`: the `serve` / `migrate` command line.
+//! - `cli`: the `serve` / `migrate` / `catchup` command line.
+//! - `catchup`: rebuilding read models from the command line, with progress.
+//! - `read_models`: stale read models at start-up: pause, rebuild, resume.
 //! - `database`: connecting, creating a missing database, migrating.
 //! - `registry`: [`CommandHandler`] / [`QueryHandler`] and their registration.
 //! - `context`: [`AppState`], [`CommandContext`] and [`QueryContext`] given to handlers.
@@ -15,6 +17,7 @@
 //! - `http`: the axum router: dispatch, health, correlation ids, body limits.
 //! - `host`: [`Service`], which ties it all together and runs until a signal.
 
+mod catchup;
 mod cli;
 mod config;
 mod context;
@@ -22,10 +25,11 @@ mod database;
 mod error;
 mod host;
 mod http;
+mod read_models;
 mod registry;
 
-pub use cli::{Cli, CliCommand};
-pub use config::{Config, ConfigError, DatabaseConfig, HttpConfig};
+pub use cli::{CatchupArgs, Cli, CliCommand};
+pub use config::{Config, ConfigError, DatabaseConfig, HttpConfig, ReadModelsConfig};
 pub use context::{AppState, CommandContext, QueryContext};
 pub use database::{DatabaseError, connect, connect_and_migrate};
 pub use error::HandlerError;

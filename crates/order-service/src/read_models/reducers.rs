@@ -58,3 +58,12 @@ pub fn spend(spent: &mut Decimal, event: &EventEnvelope<OrderEvent>) {
 pub fn count(count: &mut i64, _event: &EventEnvelope<OrderEvent>) {
     *count += 1;
 }
+
+/// Sums the units of the item events it is declared for.
+pub fn units(units: &mut i64, event: &EventEnvelope<OrderEvent>) {
+    match &event.event {
+        OrderEvent::ItemAdded(e) => *units = units.saturating_add(e.quantity),
+        OrderEvent::ItemRemoved(e) => *units = units.saturating_add(e.quantity),
+        _ => {}
+    }
+}

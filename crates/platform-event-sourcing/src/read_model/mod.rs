@@ -7,17 +7,29 @@
 //! - `project`: applying events to rows (inline in the append transaction, or replay).
 //! - `query`: [`ReadModelStore`], the generic query API (by key, by indexed column, paged).
 
+mod gate;
 mod model;
 mod project;
+mod projector;
 mod query;
+mod rebuild;
 mod registry;
 mod schema;
 
-pub use model::{Column, EventOf, IndexKind, PgQuery, ReadModel, RowKey};
+pub use gate::ProjectionGate;
+pub use model::{Column, EventOf, IndexKind, PgQuery, Projection, ReadModel, RowKey};
 pub use project::project;
+pub use projector::{
+    EVENTS_CHANNEL, EventNotifier, Projector, ProjectorMonitor, ProjectorOptions, ProjectorStatus,
+    spawn_projectors,
+};
 pub use query::{Page, PageRequest, ReadModelStore};
+pub use rebuild::{
+    DEFAULT_BATCH_SIZE, RebuildOptions, RebuildProgress, RebuildReport, catch_up_live, rebuild,
+    shadow_table,
+};
 pub use registry::{ReadModelRegistration, read_models, read_models_for};
-pub use schema::{PreparedReadModel, ReadModelStatus, prepare_read_models, rebuild_read_model};
+pub use schema::{PreparedReadModel, ReadModelStatus, prepare_read_models};
 
 /// Why a read-model operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -34,6 +34,15 @@ pub struct Column {
     pub index: IndexKind,
 }
 
+/// When a read model is projected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Projection {
+    /// In the append transaction: queries see a command's effect at once.
+    Inline,
+    /// By a projector following the log from a checkpoint (one per database, leased).
+    Async,
+}
+
 /// How rows are keyed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowKey {
@@ -106,6 +115,8 @@ pub trait ReadModel: Clone + Send + Sync + Unpin + 'static {
     const EVENT_TYPES: &'static [&'static str];
     /// Canonical text of the declaration; its hash tells when a rebuild is due.
     const DEFINITION: &'static str;
+    /// Inline (default) or async (`#[read_model(projection = "async")]`).
+    const PROJECTION: Projection;
 
     /// The row an event belongs to (`None` when the model ignores the event).
     fn key(event: &EventEnvelope<EventOf<Self>>) -> Option<String>;

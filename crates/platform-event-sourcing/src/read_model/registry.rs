@@ -10,7 +10,7 @@ use platform_core::{Aggregate, EventEnvelope};
 use sqlx::PgConnection;
 
 use super::ReadModelError;
-use super::model::{Column, EventOf, ReadModel, RowKey};
+use super::model::{Column, EventOf, Projection, ReadModel, RowKey};
 use super::project::{WrittenRow, project, project_with_cache};
 use crate::cache::AggregateCache;
 use crate::recorded::RecordedEvent;
@@ -48,6 +48,8 @@ pub struct ReadModelRegistration {
     pub columns: &'static [Column],
     /// How rows are keyed.
     pub key: RowKey,
+    /// Inline or async.
+    pub projection: Projection,
     pub(crate) project_typed: ProjectTyped,
     pub(crate) project_recorded: ProjectRecorded,
 }
@@ -65,9 +67,18 @@ impl ReadModelRegistration {
             definition: R::DEFINITION,
             columns: R::COLUMNS,
             key: R::KEY,
+            projection: R::PROJECTION,
             project_typed: project_typed::<R>,
             project_recorded: project_recorded::<R>,
         }
+    }
+
+    /// The read model registered under a struct or table name.
+    pub fn find(name: &str) -> Option<&'static ReadModelRegistration> {
+        read_models()
+            .iter()
+            .copied()
+            .find(|m| m.name == name || m.table == name)
     }
 
     /// Whether the model handles this stored event.

@@ -1,17 +1,12 @@
 //! Tables from declarations, and the start-up check that rebuilds stale ones.
 
-use sqlx::{Acquire, PgConnection, PgPool};
+use sqlx::PgPool;
 use tracing::{info, warn};
 
 use super::ReadModelError;
 use super::model::{IndexKind, RowKey};
+use super::rebuild::{RebuildOptions, rebuild};
 use super::registry::{ReadModelRegistration, read_models};
-use crate::position::LogPosition;
-use crate::recorded::RecordedEvent;
-use crate::store::into_recorded_rows;
-
-/// Events per replay round trip.
-const REPLAY_BATCH: i64 = 5_000;
 
 /// A double-quoted identifier. Names come only from derive declarations, which the
 /// macro has validated as `[a-z_][a-z0-9_]*`; anything else is refused here again.
@@ -69,33 +64,33 @@ pub(crate) fn ddl(model: &ReadModelRegistration, table: &str) -> Vec<String> {
     statements
 }
 
-/// What start-up did with a read model.
+/// What start-up found for a read model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadModelStatus {
-    /// The table matched its declaration.
+    /// The table matches its declaration.
     Current,
-    /// The table was (re)built from the log; it replayed this many events.
-    Rebuilt {
+    /// The model was new: its table was built from the log (this many events).
+    Built {
         /// Events replayed.
         events: u64,
-        /// Why: `new` or `definition changed`.
-        reason: &'static str,
     },
+    /// The declaration changed since the table was built: it must be rebuilt
+    /// (`catchup`, or automatically with `READ_MODELS_AUTO_REBUILD=true`).
+    Stale,
 }
 
 /// A read model after start-up preparation.
 #[derive(Debug, Clone)]
 pub struct PreparedReadModel {
-    /// Struct name.
-    pub name: &'static str,
-    /// Table.
-    pub table: &'static str,
-    /// What was done.
+    /// The model.
+    pub model: &'static ReadModelRegistration,
+    /// What was found or done.
     pub status: ReadModelStatus,
 }
 
-/// Creates every registered read model's table; a new model, or one whose declaration
-/// changed, is rebuilt from the event log before the service takes traffic.
+/// Checks every registered read model against the database: a new one is built from
+/// the log now (nobody reads it yet); one whose declaration changed is reported
+/// `Stale` and left for a rebuild that keeps the live table readable.
 pub async fn prepare_read_models(pool: &PgPool) -> Result<Vec<PreparedReadModel>, ReadModelError> {
     let mut prepared = Vec::new();
     for model in read_models() {
@@ -109,120 +104,40 @@ pub async fn prepare_read_models(pool: &PgPool) -> Result<Vec<PreparedReadModel>
             .bind(model.table)
             .fetch_one(pool)
             .await?;
-        let reason = match stored {
-            Some(stored) if stored == hash && table_exists => None,
-            Some(stored) if stored != hash => Some("definition changed"),
-            _ => Some("new"),
-        };
-        let status = match reason {
-            None => {
+        let status = match stored {
+            Some(stored) if stored == hash && table_exists => {
                 let mut conn = pool.acquire().await?;
                 for statement in ddl(model, model.table) {
                     sqlx::query(&statement).execute(&mut *conn).await?;
                 }
                 ReadModelStatus::Current
             }
-            Some(reason) => {
-                if reason == "definition changed" {
-                    warn!(
-                        read_model = model.name,
-                        table = model.table,
-                        "declaration changed; rebuilding from the event log"
-                    );
-                }
-                let events = rebuild_read_model(pool, model).await?;
+            Some(stored) if stored != hash && table_exists => {
+                warn!(
+                    read_model = model.name,
+                    table = model.table,
+                    "declaration changed since the table was built; it needs a rebuild \
+                     (catchup --read-model {}, or READ_MODELS_AUTO_REBUILD=true)",
+                    model.name
+                );
+                ReadModelStatus::Stale
+            }
+            _ => {
+                let report = rebuild(pool, model, RebuildOptions::default(), |_| {}).await?;
                 info!(
                     read_model = model.name,
                     table = model.table,
-                    events,
-                    reason,
+                    events = report.events,
                     "read model built"
                 );
-                ReadModelStatus::Rebuilt { events, reason }
+                ReadModelStatus::Built {
+                    events: report.events,
+                }
             }
         };
-        prepared.push(PreparedReadModel {
-            name: model.name,
-            table: model.table,
-            status,
-        });
+        prepared.push(PreparedReadModel { model, status });
     }
     Ok(prepared)
-}
-
-/// Drops and rebuilds a read model's table from the whole event log, in one
-/// transaction: readers see the old table until the new one commits, and commands
-/// that project meanwhile wait for it, then apply on top.
-pub async fn rebuild_read_model(
-    pool: &PgPool,
-    model: &ReadModelRegistration,
-) -> Result<u64, ReadModelError> {
-    let mut conn = pool.acquire().await?;
-    let mut tx = conn.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('platform.read_model:' || $1))")
-        .bind(model.table)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(&format!("DROP TABLE IF EXISTS {}", quoted(model.table)))
-        .execute(&mut *tx)
-        .await?;
-    for statement in ddl(model, model.table) {
-        sqlx::query(&statement).execute(&mut *tx).await?;
-    }
-    sqlx::query("DELETE FROM read_model_streams WHERE table_name = $1")
-        .bind(model.table)
-        .execute(&mut *tx)
-        .await?;
-    let events = replay(&mut tx, model, model.table).await?;
-    sqlx::query(
-        "INSERT INTO read_models (name, table_name, aggregate_type, definition_hash, rebuilt_at) \
-         VALUES ($1, $2, $3, $4, now()) \
-         ON CONFLICT (name) DO UPDATE SET table_name = EXCLUDED.table_name, \
-         aggregate_type = EXCLUDED.aggregate_type, definition_hash = EXCLUDED.definition_hash, \
-         rebuilt_at = now(), updated_at = now()",
-    )
-    .bind(model.name)
-    .bind(model.table)
-    .bind(model.aggregate_type)
-    .bind(model.definition_hash())
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(events)
-}
-
-/// Replays every committed event the model handles into `table`, in log order.
-async fn replay(
-    conn: &mut PgConnection,
-    model: &ReadModelRegistration,
-    table: &str,
-) -> Result<u64, ReadModelError> {
-    let mut after = LogPosition::START;
-    let mut total = 0;
-    loop {
-        let batch: Vec<RecordedEvent> = into_recorded_rows(
-            sqlx::query_as(
-                "SELECT transaction_id::text::bigint, global_position, event_id, stream_id, \
-                 aggregate_type, version, event_type, schema_version, payload, metadata, occurred_at \
-                 FROM events WHERE aggregate_type = $1 AND event_type = ANY($2) \
-                 AND (transaction_id, global_position) > ($3::text::xid8, $4) \
-                 ORDER BY transaction_id, global_position LIMIT $5",
-            )
-            .bind(model.aggregate_type)
-            .bind(model.event_types)
-            .bind(after.transaction_id.to_string())
-            .bind(after.global_position)
-            .bind(REPLAY_BATCH)
-            .fetch_all(&mut *conn)
-            .await?,
-        );
-        let Some(last) = batch.last() else {
-            return Ok(total);
-        };
-        after = last.position;
-        total += batch.len() as u64;
-        model.project_recorded(conn, table, &batch).await?;
-    }
 }
 
 impl RowKey {

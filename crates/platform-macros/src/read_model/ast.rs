@@ -5,6 +5,7 @@ use syn::parse::ParseStream;
 use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Expr, Fields, Ident, LitStr, Path, Token, Type};
 
+use crate::symbol::PROJECTION;
 use crate::symbol::{
     AGGREGATE, AGGREGATE_ID, ENVELOPE, FROM, GROUP_BY, INDEX, MAP_FROM_EVENT, READ_MODEL, REDUCE,
     TABLE, UNIQUE, VALUE, VERSION_FIELD, WITH,
@@ -22,6 +23,8 @@ pub struct Model<'a> {
     pub aggregate: Option<Path>,
     /// `group_by = field`.
     pub group_by: Option<Ident>,
+    /// `projection = "inline" | "async"`.
+    pub projection: Option<LitStr>,
     /// The named fields.
     pub fields: Vec<Field<'a>>,
 }
@@ -105,6 +108,7 @@ impl<'a> Model<'a> {
             table: None,
             aggregate: None,
             group_by: None,
+            projection: None,
             fields: Vec::new(),
         };
         for attr in input.attrs.iter().filter(|a| a.path().is_ident(READ_MODEL)) {
@@ -125,9 +129,11 @@ impl<'a> Model<'a> {
                     } else {
                         value.parse()?
                     });
+                } else if meta.path.is_ident(PROJECTION) {
+                    model.projection = Some(meta.value()?.parse()?);
                 } else {
                     return Err(meta.error(
-                        "unknown read_model attribute; expected `table`, `aggregate` or `group_by`",
+                        "unknown read_model attribute; expected `table`, `aggregate`, `group_by` or `projection`",
                     ));
                 }
                 Ok(())

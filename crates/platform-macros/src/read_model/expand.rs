@@ -195,6 +195,11 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
     });
 
     let definition = definition(checked);
+    let projection = if checked.asynchronous {
+        quote!(::platform_event_sourcing::Projection::Async)
+    } else {
+        quote!(::platform_event_sourcing::Projection::Inline)
+    };
     let name = ident.to_string();
 
     quote! {
@@ -207,6 +212,7 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
             const KEY: ::platform_event_sourcing::RowKey = #key_const;
             const EVENT_TYPES: &'static [&'static str] = &[#(#event_names),*];
             const DEFINITION: &'static str = #definition;
+            const PROJECTION: ::platform_event_sourcing::Projection = #projection;
 
             fn key(
                 event: &#private::platform_core::EventEnvelope<<#aggregate as #private::platform_core::Aggregate>::Event>,
@@ -263,6 +269,9 @@ fn definition(checked: &Checked<'_>) -> String {
     );
     if let Some(group_by) = &model.group_by {
         text.push_str(&format!("group_by={group_by};"));
+    }
+    if checked.asynchronous {
+        text.push_str("projection=async;");
     }
     for (field, column) in model.fields.iter().zip(&checked.columns) {
         text.push_str(&format!(

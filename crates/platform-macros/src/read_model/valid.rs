@@ -38,6 +38,8 @@ pub struct Checked<'a> {
     pub columns: Vec<ColumnType>,
     /// Every event the model handles, in first-seen order.
     pub events: Vec<Ident>,
+    /// Projected asynchronously from a checkpoint rather than in the append transaction.
+    pub asynchronous: bool,
 }
 
 /// Longest table name accepted (PostgreSQL allows 63 bytes; suffixes need room).
@@ -93,6 +95,21 @@ pub fn check(model: Model<'_>) -> syn::Result<Checked<'_>> {
         ));
         syn::parse_quote!(())
     });
+
+    let asynchronous = match &model.projection {
+        None => false,
+        Some(lit) => match lit.value().as_str() {
+            "inline" => false,
+            "async" => true,
+            _ => {
+                push(syn::Error::new_spanned(
+                    lit,
+                    "projection must be \"inline\" or \"async\"",
+                ));
+                false
+            }
+        },
+    };
 
     // Columns.
     let mut columns = Vec::new();
@@ -291,6 +308,7 @@ pub fn check(model: Model<'_>) -> syn::Result<Checked<'_>> {
             mode,
             columns,
             events,
+            asynchronous,
         }),
     }
 }

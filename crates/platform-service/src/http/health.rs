@@ -14,11 +14,28 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     let database = tokio::time::timeout(Duration::from_secs(1), state.store().ping()).await;
     let database_up = matches!(database, Ok(Ok(())));
     let config = state.config();
+    let projectors: serde_json::Map<String, Value> = state
+        .monitor()
+        .snapshot()
+        .into_iter()
+        .map(|(table, s)| {
+            let status = json!({
+                "active": s.active,
+                "checkpoint": s.checkpoint,
+                "head": s.head,
+                "lagPositions": s.lag_positions,
+                "lagSeconds": s.lag_seconds,
+                "waitingForRebuild": s.waiting_for_rebuild,
+            });
+            (table.to_owned(), status)
+        })
+        .collect();
     let body = json!({
         "status": if database_up { "ok" } else { "unavailable" },
         "service": config.service_name,
         "version": config.service_version,
         "checks": { "database": if database_up { "up" } else { "down" } },
+        "projectors": projectors,
     });
     let status = if database_up {
         StatusCode::OK

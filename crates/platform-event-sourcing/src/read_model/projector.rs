@@ -1,0 +1,278 @@
+//! Async projection: one projector per read model and database, following the log
+//! from its checkpoint, woken by LISTEN/NOTIFY with a polling fallback.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgListener;
+use sqlx::{Acquire, PgConnection, PgPool};
+use tokio::sync::{Notify, watch};
+use tracing::{debug, info, warn};
+
+use super::ReadModelError;
+use super::model::Projection;
+use super::rebuild::{async_checkpoint_name, load_checkpoint, read_model_events, save_checkpoint};
+use super::registry::{ReadModelRegistration, read_models};
+use crate::position::LogPosition;
+
+/// The channel appends are announced on.
+pub const EVENTS_CHANNEL: &str = "platform_events";
+
+/// How projectors run.
+#[derive(Debug, Clone, Copy)]
+pub struct ProjectorOptions {
+    /// Events per transaction.
+    pub batch_size: i64,
+    /// Longest wait for new events without a notification.
+    pub poll_interval: Duration,
+    /// How often a standby tries to take the lease.
+    pub lease_retry: Duration,
+}
+
+impl Default for ProjectorOptions {
+    fn default() -> Self {
+        ProjectorOptions {
+            batch_size: 1_000,
+            poll_interval: Duration::from_secs(1),
+            lease_retry: Duration::from_secs(2),
+        }
+    }
+}
+
+/// What one projector reports.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProjectorStatus {
+    /// Whether this process holds the lease and projects.
+    pub active: bool,
+    /// The checkpoint's global position.
+    pub checkpoint: i64,
+    /// The log's newest global position.
+    pub head: i64,
+    /// Positions between the checkpoint and the head (an upper bound of events behind).
+    pub lag_positions: i64,
+    /// Age of the oldest event not yet projected (0 when caught up).
+    pub lag_seconds: f64,
+    /// Set when the projector waits for a rebuild (its declaration changed).
+    pub waiting_for_rebuild: bool,
+}
+
+/// Status of every projector in this process, by table.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectorMonitor {
+    statuses: Arc<Mutex<BTreeMap<&'static str, ProjectorStatus>>>,
+}
+
+impl ProjectorMonitor {
+    /// A snapshot of every status.
+    pub fn snapshot(&self) -> BTreeMap<&'static str, ProjectorStatus> {
+        self.statuses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn update(&self, table: &'static str, f: impl FnOnce(&mut ProjectorStatus)) {
+        let mut statuses = self.statuses.lock().unwrap_or_else(|p| p.into_inner());
+        f(statuses.entry(table).or_default());
+    }
+}
+
+/// Wakes projectors after appends: in this process at once, in others through
+/// `NOTIFY`, coalescing bursts into one notification.
+#[derive(Debug, Clone, Default)]
+pub struct EventNotifier {
+    wake: Arc<Notify>,
+}
+
+impl EventNotifier {
+    /// Announces that events were appended.
+    pub fn notify(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Sends `NOTIFY platform_events` after each burst of appends until shutdown.
+    pub fn spawn(
+        &self,
+        pool: PgPool,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        let wake = Arc::clone(&self.wake);
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = wake.notified() => {}
+                    _ = shutdown.changed() => return,
+                }
+                let sent = sqlx::query("SELECT pg_notify($1, '')")
+                    .bind(EVENTS_CHANNEL)
+                    .execute(&pool)
+                    .await;
+                if let Err(err) = sent {
+                    debug!(cause = %err, "event notification failed; projectors fall back to polling");
+                }
+            }
+        })
+    }
+}
+
+/// Starts a projector for every async read model; each runs until `shutdown`.
+pub fn spawn_projectors(
+    pool: &PgPool,
+    options: ProjectorOptions,
+    monitor: &ProjectorMonitor,
+    shutdown: &watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    read_models()
+        .iter()
+        .filter(|m| m.projection == Projection::Async)
+        .map(|model| {
+            let projector = Projector {
+                pool: pool.clone(),
+                model,
+                options,
+                monitor: monitor.clone(),
+            };
+            tokio::spawn(projector.run(shutdown.clone()))
+        })
+        .collect()
+}
+
+/// One async read model's projector.
+#[derive(Debug, Clone)]
+pub struct Projector {
+    pool: PgPool,
+    model: &'static ReadModelRegistration,
+    options: ProjectorOptions,
+    monitor: ProjectorMonitor,
+}
+
+enum Outcome {
+    Shutdown,
+    LeaseBusy,
+}
+
+impl Projector {
+    /// A projector for one model.
+    pub fn new(
+        pool: PgPool,
+        model: &'static ReadModelRegistration,
+        options: ProjectorOptions,
+        monitor: ProjectorMonitor,
+    ) -> Self {
+        Projector {
+            pool,
+            model,
+            options,
+            monitor,
+        }
+    }
+
+    /// Takes the lease when free, projects while it holds it, and stands by otherwise;
+    /// errors (a database restart) are logged and retried.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            match self.lease_and_project(&mut shutdown).await {
+                Ok(Outcome::Shutdown) => break,
+                Ok(Outcome::LeaseBusy) => {}
+                Err(err) => {
+                    warn!(read_model = self.model.name, cause = %err, "projector failed; retrying")
+                }
+            }
+            self.monitor.update(self.model.table, |s| s.active = false);
+            tokio::select! {
+                () = tokio::time::sleep(self.options.lease_retry) => {}
+                _ = shutdown.changed() => break,
+            }
+        }
+        self.monitor.update(self.model.table, |s| s.active = false);
+    }
+
+    async fn lease_and_project(
+        &self,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<Outcome, ReadModelError> {
+        // The lease is a session advisory lock on a connection of its own: it lasts as
+        // long as that connection, so a dead process releases it.
+        let mut conn = self.pool.acquire().await?.detach();
+        let leased: bool = sqlx::query_scalar(
+            "SELECT pg_try_advisory_lock(hashtext('platform.projector:' || $1))",
+        )
+        .bind(self.model.table)
+        .fetch_one(&mut conn)
+        .await?;
+        if !leased {
+            return Ok(Outcome::LeaseBusy);
+        }
+        info!(read_model = self.model.name, "projector lease taken");
+        self.monitor.update(self.model.table, |s| s.active = true);
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(EVENTS_CHANNEL).await?;
+        loop {
+            let projected = self.step(&mut conn).await?;
+            if projected > 0 {
+                if *shutdown.borrow() {
+                    return Ok(Outcome::Shutdown);
+                }
+                continue;
+            }
+            tokio::select! {
+                notification = listener.recv() => { notification?; }
+                () = tokio::time::sleep(self.options.poll_interval) => {}
+                _ = shutdown.changed() => return Ok(Outcome::Shutdown),
+            }
+        }
+    }
+
+    /// Projects one batch after the checkpoint; returns how many events it read.
+    async fn step(&self, conn: &mut PgConnection) -> Result<usize, ReadModelError> {
+        let model = self.model;
+        let name = async_checkpoint_name(model);
+        let hash = model.definition_hash();
+        let Some(checkpoint) = load_checkpoint(conn, &name, &hash).await? else {
+            // No checkpoint for this declaration: the table awaits a rebuild.
+            self.monitor
+                .update(model.table, |s| s.waiting_for_rebuild = true);
+            return Ok(0);
+        };
+        let batch =
+            read_model_events(conn, model, checkpoint, self.options.batch_size, true).await?;
+        if let Some(last) = batch.last() {
+            let last = last.position;
+            let mut tx = conn.begin().await?;
+            model.project_recorded(&mut tx, model.table, &batch).await?;
+            save_checkpoint(&mut tx, &name, last, &hash).await?;
+            tx.commit().await?;
+        }
+        let position = batch.last().map_or(checkpoint, |e| e.position);
+        self.report_lag(conn, position).await?;
+        Ok(batch.len())
+    }
+
+    async fn report_lag(
+        &self,
+        conn: &mut PgConnection,
+        at: LogPosition,
+    ) -> Result<(), ReadModelError> {
+        let head: i64 = sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
+            .fetch_one(&mut *conn)
+            .await?;
+        let next = read_model_events(conn, self.model, at, 1, false).await?;
+        let oldest: Option<DateTime<Utc>> = next.first().map(|e| e.occurred_at);
+        let lag_seconds = oldest.map_or(0.0, |t| {
+            (Utc::now() - t).num_milliseconds().max(0) as f64 / 1000.0
+        });
+        self.monitor.update(self.model.table, |s| {
+            s.checkpoint = at.global_position;
+            s.head = head;
+            s.lag_positions = (head - at.global_position).max(0);
+            s.lag_seconds = lag_seconds;
+            s.waiting_for_rebuild = false;
+        });
+        Ok(())
+    }
+}
