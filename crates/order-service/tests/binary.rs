@@ -120,3 +120,138 @@ async fn serve_answers_then_stops_cleanly_on_sigterm() -> anyhow::Result<()> {
     assert!(stderr.contains("shut down cleanly"), "{stderr}");
     Ok(())
 }
+
+#[tokio::test]
+async fn catchup_names_the_known_read_models_when_given_an_unknown_one() {
+    let db = TestDatabase::reserve().expect("database name");
+    let output = command()
+        .args(["catchup", "--read-model", "rm_nope"])
+        .env("DATABASE_URL", db.url())
+        .output()
+        .expect("run the binary");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown read model \"rm_nope\""),
+        "{stderr}"
+    );
+    assert!(stderr.contains("OrderReadModel (rm_orders)"), "{stderr}");
+    let output = command().arg("catchup").output().expect("run the binary");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "--read-model or --all is required"
+    );
+}
+
+/// Rows of rm_orders as text, without the platform's position column.
+async fn order_rows(pool: &sqlx::PgPool) -> anyhow::Result<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT (to_jsonb(t) - '_position')::text FROM rm_orders t ORDER BY 1")
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
+#[tokio::test]
+async fn a_killed_catchup_resumes_from_its_checkpoint() -> anyhow::Result<()> {
+    let db = TestDatabase::reserve()?;
+    let migrated = command()
+        .arg("migrate")
+        .env("DATABASE_URL", db.url())
+        .output()?;
+    assert!(
+        migrated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+    // 10,000 orders of 3 events each, written straight to the log (not projected).
+    sqlx::query(
+        "INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type, payload) \
+         SELECT gen_random_uuid(), 'bulk-' || o, 'Order', v, \
+                CASE v WHEN 1 THEN 'OrderCreated' ELSE 'ItemAdded' END, \
+                CASE v WHEN 1 THEN jsonb_build_object('orderId', 'bulk-' || o, 'customerId', 'c-' || (o % 50)) \
+                ELSE jsonb_build_object('orderId', 'bulk-' || o, 'productId', 'p-' || v, \
+                                        'quantity', v, 'price', '1.25') END \
+         FROM generate_series(1, 10000) o, generate_series(1, 3) v ORDER BY o, v",
+    )
+    .execute(&db.pool)
+    .await?;
+
+    let catchup = || {
+        let mut cmd = command();
+        cmd.args([
+            "catchup",
+            "--read-model",
+            "rm_orders",
+            "--batch-size",
+            "100",
+        ])
+        .env("DATABASE_URL", db.url())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        cmd
+    };
+    let mut child = catchup().spawn()?;
+    let checkpoint = || async {
+        let position: Option<i64> = sqlx::query_scalar(
+            "SELECT global_position FROM projection_checkpoints WHERE name = 'rebuild:rm_orders'",
+        )
+        .fetch_optional(&db.pool)
+        .await?;
+        anyhow::Ok(position.unwrap_or(0))
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while checkpoint().await? == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "catch-up never checkpointed"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill()?; // SIGKILL
+    child.wait()?;
+    let reached = checkpoint().await?;
+    assert!(
+        reached > 0 && reached < 30_000,
+        "killed half-way, at {reached}"
+    );
+    let shadow: bool = sqlx::query_scalar("SELECT to_regclass('rm_orders__rebuild') IS NOT NULL")
+        .fetch_one(&db.pool)
+        .await?;
+    assert!(shadow, "the shadow table survives the kill");
+    // The live table was never touched: it still has none of the bulk orders.
+    assert!(order_rows(&db.pool).await?.is_empty());
+
+    let resumed = catchup().output()?;
+    let stdout = String::from_utf8_lossy(&resumed.stdout);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert!(
+        stdout.contains("rebuilt OrderReadModel (rm_orders): 30000 events"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("resumed after"), "{stdout}");
+    let rows = order_rows(&db.pool).await?;
+    assert_eq!(rows.len(), 10_000);
+    let total: String = sqlx::query_scalar("SELECT total::text FROM rm_orders WHERE id = 'bulk-7'")
+        .fetch_one(&db.pool)
+        .await?;
+    assert_eq!(total, "6.25", "2 × 1.25 + 3 × 1.25, exactly");
+
+    // A full, uninterrupted rebuild gives exactly the same rows.
+    let again = command()
+        .args(["catchup", "--all"])
+        .env("DATABASE_URL", db.url())
+        .output()?;
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(order_rows(&db.pool).await?, rows);
+    Ok(())
+}

@@ -50,7 +50,8 @@ pub struct ProjectorStatus {
     pub checkpoint: i64,
     /// The log's newest global position.
     pub head: i64,
-    /// Positions between the checkpoint and the head (an upper bound of events behind).
+    /// Positions between the checkpoint and the head while events of this model wait
+    /// (an upper bound of events behind); 0 when caught up.
     pub lag_positions: i64,
     /// Age of the oldest event not yet projected (0 when caught up).
     pub lag_seconds: f64,
@@ -266,10 +267,17 @@ impl Projector {
         let lag_seconds = oldest.map_or(0.0, |t| {
             (Utc::now() - t).num_milliseconds().max(0) as f64 / 1000.0
         });
+        // Caught up when no committed event of this model follows the checkpoint, even
+        // if the log's head is further on (events the model does not handle).
+        let behind = if next.is_empty() {
+            0
+        } else {
+            (head - at.global_position).max(0)
+        };
         self.monitor.update(self.model.table, |s| {
             s.checkpoint = at.global_position;
             s.head = head;
-            s.lag_positions = (head - at.global_position).max(0);
+            s.lag_positions = behind;
             s.lag_seconds = lag_seconds;
             s.waiting_for_rebuild = false;
         });
