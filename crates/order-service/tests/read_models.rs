@@ -150,9 +150,19 @@ async fn replaying_the_same_events_twice_changes_nothing() -> anyhow::Result<()>
         run(&exec, id, OrderCommand::Place).await?;
     }
     let before = snapshot(&db.pool).await?;
-    let events = PgEventStore::new(db.pool.clone())
-        .read_all(platform_event_sourcing::LogPosition::START, 1000)
-        .await?;
+    // The gap-safe read waits for transactions still open anywhere on the server
+    // (other tests run in parallel): poll until all six events are readable.
+    let store = PgEventStore::new(db.pool.clone());
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    let events = loop {
+        let events = store
+            .read_all(platform_event_sourcing::LogPosition::START, 1000)
+            .await?;
+        if events.len() == 6 || tokio::time::Instant::now() > deadline {
+            break events;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
     assert_eq!(events.len(), 6);
     let mut conn = db.pool.acquire().await?;
     for model in read_models()
