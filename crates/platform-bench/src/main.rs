@@ -8,12 +8,14 @@
 //!   orders, through the platform's command path (with and without inline read-model
 //!   projection) and through HTTP.
 //! - W2: cold load of one aggregate with 10,000 events (median of 20).
+//! - W3: rebuild of every read model from a log of 1,000,000 events (events/s).
 //!
 //! Each run uses a database of its own, dropped at the end.
 
 mod report;
 mod w1;
 mod w2;
+mod w3;
 
 use clap::Parser;
 use platform_event_sourcing::testing::TestDatabase;
@@ -36,6 +38,12 @@ struct Args {
     /// W2 repetitions (the median is reported).
     #[arg(long, default_value_t = 20)]
     w2_runs: usize,
+    /// Events in the W3 log to rebuild read models from (0 skips W3).
+    #[arg(long, default_value_t = 1_000_000)]
+    w3_events: usize,
+    /// Events per transaction when W3 rebuilds.
+    #[arg(long, default_value_t = platform_event_sourcing::DEFAULT_BATCH_SIZE)]
+    w3_batch_size: i64,
     /// Skip the HTTP variant of W1.
     #[arg(long)]
     skip_http: bool,
@@ -62,6 +70,12 @@ async fn main() -> anyhow::Result<()> {
     let db = TestDatabase::new().await?;
     report.push(w2::load(&db, args.w2_events, args.w2_runs).await?);
     drop(db);
+    if args.w3_events > 0 {
+        let db = TestDatabase::new().await?;
+        for row in w3::rebuild_rate(&db, args.w3_events, args.w3_batch_size).await? {
+            report.push(row);
+        }
+    }
     report.print();
     report.write_json(&args.json)?;
     eprintln!("results written to {}", args.json.display());

@@ -42,7 +42,7 @@ pub(crate) type EventRow = (
     DateTime<Utc>,
 );
 
-const SELECT_EVENT: &str = "SELECT transaction_id::text::bigint, global_position, event_id, \
+const SELECT_EVENT: &str = "SELECT transaction_id::text::bigint AS tx_id, global_position, event_id, \
      stream_id, aggregate_type, version, event_type, schema_version, payload, metadata, occurred_at \
      FROM events";
 
@@ -65,8 +65,10 @@ RETURNING version, global_position
 "#;
 
 /// Reads the log after a position, never past the oldest transaction still running.
+/// (The cast column is aliased: `ORDER BY transaction_id` must name the indexed column,
+/// not the cast output, or the whole log is sorted.)
 const READ_ALL: &str = r#"
-SELECT transaction_id::text::bigint, global_position, event_id, stream_id, aggregate_type,
+SELECT transaction_id::text::bigint AS tx_id, global_position, event_id, stream_id, aggregate_type,
        version, event_type, schema_version, payload, metadata, occurred_at
 FROM events
 WHERE (transaction_id, global_position) > ($1::text::xid8, $2)

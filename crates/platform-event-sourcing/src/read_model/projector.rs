@@ -13,7 +13,9 @@ use tracing::{debug, info, warn};
 
 use super::ReadModelError;
 use super::model::Projection;
-use super::rebuild::{async_checkpoint_name, load_checkpoint, read_model_events, save_checkpoint};
+use super::rebuild::{
+    async_checkpoint_name, custom_plans, load_checkpoint, read_model_events, save_checkpoint,
+};
 use super::registry::{ReadModelRegistration, read_models};
 use crate::position::LogPosition;
 
@@ -200,6 +202,7 @@ impl Projector {
         // The lease is a session advisory lock on a connection of its own: it lasts as
         // long as that connection, so a dead process releases it.
         let mut conn = self.pool.acquire().await?.detach();
+        custom_plans(&mut conn).await?;
         let leased: bool = sqlx::query_scalar(
             "SELECT pg_try_advisory_lock(hashtext('platform.projector:' || $1))",
         )
