@@ -23,6 +23,14 @@ fn config(db: &TestDatabase) -> anyhow::Result<Config> {
     )?)
 }
 
+/// Orders spread over 2,000 customers (a single one would serialise every placement on
+/// its `rm_customer_orders` row).
+fn customer() -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let next = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("customer-{}", next % 2_000)
+}
+
 fn add_item(order_id: &str, i: usize) -> AddItem {
     AddItem {
         order_id: order_id.to_owned(),
@@ -81,7 +89,7 @@ pub async fn command_path(
                 let created = CreateOrderHandler::handle(
                     ctx(),
                     CreateOrder {
-                        customer_id: "bench-customer".into(),
+                        customer_id: customer(),
                     },
                 )
                 .await?;
@@ -138,7 +146,7 @@ pub async fn http(db: &TestDatabase, orders: usize, workers: usize) -> anyhow::R
             for _ in 0..share {
                 let t = Instant::now();
                 let created: serde_json::Value =
-                    post("CreateOrder", json!({ "customerId": "bench-customer" }))
+                    post("CreateOrder", json!({ "customerId": customer() }))
                         .await?
                         .error_for_status()?
                         .json()

@@ -18,6 +18,10 @@ pub enum StoreError {
     /// Projecting the events into a read model failed; nothing was appended (HTTP 500, logged).
     #[error(transparent)]
     Projection(#[from] crate::read_model::ReadModelError),
+    /// A cached read-model row was stale, so a combined append-and-project statement
+    /// was undone; the executor then projects the slow way (never reaches a client).
+    #[error("a cached read-model row was stale")]
+    StaleRow,
     /// The database failed or is unreachable (HTTP 503/500, logged).
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

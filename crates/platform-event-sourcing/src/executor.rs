@@ -12,7 +12,9 @@ use tracing::{debug, instrument};
 use crate::cache::AggregateCache;
 use crate::error::{ExecuteError, RuleViolation, StoreError};
 use crate::load::Loaded;
-use crate::read_model::{EventNotifier, Projection, ProjectionGate, read_models_for};
+use crate::read_model::{
+    EventNotifier, FastRow, Projection, ProjectionGate, ReadModelRegistration, read_models_for,
+};
 use crate::store::{AppendResult, PgEventStore};
 
 /// What the command assumes about the stream before it runs.
@@ -196,31 +198,40 @@ impl CommandExecutor {
             .iter()
             .filter(|m| self.inline_projections && m.projection == Projection::Inline)
             .filter(|m| !paused.contains(m.table))
+            .filter(|m| {
+                events
+                    .iter()
+                    .any(|e| m.event_types.contains(&e.event_type()))
+            })
             .collect();
         let result = if projections.is_empty() {
             self.store
                 .append(stream_id, A::TYPE, expected, &new_events)
                 .await?
         } else {
-            // Events and read-model rows commit together: a query right after the
-            // command sees it, and a failed projection appends nothing.
-            let mut tx = self.store.pool().begin().await?;
-            let result = self
-                .store
-                .append_in(&mut tx, stream_id, A::TYPE, expected, &new_events)
-                .await?;
-            let envelopes = envelopes::<A>(stream_id, events, &new_events, &result);
-            let mut written = Vec::new();
-            for model in projections {
-                model
-                    .project_typed(&mut tx, &envelopes, &self.cache, &mut written)
-                    .await?;
+            match self
+                .append_fast::<A>(
+                    stream_id,
+                    state.version,
+                    expected,
+                    events,
+                    &new_events,
+                    &projections,
+                )
+                .await?
+            {
+                Some(result) => result,
+                None => {
+                    self.append_and_project::<A>(
+                        stream_id,
+                        expected,
+                        events,
+                        &new_events,
+                        &projections,
+                    )
+                    .await?
+                }
             }
-            tx.commit().await?;
-            for row in written {
-                row.cache(&self.cache);
-            }
-            result
         };
         drop(paused);
         if let Some(notifier) = &self.notifier
@@ -234,6 +245,82 @@ impl CommandExecutor {
             "appended"
         );
         Ok(result.last_version)
+    }
+
+    /// Events and every read-model row in one statement, when each row can be computed
+    /// from the cache; `None` when it cannot, or a cached row proved stale.
+    async fn append_fast<A: Aggregate>(
+        &self,
+        stream_id: &str,
+        version: i64,
+        expected: ExpectedVersion,
+        events: &[A::Event],
+        new_events: &[NewEvent],
+        projections: &[&&'static ReadModelRegistration],
+    ) -> Result<Option<AppendResult>, StoreError> {
+        let envelopes = envelopes::<A>(stream_id, events, new_events, version + 1, None);
+        let rows: Option<Vec<FastRow>> = projections
+            .iter()
+            .map(|m| m.prepare_fast(&envelopes, &self.cache))
+            .collect();
+        let Some(rows) = rows else {
+            return Ok(None);
+        };
+        match self
+            .store
+            .append_projected(stream_id, A::TYPE, expected, new_events, &rows)
+            .await
+        {
+            Ok(result) => {
+                for row in &rows {
+                    row.written().cache(&self.cache);
+                }
+                Ok(Some(result))
+            }
+            Err(StoreError::StaleRow) => {
+                for row in &rows {
+                    self.cache.remove_value(row.table, &row.key);
+                }
+                Ok(None)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Events and read-model rows in one transaction, rows loaded as needed.
+    async fn append_and_project<A: Aggregate>(
+        &self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: &[A::Event],
+        new_events: &[NewEvent],
+        projections: &[&&'static ReadModelRegistration],
+    ) -> Result<AppendResult, StoreError> {
+        // Events and read-model rows commit together: a query right after the command
+        // sees it, and a failed projection appends nothing.
+        let mut tx = self.store.pool().begin().await?;
+        let result = self
+            .store
+            .append_in(&mut tx, stream_id, A::TYPE, expected, new_events)
+            .await?;
+        let envelopes = envelopes::<A>(
+            stream_id,
+            events,
+            new_events,
+            result.first_version,
+            Some(&result.positions),
+        );
+        let mut written = Vec::new();
+        for model in projections {
+            model
+                .project_typed(&mut tx, &envelopes, &self.cache, &mut written)
+                .await?;
+        }
+        tx.commit().await?;
+        for row in written {
+            row.cache(&self.cache);
+        }
+        Ok(result)
     }
 
     /// A no-op decided on a cached state is confirmed against the store's version,
@@ -264,24 +351,24 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_micros(nanos % (cap_ms * 1000) + 200)
 }
 
-/// The appended events as envelopes, for inline projection.
+/// The events as envelopes, for inline projection; positions are 0 until known.
 fn envelopes<A: Aggregate>(
     stream_id: &str,
     events: &[A::Event],
     new_events: &[NewEvent],
-    result: &AppendResult,
+    first_version: i64,
+    positions: Option<&[i64]>,
 ) -> Vec<EventEnvelope<A::Event>> {
     events
         .iter()
         .zip(new_events)
-        .zip(&result.positions)
         .enumerate()
-        .map(|(i, ((event, new), position))| EventEnvelope {
+        .map(|(i, (event, new))| EventEnvelope {
             event_id: new.event_id,
             aggregate_type: A::TYPE.to_owned(),
             aggregate_id: stream_id.to_owned(),
-            version: result.first_version + i as i64,
-            global_position: *position,
+            version: first_version + i as i64,
+            global_position: positions.and_then(|p| p.get(i)).copied().unwrap_or(0),
             schema_version: new.schema_version,
             occurred_at: new.occurred_at,
             metadata: new.metadata.clone(),

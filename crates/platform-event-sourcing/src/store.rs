@@ -2,12 +2,13 @@ use chrono::{DateTime, Utc};
 use platform_core::{ConcurrencyError, ExpectedVersion, Metadata, NewEvent};
 use serde_json::value::RawValue;
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgExecutor, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool, Row};
 use tracing::instrument;
 use uuid::Uuid;
 
 use crate::error::StoreError;
 use crate::position::LogPosition;
+use crate::read_model::FastRow;
 use crate::recorded::{RecordedEvent, StreamRange};
 
 /// What an append wrote.
@@ -63,6 +64,27 @@ FROM checked,
 ORDER BY e.n
 RETURNING version, global_position
 "#;
+
+/// APPEND as a CTE (`ins`), for statements that write read-model rows in the same go.
+const APPEND_CTE: &str = r#"
+WITH current_version AS (
+    SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1
+), checked AS (
+    SELECT v FROM current_version WHERE $3::bigint IS NULL OR v = $3
+), ins AS (
+    INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type,
+                        schema_version, payload, metadata, occurred_at)
+    SELECT e.event_id, $1, $2, checked.v + e.n, e.event_type,
+           e.schema_version, e.payload, e.metadata, e.occurred_at
+    FROM checked,
+         unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::timestamptz[])
+             WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, metadata, occurred_at, n)
+    ORDER BY e.n
+    RETURNING version, global_position
+)"#;
+
+/// Parameters APPEND and APPEND_CTE take.
+const APPEND_PARAMS: usize = 9;
 
 /// Reads the log after a position, never past the oldest transaction still running.
 /// (The cast column is aliased: `ORDER BY transaction_id` must name the indexed column,
@@ -163,6 +185,35 @@ impl PgEventStore {
                 positions: Vec::new(),
             });
         }
+        self.append_rows(conn, stream_id, aggregate_type, expected, events, &[])
+            .await
+    }
+
+    /// Appends events and writes read-model rows in one statement (one round trip, one
+    /// implicit transaction). If any row's version guard fails the whole statement is
+    /// undone and [`StoreError::StaleRow`] returned.
+    pub(crate) async fn append_projected(
+        &self,
+        stream_id: &str,
+        aggregate_type: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+        rows: &[FastRow],
+    ) -> Result<AppendResult, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        self.append_rows(&mut conn, stream_id, aggregate_type, expected, events, rows)
+            .await
+    }
+
+    async fn append_rows(
+        &self,
+        conn: &mut PgConnection,
+        stream_id: &str,
+        aggregate_type: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+        rows: &[FastRow],
+    ) -> Result<AppendResult, StoreError> {
         let expected_param = match expected {
             ExpectedVersion::Any => None,
             ExpectedVersion::NoStream => Some(0_i64),
@@ -174,7 +225,29 @@ impl PgEventStore {
         let payloads: Vec<&serde_json::Value> = events.iter().map(|e| &e.payload).collect();
         let metadata: Vec<Json<&Metadata>> = events.iter().map(|e| Json(&e.metadata)).collect();
         let times: Vec<DateTime<Utc>> = events.iter().map(|e| e.occurred_at).collect();
-        let result = sqlx::query_as::<_, (i64, i64)>(APPEND)
+        let combined;
+        let sql = if rows.is_empty() {
+            APPEND
+        } else {
+            let mut sql = APPEND_CTE.to_owned();
+            let mut next = APPEND_PARAMS + 1;
+            let mut counts = Vec::new();
+            for (i, row) in rows.iter().enumerate() {
+                let (cte, used) = (row.upsert)(next);
+                sql.push_str(&format!(", rm{i} AS ({cte})"));
+                counts.push(format!("(SELECT count(*) FROM rm{i})"));
+                next += used;
+            }
+            sql.push_str(&format!(
+                " SELECT version, global_position, platform_expect_projected({}, {}) \
+                 FROM ins ORDER BY version",
+                counts.join(" + "),
+                rows.len()
+            ));
+            combined = sql;
+            combined.as_str()
+        };
+        let mut query = sqlx::query(sql)
             .bind(stream_id)
             .bind(aggregate_type)
             .bind(expected_param)
@@ -183,18 +256,29 @@ impl PgEventStore {
             .bind(&schemas)
             .bind(&payloads)
             .bind(&metadata)
-            .bind(&times)
-            .fetch_all(&mut *conn)
-            .await;
+            .bind(&times);
+        for row in rows {
+            query = (row.bind)(row.row.as_ref(), query).bind(row.guard);
+        }
+        let result = query.fetch_all(&mut *conn).await;
         match result {
-            Ok(rows) if !rows.is_empty() => Ok(AppendResult {
-                first_version: rows[0].0,
-                last_version: rows[rows.len() - 1].0,
-                positions: rows.iter().map(|(_, position)| *position).collect(),
-            }),
+            Ok(found) if !found.is_empty() => {
+                let pairs: Vec<(i64, i64)> = found
+                    .iter()
+                    .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)))
+                    .collect::<Result<_, sqlx::Error>>()?;
+                Ok(AppendResult {
+                    first_version: pairs[0].0,
+                    last_version: pairs[pairs.len() - 1].0,
+                    positions: pairs.iter().map(|(_, position)| *position).collect(),
+                })
+            }
             Ok(_) => {
                 let actual = stream_version_with(&mut *conn, stream_id).await?;
                 Err(conflict(stream_id, expected, actual))
+            }
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("PX001") => {
+                Err(StoreError::StaleRow)
             }
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
                 if db.constraint() == Some("events_event_id_key") {

@@ -18,6 +18,7 @@ mod schema;
 
 pub use gate::ProjectionGate;
 pub use model::{Column, EventOf, IndexKind, PgQuery, Projection, ReadModel, RowKey};
+pub(crate) use project::FastRow;
 pub use project::project;
 pub use projector::{
     EVENTS_CHANNEL, EventNotifier, Projector, ProjectorMonitor, ProjectorOptions, ProjectorStatus,

@@ -11,7 +11,7 @@ use sqlx::PgConnection;
 use crate::cache::AggregateCache;
 
 use super::ReadModelError;
-use super::model::{EventOf, ReadModel, RowKey};
+use super::model::{EventOf, PgQuery, ReadModel, RowKey};
 use super::schema::quoted;
 
 /// Most bind parameters in one statement (PostgreSQL allows 65,535).
@@ -153,6 +153,121 @@ pub(crate) async fn project_with_cache<R: ReadModel>(
         query.execute(&mut *conn).await.map_err(failed)?;
     }
     Ok(applied)
+}
+
+/// A per-aggregate row computed in memory from its cached state, to be written in the
+/// same statement as the events that change it.
+pub(crate) struct FastRow {
+    /// The live table.
+    pub table: &'static str,
+    /// The row key.
+    pub key: String,
+    /// The row's version after the events.
+    pub version: i64,
+    /// The version the stored row must have (0: no row yet).
+    pub guard: i64,
+    /// The row (the model type).
+    pub row: Arc<dyn Any + Send + Sync>,
+    /// Binds the row's columns.
+    pub bind: for<'q> fn(&'q (dyn Any + Send + Sync), PgQuery<'q>) -> PgQuery<'q>,
+    /// The upsert as a CTE with parameters from `$n`, and how many it uses.
+    pub upsert: fn(usize) -> (String, usize),
+}
+
+impl FastRow {
+    /// The row, to cache once its statement committed.
+    pub fn written(&self) -> WrittenRow {
+        WrittenRow {
+            table: self.table,
+            key: self.key.clone(),
+            version: self.version,
+            row: Arc::clone(&self.row),
+        }
+    }
+}
+
+/// The new row of a per-aggregate model after one command's events, computed from the
+/// cached row (or a fresh one for a new stream); `None` when that is not possible.
+pub(crate) fn prepare_fast<R: ReadModel>(
+    events: &[EventEnvelope<EventOf<R>>],
+    cache: &AggregateCache,
+) -> Option<FastRow> {
+    // Global positions are only known once the events are stored.
+    if !R::KEY.is_per_aggregate() || R::DEFINITION.contains("envelope=global_position") {
+        return None;
+    }
+    let mut keyed = events.iter().filter_map(|e| R::key(e).map(|k| (k, e)));
+    let (key, first) = keyed.next()?;
+    let rest: Vec<_> = keyed.collect();
+    if rest.iter().any(|(k, _)| *k != key) {
+        return None;
+    }
+    let previous = first.version - 1;
+    let mut row = if previous == 0 {
+        R::new(key.clone())
+    } else {
+        match cache.get_value::<R>(R::TABLE, &key) {
+            Some((version, row)) if version == previous && row.version() == previous => row,
+            _ => return None,
+        }
+    };
+    row.apply(first);
+    for (_, event) in &rest {
+        row.apply(event);
+    }
+    Some(FastRow {
+        table: R::TABLE,
+        key,
+        version: row.version(),
+        guard: previous,
+        row: Arc::new(row),
+        bind: bind_erased::<R>,
+        upsert: fast_upsert_sql::<R>,
+    })
+}
+
+fn bind_erased<'q, R: ReadModel>(
+    row: &'q (dyn Any + Send + Sync),
+    query: PgQuery<'q>,
+) -> PgQuery<'q> {
+    match row.downcast_ref::<R>() {
+        Some(row) => row.bind(query),
+        None => query,
+    }
+}
+
+/// The upsert of one row as a CTE over the events CTE `ins`: written only if events
+/// were, positioned at the first of them, guarded by the stored row's version.
+fn fast_upsert_sql<R: ReadModel>(first: usize) -> (String, usize) {
+    let RowKey::Aggregate {
+        column,
+        version_column,
+    } = R::KEY
+    else {
+        return (String::new(), 0);
+    };
+    let columns: Vec<String> = R::COLUMNS.iter().map(|c| quoted(c.name)).collect();
+    let params: Vec<String> = (0..columns.len())
+        .map(|i| format!("${}", first + i))
+        .collect();
+    let guard = first + columns.len();
+    let updates: Vec<String> = columns
+        .iter()
+        .filter(|c| **c != quoted(column))
+        .map(|c| format!("{c} = EXCLUDED.{c}"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO {table} ({}, \"_position\") SELECT {}, (SELECT min(global_position) FROM ins) \
+         WHERE EXISTS (SELECT 1 FROM ins) ON CONFLICT ({key}) DO UPDATE SET {} \
+         WHERE {table}.{version} = ${guard} RETURNING 1",
+        columns.join(", "),
+        params.join(", "),
+        updates.join(", "),
+        table = quoted(R::TABLE),
+        key = quoted(column),
+        version = quoted(version_column),
+    );
+    (sql, columns.len() + 1)
 }
 
 /// One command's events for one aggregate, applied to the cached row; `None` when the

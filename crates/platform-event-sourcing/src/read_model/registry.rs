@@ -11,7 +11,7 @@ use sqlx::PgConnection;
 
 use super::ReadModelError;
 use super::model::{Column, EventOf, Projection, ReadModel, RowKey};
-use super::project::{WrittenRow, project, project_with_cache};
+use super::project::{FastRow, WrittenRow, prepare_fast, project, project_with_cache};
 use crate::cache::AggregateCache;
 use crate::recorded::RecordedEvent;
 
@@ -24,6 +24,8 @@ type ProjectTyped = for<'a> fn(
     &'a AggregateCache,
     &'a mut Vec<WrittenRow>,
 ) -> BoxFuture<'a, Result<usize, ReadModelError>>;
+
+type PrepareFast = fn(&(dyn Any + Send + Sync), &AggregateCache) -> Option<FastRow>;
 
 type ProjectRecorded = for<'a> fn(
     &'a mut PgConnection,
@@ -52,6 +54,7 @@ pub struct ReadModelRegistration {
     pub projection: Projection,
     pub(crate) project_typed: ProjectTyped,
     pub(crate) project_recorded: ProjectRecorded,
+    pub(crate) prepare_fast: PrepareFast,
 }
 
 inventory::collect!(ReadModelRegistration);
@@ -70,6 +73,7 @@ impl ReadModelRegistration {
             projection: R::PROJECTION,
             project_typed: project_typed::<R>,
             project_recorded: project_recorded::<R>,
+            prepare_fast: prepare_fast_typed::<R>,
         }
     }
 
@@ -106,6 +110,15 @@ impl ReadModelRegistration {
         (self.project_recorded)(conn, table, events).await
     }
 
+    /// The model's new row for typed envelopes, from the cache, to write along with them.
+    pub(crate) fn prepare_fast(
+        &self,
+        events: &(dyn Any + Send + Sync),
+        cache: &AggregateCache,
+    ) -> Option<FastRow> {
+        (self.prepare_fast)(events, cache)
+    }
+
     /// Projects typed envelopes (a `Vec<EventEnvelope<A::Event>>` of this model's
     /// aggregate) into the live table, using and reporting cached rows.
     pub(crate) async fn project_typed(
@@ -133,6 +146,16 @@ fn project_typed<'a, R: ReadModel>(
             None => Ok(0),
         }
     })
+}
+
+fn prepare_fast_typed<R: ReadModel>(
+    events: &(dyn Any + Send + Sync),
+    cache: &AggregateCache,
+) -> Option<FastRow> {
+    prepare_fast::<R>(
+        events.downcast_ref::<Vec<EventEnvelope<EventOf<R>>>>()?,
+        cache,
+    )
 }
 
 fn project_recorded<'a, R: ReadModel>(
