@@ -277,7 +277,9 @@ impl CommandExecutor {
                 }
                 Ok(Some(result))
             }
-            Err(StoreError::StaleRow) => {
+            // A stale cached row, or a row the database refused (a constraint): the
+            // statement was undone; the transactional path decides and reports precisely.
+            Err(StoreError::StaleRow | StoreError::Database(_)) => {
                 for row in &rows {
                     self.cache.remove_value(row.table, &row.key);
                 }
