@@ -47,26 +47,10 @@ const SELECT_EVENT: &str = "SELECT transaction_id::text::bigint AS tx_id, global
      stream_id, aggregate_type, version, event_type, schema_version, payload, metadata, occurred_at \
      FROM events";
 
-/// Inserts a batch in one statement, checking the expected version in the same statement.
-const APPEND: &str = r#"
-WITH current_version AS (
-    SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1
-), checked AS (
-    SELECT v FROM current_version WHERE $3::bigint IS NULL OR v = $3
-)
-INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type,
-                    schema_version, payload, metadata, occurred_at)
-SELECT e.event_id, $1, $2, checked.v + e.n, e.event_type,
-       e.schema_version, e.payload, e.metadata, e.occurred_at
-FROM checked,
-     unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::timestamptz[])
-         WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, metadata, occurred_at, n)
-ORDER BY e.n
-RETURNING version, global_position
-"#;
-
-/// APPEND as a CTE (`ins`), for statements that write read-model rows in the same go.
-const APPEND_CTE: &str = r#"
+/// The append as a CTE (`ins`), checking the expected version in the same statement.
+macro_rules! append_cte {
+    () => {
+        r#"
 WITH current_version AS (
     SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1
 ), checked AS (
@@ -81,7 +65,18 @@ WITH current_version AS (
              WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, metadata, occurred_at, n)
     ORDER BY e.n
     RETURNING version, global_position
-)"#;
+)"#
+    };
+}
+
+/// Inserts a batch in one statement, checking the expected version in the same statement.
+const APPEND: &str = concat!(
+    append_cte!(),
+    " SELECT version, global_position FROM ins ORDER BY version"
+);
+
+/// The append CTE, for statements that write read-model rows in the same go.
+const APPEND_CTE: &str = append_cte!();
 
 /// Parameters APPEND and APPEND_CTE take.
 const APPEND_PARAMS: usize = 9;

@@ -186,16 +186,13 @@ impl FastRow {
     }
 }
 
-/// The new row of a per-aggregate model after one command's events, computed from the
-/// cached row (or a fresh one for a new stream); `None` when that is not possible.
-pub(crate) fn prepare_fast<R: ReadModel>(
+/// A per-aggregate row after one command's events (all for one key), computed from
+/// the cached row, or a fresh one for a new stream: the row, its key, the version the
+/// stored row must have, and the events applied. `None` when the cache cannot tell.
+fn row_from_cache<R: ReadModel>(
     events: &[EventEnvelope<EventOf<R>>],
     cache: &AggregateCache,
-) -> Option<FastRow> {
-    // Global positions are only known once the events are stored.
-    if !R::KEY.is_per_aggregate() || R::DEFINITION.contains("envelope=global_position") {
-        return None;
-    }
+) -> Option<(R, String, i64, usize)> {
     let mut keyed = events.iter().filter_map(|e| R::key(e).map(|k| (k, e)));
     let (key, first) = keyed.next()?;
     let rest: Vec<_> = keyed.collect();
@@ -215,6 +212,20 @@ pub(crate) fn prepare_fast<R: ReadModel>(
     for (_, event) in &rest {
         row.apply(event);
     }
+    Some((row, key, previous, 1 + rest.len()))
+}
+
+/// The new row of a per-aggregate model after one command's events, computed from the
+/// cache, to be written in the same statement as the events; `None` when not possible.
+pub(crate) fn prepare_fast<R: ReadModel>(
+    events: &[EventEnvelope<EventOf<R>>],
+    cache: &AggregateCache,
+) -> Option<FastRow> {
+    // Global positions are only known once the events are stored.
+    if !R::KEY.is_per_aggregate() || R::DEFINITION.contains("envelope=global_position") {
+        return None;
+    }
+    let (row, key, previous, _) = row_from_cache::<R>(events, cache)?;
     Some(FastRow {
         table: R::TABLE,
         key,
@@ -278,27 +289,12 @@ async fn fast_path<R: ReadModel>(
     cache: &AggregateCache,
     written: &mut Vec<WrittenRow>,
 ) -> Result<Option<usize>, sqlx::Error> {
-    let mut keyed = events.iter().filter_map(|e| R::key(e).map(|k| (k, e)));
-    let Some((key, first)) = keyed.next() else {
+    let Some(first) = events.iter().find(|e| R::key(e).is_some()) else {
         return Ok(Some(0));
     };
-    let rest: Vec<_> = keyed.collect();
-    if rest.iter().any(|(k, _)| *k != key) {
+    let Some((row, key, previous, applied)) = row_from_cache::<R>(events, cache) else {
         return Ok(None);
-    }
-    let previous = first.version - 1;
-    let mut row = if previous == 0 {
-        R::new(key.clone())
-    } else {
-        match cache.get_value::<R>(R::TABLE, &key) {
-            Some((version, row)) if version == previous && row.version() == previous => row,
-            _ => return Ok(None),
-        }
     };
-    row.apply(first);
-    for (_, event) in &rest {
-        row.apply(event);
-    }
     let sql = upsert_sql::<R>(R::TABLE, 1, true);
     let done = row
         .bind(sqlx::query(&sql))
@@ -316,7 +312,7 @@ async fn fast_path<R: ReadModel>(
         version: row.version(),
         row: Arc::new(row),
     });
-    Ok(Some(1 + rest.len()))
+    Ok(Some(applied))
 }
 
 /// `INSERT … VALUES (…), (…) ON CONFLICT (key) DO UPDATE SET every column` (the row's
