@@ -93,7 +93,7 @@ fn model(table: &str) -> &'static ReadModelRegistration {
 /// Every row of a table as text, sorted.
 async fn rows(pool: &PgPool, table: &str) -> anyhow::Result<Vec<String>> {
     Ok(sqlx::query_scalar(&format!(
-        "SELECT (to_jsonb(t) - '_position')::text FROM \"{table}\" t ORDER BY 1"
+        "SELECT (to_jsonb(t) - '_position' - '_revision')::text FROM \"{table}\" t ORDER BY 1"
     ))
     .fetch_all(pool)
     .await?)

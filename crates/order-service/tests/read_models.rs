@@ -60,7 +60,8 @@ async fn snapshot(pool: &PgPool) -> anyhow::Result<Vec<String>> {
     Ok(sqlx::query_scalar(
         "SELECT t::text FROM (SELECT id, customer_id, status, items, total, created_at, placed_at, \
          cancelled_at, version, NULL::bigint AS n FROM rm_orders) t \
-         UNION ALL SELECT c::text FROM rm_customer_orders c ORDER BY 1",
+         UNION ALL SELECT (to_jsonb(c) - '_position' - '_revision')::text FROM rm_customer_orders c \
+         ORDER BY 1",
     )
     .fetch_all(pool)
     .await?)

@@ -228,9 +228,11 @@ impl PgEventStore {
             let mut next = APPEND_PARAMS + 1;
             let mut counts = Vec::new();
             for (i, row) in rows.iter().enumerate() {
-                let (cte, used) = (row.upsert)(next);
-                sql.push_str(&format!(", rm{i} AS ({cte})"));
-                counts.push(format!("(SELECT count(*) FROM rm{i})"));
+                let (ctes, used) = (row.upsert)(next);
+                for (j, cte) in ctes.iter().enumerate() {
+                    sql.push_str(&format!(", rm{i}_{j} AS ({cte})"));
+                }
+                counts.push(format!("(SELECT count(*) FROM rm{i}_0)"));
                 next += used;
             }
             sql.push_str(&format!(
@@ -253,7 +255,9 @@ impl PgEventStore {
             .bind(&metadata)
             .bind(&times);
         for row in rows {
-            query = (row.bind)(row.row.as_ref(), query).bind(row.guard);
+            query = (row.bind)(row.row.as_ref(), query)
+                .bind(row.revision)
+                .bind(row.guard);
         }
         let result = query.fetch_all(&mut *conn).await;
         match result {

@@ -1,5 +1,7 @@
 //! Applying events to read-model rows: load the rows a batch touches, apply in order,
-//! write them back in one multi-row upsert.
+//! write them back in one multi-row upsert. Freshly appended events can take a fast
+//! path instead: the row is computed from its cached state and written with one upsert
+//! guarded by the state it was computed from.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -17,6 +19,11 @@ use super::schema::quoted;
 /// Most bind parameters in one statement (PostgreSQL allows 65,535).
 const MAX_PARAMS: usize = 60_000;
 
+/// Platform columns after the declared ones: the row's first log position (paging) and
+/// its revision (per-aggregate rows: their version; group_by rows: a write counter),
+/// which guards writes made from a cached row.
+const PLATFORM_COLUMNS: &str = "\"_position\", \"_revision\"";
+
 /// Applies `events` (in log order) to the rows of `table`; returns the events applied.
 ///
 /// Idempotent: per-aggregate rows skip events at or below their version; group_by
@@ -29,14 +36,14 @@ pub async fn project<R: ReadModel>(
     project_with_cache::<R>(conn, table, events, None, &mut Vec::new()).await
 }
 
-/// A per-aggregate row written by a projection, cached once its transaction commits.
+/// A row written by a projection, cached once its transaction commits.
 pub(crate) struct WrittenRow {
     /// The live table (the cache's kind).
     pub table: &'static str,
-    /// The row key (aggregate id).
+    /// The row key.
     pub key: String,
-    /// The row's version.
-    pub version: i64,
+    /// The row's revision.
+    pub revision: i64,
     /// The row.
     pub row: Arc<dyn Any + Send + Sync>,
 }
@@ -44,15 +51,21 @@ pub(crate) struct WrittenRow {
 impl WrittenRow {
     /// Stores the row in the cache.
     pub fn cache(self, cache: &AggregateCache) {
-        cache.put_value(self.table, self.key, self.version, self.row);
+        cache.put_value(self.table, self.key, self.revision, self.row);
     }
 }
 
-/// [`project`], with a fast path for per-aggregate models on the live table: when the
-/// cache holds the row as of the stream version just before `events`, the new row is
-/// computed in memory and written with one upsert guarded by that version (a stale
-/// cache fails the guard and falls back to loading the row). Rows written are pushed
-/// to `written` for caching after commit.
+/// The revision a row gets when written after `previous`.
+fn next_revision<R: ReadModel>(row: &R, previous: i64) -> i64 {
+    match R::KEY {
+        RowKey::Aggregate { .. } => row.version(),
+        RowKey::GroupBy { .. } => previous + 1,
+    }
+}
+
+/// [`project`] for freshly appended events (`cache` given): first the fast path on
+/// the cached row, then the general one. Rows written are pushed to `written` for
+/// caching after commit.
 pub(crate) async fn project_with_cache<R: ReadModel>(
     conn: &mut PgConnection,
     table: &str,
@@ -64,7 +77,7 @@ pub(crate) async fn project_with_cache<R: ReadModel>(
         table: table.to_owned(),
         source,
     };
-    let cache = cache.filter(|_| table == R::TABLE && R::KEY.is_per_aggregate());
+    let cache = cache.filter(|_| table == R::TABLE);
     if let Some(cache) = cache
         && let Some(applied) = fast_path::<R>(conn, events, cache, written)
             .await
@@ -102,20 +115,22 @@ pub(crate) async fn project_with_cache<R: ReadModel>(
         .fetch_all(&mut *conn)
         .await
         .map_err(failed)?;
-    let mut rows: HashMap<String, (R, i64, bool)> = HashMap::with_capacity(keys.len());
+    // key → (row, first position, revision loaded, dirty)
+    let mut rows: HashMap<String, (R, i64, i64, bool)> = HashMap::with_capacity(keys.len());
     for row in &existing {
         let model = R::from_row(row).map_err(failed)?;
         let position: i64 = sqlx::Row::try_get(row, "_position").map_err(failed)?;
+        let revision: i64 = sqlx::Row::try_get(row, "_revision").map_err(failed)?;
         let key: String = sqlx::Row::try_get(row, R::KEY.column()).map_err(failed)?;
-        rows.insert(key, (model, position, false));
+        rows.insert(key, (model, position, revision, false));
     }
 
-    let per_aggregate = matches!(R::KEY, RowKey::Aggregate { .. });
+    let per_aggregate = R::KEY.is_per_aggregate();
     let mut applied = 0;
     for (key, event) in keyed {
-        let (row, _, dirty) = rows
+        let (row, _, _, dirty) = rows
             .entry(key)
-            .or_insert_with_key(|key| (R::new(key.clone()), event.global_position, false));
+            .or_insert_with_key(|key| (R::new(key.clone()), event.global_position, 0, false));
         if per_aggregate && event.version <= row.version() {
             continue;
         }
@@ -124,54 +139,57 @@ pub(crate) async fn project_with_cache<R: ReadModel>(
         applied += 1;
     }
 
-    if per_aggregate && table == R::TABLE {
-        for (key, (row, _, dirty)) in &rows {
-            if *dirty {
-                written.push(WrittenRow {
-                    table: R::TABLE,
-                    key: key.clone(),
-                    version: row.version(),
-                    row: Arc::new(row.clone()),
-                });
-            }
+    // (key, row, position, new revision), in key order: concurrent inserts of new keys
+    // cannot deadlock.
+    let mut dirty: Vec<(&str, &R, i64, i64)> = rows
+        .iter()
+        .filter(|(_, (_, _, _, dirty))| *dirty)
+        .map(|(key, (row, position, revision, _))| {
+            (key.as_str(), row, *position, next_revision(row, *revision))
+        })
+        .collect();
+    dirty.sort_unstable_by_key(|(key, _, _, _)| *key);
+    if table == R::TABLE {
+        for (key, row, _, revision) in &dirty {
+            written.push(WrittenRow {
+                table: R::TABLE,
+                key: (*key).to_owned(),
+                revision: *revision,
+                row: Arc::new((*row).clone()),
+            });
         }
     }
-    let mut dirty: Vec<(&str, &R, i64)> = rows
-        .iter()
-        .filter(|(_, (_, _, dirty))| *dirty)
-        .map(|(key, (row, position, _))| (key.as_str(), row, *position))
-        .collect();
-    // Same order in every writer: concurrent inserts of new keys cannot deadlock.
-    dirty.sort_unstable_by_key(|(key, _, _)| *key);
-    let per_statement = (MAX_PARAMS / (R::COLUMNS.len() + 1)).max(1);
+    let per_statement = (MAX_PARAMS / (R::COLUMNS.len() + 2)).max(1);
     for chunk in dirty.chunks(per_statement) {
         let sql = upsert_sql::<R>(table, chunk.len(), false);
         let mut query = sqlx::query(&sql);
-        for (_, row, position) in chunk {
-            query = row.bind(query).bind(*position);
+        for (_, row, position, revision) in chunk {
+            query = row.bind(query).bind(*position).bind(*revision);
         }
         query.execute(&mut *conn).await.map_err(failed)?;
     }
     Ok(applied)
 }
 
-/// A per-aggregate row computed in memory from its cached state, to be written in the
-/// same statement as the events that change it.
+/// A row computed in memory from its cached state, to be written in the same
+/// statement as the events that change it.
 pub(crate) struct FastRow {
     /// The live table.
     pub table: &'static str,
     /// The row key.
     pub key: String,
-    /// The row's version after the events.
-    pub version: i64,
-    /// The version the stored row must have (0: no row yet).
+    /// The revision the stored row must have (0: no row yet).
     pub guard: i64,
+    /// The row's revision once written.
+    pub revision: i64,
     /// The row (the model type).
     pub row: Arc<dyn Any + Send + Sync>,
     /// Binds the row's columns.
     pub bind: for<'q> fn(&'q (dyn Any + Send + Sync), PgQuery<'q>) -> PgQuery<'q>,
-    /// The upsert as a CTE with parameters from `$n`, and how many it uses.
-    pub upsert: fn(usize) -> (String, usize),
+    /// The statements as CTEs (the first one writes the row) with parameters from `$n`
+    /// (the first of them the row's columns, then its revision and guard), and how
+    /// many parameters they use.
+    pub upsert: fn(usize) -> (Vec<String>, usize),
 }
 
 impl FastRow {
@@ -180,15 +198,18 @@ impl FastRow {
         WrittenRow {
             table: self.table,
             key: self.key.clone(),
-            version: self.version,
+            revision: self.revision,
             row: Arc::clone(&self.row),
         }
     }
 }
 
-/// A per-aggregate row after one command's events (all for one key), computed from
-/// the cached row, or a fresh one for a new stream: the row, its key, the version the
-/// stored row must have, and the events applied. `None` when the cache cannot tell.
+/// A row after one command's freshly appended events (all for one key), computed from
+/// the cached row, or a fresh one: the row, its key, the revision the stored row must
+/// have, and the events applied. `None` when the cache cannot tell.
+///
+/// Per-aggregate rows are fresh for a new stream; a group_by row missing from the
+/// cache is taken to be new, and a stored one then fails the guard.
 fn row_from_cache<R: ReadModel>(
     events: &[EventEnvelope<EventOf<R>>],
     cache: &AggregateCache,
@@ -199,38 +220,45 @@ fn row_from_cache<R: ReadModel>(
     if rest.iter().any(|(k, _)| *k != key) {
         return None;
     }
-    let previous = first.version - 1;
-    let mut row = if previous == 0 {
-        R::new(key.clone())
-    } else {
-        match cache.get_value::<R>(R::TABLE, &key) {
-            Some((version, row)) if version == previous && row.version() == previous => row,
-            _ => return None,
+    let cached = cache.get_value::<R>(R::TABLE, &key);
+    let (mut row, guard) = match R::KEY {
+        RowKey::Aggregate { .. } => {
+            let previous = first.version - 1;
+            match cached {
+                _ if previous == 0 => (R::new(key.clone()), 0),
+                Some((revision, row)) if revision == previous && row.version() == previous => {
+                    (row, previous)
+                }
+                _ => return None,
+            }
         }
+        RowKey::GroupBy { .. } => cached
+            .map(|(revision, row)| (row, revision))
+            .unwrap_or_else(|| (R::new(key.clone()), 0)),
     };
     row.apply(first);
     for (_, event) in &rest {
         row.apply(event);
     }
-    Some((row, key, previous, 1 + rest.len()))
+    Some((row, key, guard, 1 + rest.len()))
 }
 
-/// The new row of a per-aggregate model after one command's events, computed from the
-/// cache, to be written in the same statement as the events; `None` when not possible.
+/// The new row of a read model after one command's events, computed from the cache,
+/// to be written in the same statement as the events; `None` when not possible.
 pub(crate) fn prepare_fast<R: ReadModel>(
     events: &[EventEnvelope<EventOf<R>>],
     cache: &AggregateCache,
 ) -> Option<FastRow> {
     // Global positions are only known once the events are stored.
-    if !R::KEY.is_per_aggregate() || R::DEFINITION.contains("envelope=global_position") {
+    if R::DEFINITION.contains("envelope=global_position") {
         return None;
     }
-    let (row, key, previous, _) = row_from_cache::<R>(events, cache)?;
+    let (row, key, guard, _) = row_from_cache::<R>(events, cache)?;
     Some(FastRow {
         table: R::TABLE,
         key,
-        version: row.version(),
-        guard: previous,
+        guard,
+        revision: next_revision(&row, guard),
         row: Arc::new(row),
         bind: bind_erased::<R>,
         upsert: fast_upsert_sql::<R>,
@@ -247,42 +275,53 @@ fn bind_erased<'q, R: ReadModel>(
     }
 }
 
-/// The upsert of one row as a CTE over the events CTE `ins`: written only if events
-/// were, positioned at the first of them, guarded by the stored row's version.
-fn fast_upsert_sql<R: ReadModel>(first: usize) -> (String, usize) {
-    let RowKey::Aggregate {
-        column,
-        version_column,
-    } = R::KEY
-    else {
-        return (String::new(), 0);
-    };
+/// The guard of a cached write: the revision the stored row must have.
+fn guard_clause(table: &str, param: usize) -> String {
+    format!(" WHERE {}.\"_revision\" = ${param}", quoted(table))
+}
+
+/// The upsert of one row as CTEs over the events CTE `ins` (written only if events
+/// were, positioned at the first of them, guarded by the stored row's revision), plus
+/// for group_by models the stream's entry in `read_model_streams`.
+fn fast_upsert_sql<R: ReadModel>(first: usize) -> (Vec<String>, usize) {
+    let key = R::KEY.column();
     let columns: Vec<String> = R::COLUMNS.iter().map(|c| quoted(c.name)).collect();
     let params: Vec<String> = (0..columns.len())
         .map(|i| format!("${}", first + i))
         .collect();
-    let guard = first + columns.len();
-    let updates: Vec<String> = columns
+    let revision = first + columns.len();
+    let guard = revision + 1;
+    let mut updates: Vec<String> = columns
         .iter()
-        .filter(|c| **c != quoted(column))
+        .filter(|c| **c != quoted(key))
         .map(|c| format!("{c} = EXCLUDED.{c}"))
         .collect();
-    let sql = format!(
-        "INSERT INTO {table} ({}, \"_position\") SELECT {}, (SELECT min(global_position) FROM ins) \
-         WHERE EXISTS (SELECT 1 FROM ins) ON CONFLICT ({key}) DO UPDATE SET {} \
-         WHERE {table}.{version} = ${guard} RETURNING 1",
+    updates.push("\"_revision\" = EXCLUDED.\"_revision\"".to_owned());
+    let mut ctes = vec![format!(
+        "INSERT INTO {table} ({}, {PLATFORM_COLUMNS}) \
+         SELECT {}, (SELECT min(global_position) FROM ins), ${revision} \
+         WHERE EXISTS (SELECT 1 FROM ins) ON CONFLICT ({}) DO UPDATE SET {}{} RETURNING 1",
         columns.join(", "),
         params.join(", "),
+        quoted(key),
         updates.join(", "),
+        guard_clause(R::TABLE, guard),
         table = quoted(R::TABLE),
-        key = quoted(column),
-        version = quoted(version_column),
-    );
-    (sql, columns.len() + 1)
+    )];
+    if !R::KEY.is_per_aggregate() {
+        // The events are new: record their stream's last version for this table.
+        ctes.push(format!(
+            "INSERT INTO read_model_streams (table_name, stream_id, version) \
+             SELECT '{}', $1, (SELECT max(version) FROM ins) WHERE EXISTS (SELECT 1 FROM ins) \
+             ON CONFLICT (table_name, stream_id) DO UPDATE \
+             SET version = GREATEST(read_model_streams.version, EXCLUDED.version)",
+            R::TABLE
+        ));
+    }
+    (ctes, columns.len() + 2)
 }
 
-/// One command's events for one aggregate, applied to the cached row; `None` when the
-/// fast path does not apply (or its guard failed) and the general path must run.
+/// The fast path inside a transaction (some other model needed the general path).
 async fn fast_path<R: ReadModel>(
     conn: &mut PgConnection,
     events: &[EventEnvelope<EventOf<R>>],
@@ -292,34 +331,53 @@ async fn fast_path<R: ReadModel>(
     let Some(first) = events.iter().find(|e| R::key(e).is_some()) else {
         return Ok(Some(0));
     };
-    let Some((row, key, previous, applied)) = row_from_cache::<R>(events, cache) else {
+    let Some((row, key, guard, applied)) = row_from_cache::<R>(events, cache) else {
         return Ok(None);
     };
+    let revision = next_revision(&row, guard);
     let sql = upsert_sql::<R>(R::TABLE, 1, true);
     let done = row
         .bind(sqlx::query(&sql))
         .bind(first.global_position)
-        .bind(previous)
+        .bind(revision)
+        .bind(guard)
         .execute(&mut *conn)
         .await?;
     if done.rows_affected() != 1 {
         cache.remove_value(R::TABLE, &key);
         return Ok(None);
     }
+    if !R::KEY.is_per_aggregate() {
+        let (streams, versions): (Vec<&str>, Vec<i64>) = events
+            .iter()
+            .map(|e| (e.aggregate_id.as_str(), e.version))
+            .unzip();
+        sqlx::query(
+            "INSERT INTO read_model_streams (table_name, stream_id, version) \
+             SELECT $1, s, max(v) FROM unnest($2::text[], $3::bigint[]) AS t(s, v) GROUP BY s \
+             ON CONFLICT (table_name, stream_id) DO UPDATE \
+             SET version = GREATEST(read_model_streams.version, EXCLUDED.version)",
+        )
+        .bind(R::TABLE)
+        .bind(&streams)
+        .bind(&versions)
+        .execute(&mut *conn)
+        .await?;
+    }
     written.push(WrittenRow {
         table: R::TABLE,
         key,
-        version: row.version(),
+        revision,
         row: Arc::new(row),
     });
     Ok(Some(applied))
 }
 
 /// `INSERT … VALUES (…), (…) ON CONFLICT (key) DO UPDATE SET every column` (the row's
-/// first position stays). With `guarded`, a last parameter holds the version the
-/// existing row must have for the update to happen.
+/// first position stays). Each row binds its columns, position and revision; with
+/// `guarded`, a last parameter holds the revision the stored row must have.
 fn upsert_sql<R: ReadModel>(table: &str, rows: usize, guarded: bool) -> String {
-    let width = R::COLUMNS.len() + 1;
+    let width = R::COLUMNS.len() + 2;
     let columns: Vec<String> = R::COLUMNS.iter().map(|c| quoted(c.name)).collect();
     let values: Vec<String> = (0..rows)
         .map(|r| {
@@ -327,22 +385,19 @@ fn upsert_sql<R: ReadModel>(table: &str, rows: usize, guarded: bool) -> String {
             format!("({})", params.join(", "))
         })
         .collect();
-    let updates: Vec<String> = columns
+    let mut updates: Vec<String> = columns
         .iter()
         .filter(|c| **c != quoted(R::KEY.column()))
         .map(|c| format!("{c} = EXCLUDED.{c}"))
         .collect();
-    let guard = match (guarded, R::KEY) {
-        (true, RowKey::Aggregate { version_column, .. }) => format!(
-            " WHERE {}.{} = ${}",
-            quoted(table),
-            quoted(version_column),
-            rows * width + 1
-        ),
-        _ => String::new(),
+    updates.push("\"_revision\" = EXCLUDED.\"_revision\"".to_owned());
+    let guard = if guarded {
+        guard_clause(table, rows * width + 1)
+    } else {
+        String::new()
     };
     format!(
-        "INSERT INTO {} ({}, \"_position\") VALUES {} ON CONFLICT ({}) DO UPDATE SET {}{guard}",
+        "INSERT INTO {} ({}, {PLATFORM_COLUMNS}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}{guard}",
         quoted(table),
         columns.join(", "),
         values.join(", "),

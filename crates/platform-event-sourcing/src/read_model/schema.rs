@@ -35,11 +35,18 @@ pub(crate) fn ddl(model: &ReadModelRegistration, table: &str) -> Vec<String> {
         })
         .collect();
     columns.push("\"_position\" bigint NOT NULL".to_owned());
-    let mut statements = vec![format!(
-        "CREATE TABLE IF NOT EXISTS {} ({})",
-        quoted(table),
-        columns.join(", ")
-    )];
+    columns.push("\"_revision\" bigint NOT NULL DEFAULT 0".to_owned());
+    let mut statements = vec![
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} ({})",
+            quoted(table),
+            columns.join(", ")
+        ),
+        format!(
+            "ALTER TABLE {} ADD COLUMN IF NOT EXISTS \"_revision\" bigint NOT NULL DEFAULT 0",
+            quoted(table)
+        ),
+    ];
     statements.push(format!(
         "CREATE INDEX IF NOT EXISTS {} ON {} (\"_position\")",
         quoted(&format!("{table}__position_idx")),
