@@ -329,3 +329,37 @@ async fn orders_page_newest_first_by_customer() -> anyhow::Result<()> {
     assert!(orders.list(&bad).await.is_err());
     Ok(())
 }
+
+#[tokio::test]
+async fn cached_rows_never_overwrite_newer_ones() -> anyhow::Result<()> {
+    // Two "processes" (executors with their own caches) on one database, and a rebuild
+    // in between: every write made from a stale cached row must be refused and redone.
+    let (db, a) = setup().await?;
+    let b = CommandExecutor::new(
+        PgEventStore::new(db.pool.clone()),
+        Arc::new(AggregateCache::new(100)),
+        5,
+    );
+    let place = async |exec: &CommandExecutor, id: &str, price: &str| -> anyhow::Result<()> {
+        run(exec, id, create(id, "c-1")).await?;
+        run(exec, id, add("p", 1, price)).await?;
+        run(exec, id, OrderCommand::Place).await?;
+        Ok(())
+    };
+    place(&a, "o-1", "1").await?; // a caches c-1's row
+    place(&b, "o-2", "10").await?; // b changes it behind a's back
+    place(&a, "o-3", "100").await?; // a's cached row is stale
+    for model in read_models() {
+        rebuild(&db.pool, model, RebuildOptions::default(), |_| {}).await?;
+    }
+    place(&b, "o-4", "1000").await?; // after a rebuild
+    run(&a, "o-1", OrderCommand::Cancel { reason: None }).await?;
+    let customers = ReadModelStore::<CustomerOrdersReadModel>::new(db.pool.clone());
+    let row = customers.get("c-1").await?.expect("customer row");
+    assert_eq!((row.orders_placed, row.orders_cancelled), (3, 1));
+    assert_eq!(row.total_spent, dec("1110"));
+    let orders = ReadModelStore::<OrderReadModel>::new(db.pool.clone());
+    let o1 = orders.get("o-1").await?.expect("o-1");
+    assert_eq!((o1.status.as_str(), o1.version), ("cancelled", 4));
+    Ok(())
+}

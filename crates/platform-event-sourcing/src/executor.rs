@@ -272,8 +272,9 @@ impl CommandExecutor {
             .await
         {
             Ok(result) => {
+                let last_position = result.positions.iter().copied().max().unwrap_or(0);
                 for row in &rows {
-                    row.written().cache(&self.cache);
+                    row.written(last_position).cache(&self.cache);
                 }
                 Ok(Some(result))
             }

@@ -255,9 +255,11 @@ impl PgEventStore {
             .bind(&metadata)
             .bind(&times);
         for row in rows {
-            query = (row.bind)(row.row.as_ref(), query)
-                .bind(row.revision)
-                .bind(row.guard);
+            query = (row.bind)(row.row.as_ref(), query);
+            if let Some(revision) = row.revision {
+                query = query.bind(revision);
+            }
+            query = query.bind(row.guard);
         }
         let result = query.fetch_all(&mut *conn).await;
         match result {

@@ -55,11 +55,14 @@ impl WrittenRow {
     }
 }
 
-/// The revision a row gets when written after `previous`.
-fn next_revision<R: ReadModel>(row: &R, previous: i64) -> i64 {
+/// The revision a row gets once `last_position` is the newest event applied to it:
+/// per-aggregate rows take their version, group_by rows that position. Either way the
+/// same events give the same revision, so a rebuilt row that matches a cached one's
+/// revision also matches its content.
+fn revision_of<R: ReadModel>(row: &R, last_position: i64) -> i64 {
     match R::KEY {
         RowKey::Aggregate { .. } => row.version(),
-        RowKey::GroupBy { .. } => previous + 1,
+        RowKey::GroupBy { .. } => last_position,
     }
 }
 
@@ -115,7 +118,7 @@ pub(crate) async fn project_with_cache<R: ReadModel>(
         .fetch_all(&mut *conn)
         .await
         .map_err(failed)?;
-    // key → (row, first position, revision loaded, dirty)
+    // key → (row, first position, newest position applied, dirty)
     let mut rows: HashMap<String, (R, i64, i64, bool)> = HashMap::with_capacity(keys.len());
     for row in &existing {
         let model = R::from_row(row).map_err(failed)?;
@@ -128,24 +131,25 @@ pub(crate) async fn project_with_cache<R: ReadModel>(
     let per_aggregate = R::KEY.is_per_aggregate();
     let mut applied = 0;
     for (key, event) in keyed {
-        let (row, _, _, dirty) = rows
+        let (row, _, newest, dirty) = rows
             .entry(key)
             .or_insert_with_key(|key| (R::new(key.clone()), event.global_position, 0, false));
         if per_aggregate && event.version <= row.version() {
             continue;
         }
         row.apply(event);
+        *newest = (*newest).max(event.global_position);
         *dirty = true;
         applied += 1;
     }
 
-    // (key, row, position, new revision), in key order: concurrent inserts of new keys
+    // (key, row, position, revision), in key order: concurrent inserts of new keys
     // cannot deadlock.
     let mut dirty: Vec<(&str, &R, i64, i64)> = rows
         .iter()
         .filter(|(_, (_, _, _, dirty))| *dirty)
-        .map(|(key, (row, position, revision, _))| {
-            (key.as_str(), row, *position, next_revision(row, *revision))
+        .map(|(key, (row, position, newest, _))| {
+            (key.as_str(), row, *position, revision_of(row, *newest))
         })
         .collect();
     dirty.sort_unstable_by_key(|(key, _, _, _)| *key);
@@ -180,8 +184,9 @@ pub(crate) struct FastRow {
     pub key: String,
     /// The revision the stored row must have (0: no row yet).
     pub guard: i64,
-    /// The row's revision once written.
-    pub revision: i64,
+    /// The row's revision once written, bound as a parameter (per-aggregate rows);
+    /// `None` for group_by rows, whose revision is the statement's newest position.
+    pub revision: Option<i64>,
     /// The row (the model type).
     pub row: Arc<dyn Any + Send + Sync>,
     /// Binds the row's columns.
@@ -193,12 +198,13 @@ pub(crate) struct FastRow {
 }
 
 impl FastRow {
-    /// The row, to cache once its statement committed.
-    pub fn written(&self) -> WrittenRow {
+    /// The row, to cache once its statement committed with `last_position` as the
+    /// newest event's position.
+    pub fn written(&self, last_position: i64) -> WrittenRow {
         WrittenRow {
             table: self.table,
             key: self.key.clone(),
-            revision: self.revision,
+            revision: self.revision.unwrap_or(last_position),
             row: Arc::clone(&self.row),
         }
     }
@@ -258,7 +264,7 @@ pub(crate) fn prepare_fast<R: ReadModel>(
         table: R::TABLE,
         key,
         guard,
-        revision: next_revision(&row, guard),
+        revision: R::KEY.is_per_aggregate().then(|| row.version()),
         row: Arc::new(row),
         bind: bind_erased::<R>,
         upsert: fast_upsert_sql::<R>,
@@ -289,8 +295,16 @@ fn fast_upsert_sql<R: ReadModel>(first: usize) -> (Vec<String>, usize) {
     let params: Vec<String> = (0..columns.len())
         .map(|i| format!("${}", first + i))
         .collect();
-    let revision = first + columns.len();
-    let guard = revision + 1;
+    let per_aggregate = R::KEY.is_per_aggregate();
+    let (revision, guard) = if per_aggregate {
+        let param = first + columns.len();
+        (format!("${param}"), param + 1)
+    } else {
+        (
+            "(SELECT max(global_position) FROM ins)".to_owned(),
+            first + columns.len(),
+        )
+    };
     let mut updates: Vec<String> = columns
         .iter()
         .filter(|c| **c != quoted(key))
@@ -299,7 +313,7 @@ fn fast_upsert_sql<R: ReadModel>(first: usize) -> (Vec<String>, usize) {
     updates.push("\"_revision\" = EXCLUDED.\"_revision\"".to_owned());
     let mut ctes = vec![format!(
         "INSERT INTO {table} ({}, {PLATFORM_COLUMNS}) \
-         SELECT {}, (SELECT min(global_position) FROM ins), ${revision} \
+         SELECT {}, (SELECT min(global_position) FROM ins), {revision} \
          WHERE EXISTS (SELECT 1 FROM ins) ON CONFLICT ({}) DO UPDATE SET {}{} RETURNING 1",
         columns.join(", "),
         params.join(", "),
@@ -318,7 +332,7 @@ fn fast_upsert_sql<R: ReadModel>(first: usize) -> (Vec<String>, usize) {
             R::TABLE
         ));
     }
-    (ctes, columns.len() + 2)
+    (ctes, columns.len() + if per_aggregate { 2 } else { 1 })
 }
 
 /// The fast path inside a transaction (some other model needed the general path).
@@ -334,7 +348,13 @@ async fn fast_path<R: ReadModel>(
     let Some((row, key, guard, applied)) = row_from_cache::<R>(events, cache) else {
         return Ok(None);
     };
-    let revision = next_revision(&row, guard);
+    let newest = events
+        .iter()
+        .filter(|e| R::key(e).is_some())
+        .map(|e| e.global_position)
+        .max()
+        .unwrap_or(0);
+    let revision = revision_of(&row, newest);
     let sql = upsert_sql::<R>(R::TABLE, 1, true);
     let done = row
         .bind(sqlx::query(&sql))
