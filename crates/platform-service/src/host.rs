@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use axum::serve::ListenerExt;
 use clap::{CommandFactory, FromArgMatches};
 use platform_event_sourcing::{ProjectorOptions, ReadModelStatus, spawn_projectors};
 use std::time::Duration;
@@ -154,6 +155,12 @@ pub async fn serve(
         queries = ?registry::query_names(),
         "serving HTTP"
     );
+    // Small request/response exchanges: send at once rather than wait for Nagle.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            warn!(cause = %err, "could not set TCP_NODELAY");
+        }
+    });
     let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
