@@ -130,7 +130,12 @@ pub async fn prepare_read_models(pool: &PgPool) -> Result<Vec<PreparedReadModel>
                 ReadModelStatus::Stale
             }
             _ => {
-                let report = rebuild(pool, model, RebuildOptions::default(), |_| {}).await?;
+                // Another instance starting at the same time may build it first.
+                let options = RebuildOptions {
+                    only_if_stale: true,
+                    ..RebuildOptions::default()
+                };
+                let report = rebuild(pool, model, options, |_| {}).await?;
                 info!(
                     read_model = model.name,
                     table = model.table,
