@@ -185,7 +185,7 @@ impl PgEventStore {
     }
 
     /// Appends events and writes read-model rows in one statement (one round trip, one
-    /// implicit transaction). If any row's version guard fails the whole statement is
+    /// implicit transaction). If any row's revision guard fails the whole statement is
     /// undone and [`StoreError::StaleRow`] returned.
     pub(crate) async fn append_projected(
         &self,

@@ -69,6 +69,11 @@ impl RowKey {
             RowKey::Aggregate { column, .. } | RowKey::GroupBy { column } => column,
         }
     }
+
+    /// Whether rows are one per aggregate.
+    pub fn is_per_aggregate(self) -> bool {
+        matches!(self, RowKey::Aggregate { .. })
+    }
 }
 
 /// A read model: a struct whose rows the platform keeps current from events.

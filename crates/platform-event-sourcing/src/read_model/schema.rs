@@ -4,7 +4,7 @@ use sqlx::PgPool;
 use tracing::{info, warn};
 
 use super::ReadModelError;
-use super::model::{IndexKind, RowKey};
+use super::model::IndexKind;
 use super::rebuild::{RebuildOptions, rebuild};
 use super::registry::{ReadModelRegistration, read_models};
 
@@ -150,11 +150,4 @@ pub async fn prepare_read_models(pool: &PgPool) -> Result<Vec<PreparedReadModel>
         prepared.push(PreparedReadModel { model, status });
     }
     Ok(prepared)
-}
-
-impl RowKey {
-    /// Whether rows are one per aggregate.
-    pub fn is_per_aggregate(self) -> bool {
-        matches!(self, RowKey::Aggregate { .. })
-    }
 }
