@@ -174,3 +174,43 @@ async fn health_reports_the_database() -> anyhow::Result<()> {
     assert_eq!(health["checks"]["database"], "up");
     Ok(())
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_name_and_status() -> anyhow::Result<()> {
+    let db = TestDatabase::empty().await?;
+    let svc = TestService::start(&db).await?;
+    svc.command("CreateOrder", json!({ "customerId": "c" }))
+        .await?;
+    svc.command("CreateOrder", json!({ "customerId": "c" }))
+        .await?;
+    svc.query("GetOrder", json!({ "orderId": "missing" }))
+        .await?;
+    let response = svc
+        .http
+        .get(format!("{}/metrics", svc.base_url))
+        .send()
+        .await?;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()?
+            .starts_with("text/plain")
+    );
+    let text = response.text().await?;
+    assert!(
+        text.contains(
+            r#"platform_requests_total{kind="command",name="CreateOrder",status="200"} 2"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"platform_requests_total{kind="query",name="GetOrder",status="404"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"platform_request_duration_seconds_count{kind="command"} 2"#),
+        "{text}"
+    );
+    assert!(text.contains("platform_projector_lag_seconds"), "{text}");
+    Ok(())
+}

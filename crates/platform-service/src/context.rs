@@ -11,6 +11,7 @@ use sqlx::PgPool;
 
 use crate::config::Config;
 use crate::error::HandlerError;
+use crate::http::Metrics;
 
 /// Shared state of a running service; cheap to clone.
 #[derive(Debug, Clone)]
@@ -24,6 +25,7 @@ struct Inner {
     executor: CommandExecutor,
     notifier: EventNotifier,
     monitor: ProjectorMonitor,
+    metrics: Metrics,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
                 executor,
                 notifier,
                 monitor: ProjectorMonitor::default(),
+                metrics: Metrics::default(),
             }),
         }
     }
@@ -67,6 +70,11 @@ impl AppState {
     /// Wakes async projectors after appends.
     pub fn notifier(&self) -> &EventNotifier {
         &self.inner.notifier
+    }
+
+    /// Request metrics of this process.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
     }
 
     /// Status of this process's async projectors.

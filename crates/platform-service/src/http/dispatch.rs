@@ -1,6 +1,8 @@
 //! Command and query endpoints, dispatched to the registered handlers by name.
 
 use axum::Extension;
+use std::time::Instant;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -20,7 +22,7 @@ pub async fn command(
     Extension(meta): Extension<RequestMeta>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Some(dispatch) = registry::commands().get(name.as_str()) else {
+    let Some((&name, dispatch)) = registry::commands().get_key_value(name.as_str()) else {
         return HandlerError::Unknown {
             kind: "command",
             name,
@@ -31,7 +33,15 @@ pub async fn command(
         Ok(body) => body,
         Err(rejection) => return body_error(&state, rejection).into_response(),
     };
-    respond(dispatch(state.command_context(meta.command_metadata()), &body).await)
+    let started = Instant::now();
+    let response = respond(dispatch(state.command_context(meta.command_metadata()), &body).await);
+    state.metrics().record(
+        "command",
+        name,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
 }
 
 /// `POST /api/queries/{name}`.
@@ -41,7 +51,7 @@ pub async fn query(
     Extension(meta): Extension<RequestMeta>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Some(dispatch) = registry::queries().get(name.as_str()) else {
+    let Some((&name, dispatch)) = registry::queries().get_key_value(name.as_str()) else {
         return HandlerError::Unknown {
             kind: "query",
             name,
@@ -52,7 +62,12 @@ pub async fn query(
         Ok(body) => body,
         Err(rejection) => return body_error(&state, rejection).into_response(),
     };
-    respond(dispatch(state.query_context(meta.query_metadata()), &body).await)
+    let started = Instant::now();
+    let response = respond(dispatch(state.query_context(meta.query_metadata()), &body).await);
+    state
+        .metrics()
+        .record("query", name, response.status().as_u16(), started.elapsed());
+    response
 }
 
 fn respond(result: Result<serde_json::Value, HandlerError>) -> Response {

@@ -1,7 +1,9 @@
-//! The HTTP surface: `POST /api/commands/{name}`, `POST /api/queries/{name}`, `GET /health`.
+//! The HTTP surface: `POST /api/commands/{name}`, `POST /api/queries/{name}`,
+//! `GET /health`, `GET /metrics`.
 
 mod dispatch;
 mod health;
+mod metrics;
 mod request_meta;
 
 use axum::Router;
@@ -11,6 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
+
+pub use metrics::Metrics;
 
 use crate::context::AppState;
 use crate::error::HandlerError;
@@ -22,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/commands/{name}", post(dispatch::command))
         .route("/api/queries/{name}", post(dispatch::query))
         .route("/health", get(health::health))
+        .route("/metrics", get(metrics::metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
