@@ -9,6 +9,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use platform_event_sourcing::ProjectorStatus;
 
 use crate::context::AppState;
 
@@ -102,16 +103,15 @@ impl Metrics {
     }
 }
 
+/// A projector gauge: name, help text, and how to read it from a status.
+type Gauge = (&'static str, &'static str, fn(&ProjectorStatus) -> f64);
+
 /// The exposition: request metrics and this process's projectors.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::new();
     state.metrics().render(&mut out);
     let projectors = state.monitor().snapshot();
-    let gauges: [(
-        &str,
-        &str,
-        fn(&platform_event_sourcing::ProjectorStatus) -> f64,
-    ); 3] = [
+    let gauges: [Gauge; 3] = [
         (
             "platform_projector_active",
             "1 when this process holds the projector's lease.",
