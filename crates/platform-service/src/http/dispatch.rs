@@ -1,8 +1,9 @@
 //! Command and query endpoints, dispatched to the registered handlers by name.
 
-use axum::Extension;
+use std::collections::HashMap;
 use std::time::Instant;
 
+use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -13,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use super::request_meta::RequestMeta;
 use crate::context::AppState;
 use crate::error::HandlerError;
-use crate::registry;
+use crate::registry::{self, BoxFuture};
 
 /// `POST /api/commands/{name}`.
 pub async fn command(
@@ -22,26 +23,16 @@ pub async fn command(
     Extension(meta): Extension<RequestMeta>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Some((&name, dispatch)) = registry::commands().get_key_value(name.as_str()) else {
-        return HandlerError::Unknown {
-            kind: "command",
-            name,
-        }
-        .into_response();
-    };
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return body_error(&state, rejection).into_response(),
-    };
-    let started = Instant::now();
-    let response = respond(dispatch(state.command_context(meta.command_metadata()), &body).await);
-    state.metrics().record(
+    let ctx = state.command_context(meta.command_metadata());
+    run_named(
+        &state,
         "command",
         name,
-        response.status().as_u16(),
-        started.elapsed(),
-    );
-    response
+        registry::commands(),
+        body,
+        |dispatch, body| dispatch(ctx, body),
+    )
+    .await
 }
 
 /// `POST /api/queries/{name}`.
@@ -51,22 +42,40 @@ pub async fn query(
     Extension(meta): Extension<RequestMeta>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Some((&name, dispatch)) = registry::queries().get_key_value(name.as_str()) else {
-        return HandlerError::Unknown {
-            kind: "query",
-            name,
-        }
-        .into_response();
+    let ctx = state.query_context(meta.query_metadata());
+    run_named(
+        &state,
+        "query",
+        name,
+        registry::queries(),
+        body,
+        |dispatch, body| dispatch(ctx, body),
+    )
+    .await
+}
+
+/// Runs the handler registered under `name`: an unknown name is a 404, an unreadable
+/// or oversized body a 400/413; the outcome is counted in the metrics.
+async fn run_named<D: Copy>(
+    state: &AppState,
+    kind: &'static str,
+    name: String,
+    handlers: &'static HashMap<&'static str, D>,
+    body: Result<Bytes, BytesRejection>,
+    call: impl FnOnce(D, &[u8]) -> BoxFuture<Result<serde_json::Value, HandlerError>>,
+) -> Response {
+    let Some((&name, &dispatch)) = handlers.get_key_value(name.as_str()) else {
+        return HandlerError::Unknown { kind, name }.into_response();
     };
     let body = match body {
         Ok(body) => body,
-        Err(rejection) => return body_error(&state, rejection).into_response(),
+        Err(rejection) => return body_error(state, rejection).into_response(),
     };
     let started = Instant::now();
-    let response = respond(dispatch(state.query_context(meta.query_metadata()), &body).await);
+    let response = respond(call(dispatch, &body).await);
     state
         .metrics()
-        .record("query", name, response.status().as_u16(), started.elapsed());
+        .record(kind, name, response.status().as_u16(), started.elapsed());
     response
 }
 
