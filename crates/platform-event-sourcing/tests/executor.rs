@@ -8,7 +8,7 @@ use common::{Counter, CounterCommand};
 use platform_core::Metadata;
 use platform_event_sourcing::testing::TestDatabase;
 use platform_event_sourcing::{
-    AggregateCache, CommandExecutor, ExecuteError, PgEventStore, StreamExpectation,
+    AggregateCache, CommandExecutor, ExecuteError, Executed, PgEventStore, StreamExpectation,
 };
 
 fn executor(db: &TestDatabase, attempts: u32) -> CommandExecutor {
@@ -17,6 +17,32 @@ fn executor(db: &TestDatabase, attempts: u32) -> CommandExecutor {
         Arc::new(AggregateCache::new(100)),
         attempts,
     )
+}
+
+/// Opens counter `id` through `exec`.
+async fn open(exec: &CommandExecutor, id: &str) -> Result<Executed<Counter>, ExecuteError> {
+    exec.execute::<Counter>(
+        id,
+        StreamExpectation::New,
+        CounterCommand::Open("x".into()),
+        &Metadata::default(),
+    )
+    .await
+}
+
+/// Increases existing counter `id` through `exec`.
+async fn increase(
+    exec: &CommandExecutor,
+    id: &str,
+    by: i64,
+) -> Result<Executed<Counter>, ExecuteError> {
+    exec.execute::<Counter>(
+        id,
+        StreamExpectation::Existing,
+        CounterCommand::Increase(by),
+        &Metadata::default(),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -33,34 +59,13 @@ async fn commands_create_change_and_reject() -> anyhow::Result<()> {
         )
         .await?;
     assert_eq!(created.version, 1);
-    let increased = exec
-        .execute::<Counter>(
-            "c-1",
-            StreamExpectation::Existing,
-            CounterCommand::Increase(5),
-            &meta,
-        )
-        .await?;
+    let increased = increase(&exec, "c-1", 5).await?;
     assert_eq!((increased.version, increased.aggregate.value), (2, 5));
 
-    let missing = exec
-        .execute::<Counter>(
-            "nope",
-            StreamExpectation::Existing,
-            CounterCommand::Increase(1),
-            &meta,
-        )
-        .await;
+    let missing = increase(&exec, "nope", 1).await;
     assert!(matches!(missing, Err(ExecuteError::NotFound { .. })));
 
-    let rule = exec
-        .execute::<Counter>(
-            "c-1",
-            StreamExpectation::Existing,
-            CounterCommand::Increase(0),
-            &meta,
-        )
-        .await;
+    let rule = increase(&exec, "c-1", 0).await;
     match rule {
         Err(ExecuteError::Rule(v)) => assert_eq!(v.code, "not_positive"),
         other => panic!("expected a rule violation, got {other:?}"),
@@ -92,36 +97,10 @@ async fn a_stale_cache_is_caught_up_not_trusted() -> anyhow::Result<()> {
     // Two processes, each with its own cache, writing the same stream.
     let a = executor(&db, 5);
     let b = executor(&db, 5);
-    let meta = Metadata::default();
-    a.execute::<Counter>(
-        "c-1",
-        StreamExpectation::New,
-        CounterCommand::Open("x".into()),
-        &meta,
-    )
-    .await?;
-    a.execute::<Counter>(
-        "c-1",
-        StreamExpectation::Existing,
-        CounterCommand::Increase(1),
-        &meta,
-    )
-    .await?;
-    b.execute::<Counter>(
-        "c-1",
-        StreamExpectation::Existing,
-        CounterCommand::Increase(10),
-        &meta,
-    )
-    .await?;
-    let last = a
-        .execute::<Counter>(
-            "c-1",
-            StreamExpectation::Existing,
-            CounterCommand::Increase(100),
-            &meta,
-        )
-        .await?;
+    open(&a, "c-1").await?;
+    increase(&a, "c-1", 1).await?;
+    increase(&b, "c-1", 10).await?;
+    let last = increase(&a, "c-1", 100).await?;
     assert_eq!((last.version, last.aggregate.value), (4, 111));
     Ok(())
 }
@@ -144,13 +123,7 @@ async fn concurrent_writers_on_one_stream_lose_nothing() -> anyhow::Result<()> {
         let exec = executor(&db, 50);
         tasks.push(tokio::spawn(async move {
             for _ in 0..5 {
-                exec.execute::<Counter>(
-                    "c-1",
-                    StreamExpectation::Existing,
-                    CounterCommand::Increase(1),
-                    &Metadata::default(),
-                )
-                .await?;
+                increase(&exec, "c-1", 1).await?;
             }
             anyhow::Ok(())
         }));
@@ -168,31 +141,12 @@ async fn concurrent_writers_on_one_stream_lose_nothing() -> anyhow::Result<()> {
 #[tokio::test]
 async fn without_retries_a_conflict_is_reported() -> anyhow::Result<()> {
     let db = TestDatabase::new().await?;
-    let meta = Metadata::default();
     let a = executor(&db, 1);
     let b = executor(&db, 1);
-    a.execute::<Counter>(
-        "c-1",
-        StreamExpectation::New,
-        CounterCommand::Open("x".into()),
-        &meta,
-    )
-    .await?;
-    b.execute::<Counter>(
-        "c-1",
-        StreamExpectation::Existing,
-        CounterCommand::Increase(1),
-        &meta,
-    )
-    .await?;
+    open(&a, "c-1").await?;
+    increase(&b, "c-1", 1).await?;
     // `a` still believes version 1; with a single attempt the conflict surfaces.
-    let err = a
-        .execute::<Counter>(
-            "c-1",
-            StreamExpectation::Existing,
-            CounterCommand::Increase(1),
-            &meta,
-        )
+    let err = increase(&a, "c-1", 1)
         .await
         .expect_err("stale state and no retry");
     match err {
