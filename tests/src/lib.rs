@@ -4,18 +4,22 @@ use std::time::Duration;
 
 use anyhow::Context;
 use platform_event_sourcing::testing::TestDatabase;
+use platform_messaging::testing::TestBus;
 use platform_service::Config;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// An order service serving HTTP on a loopback port, on its own database.
+/// An order service serving HTTP on a loopback port, on its own database, broadcasting
+/// on its own exchange.
 pub struct TestService {
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
     /// HTTP client for the tests.
     pub http: reqwest::Client,
+    /// The test's exchange (deleted when the service is stopped or dropped).
+    bus: Option<TestBus>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -28,8 +32,32 @@ impl TestService {
 
     /// Starts a service on `db` with extra settings (e.g. a small body limit).
     pub async fn start_with(db: &TestDatabase, settings: &[(&str, &str)]) -> anyhow::Result<Self> {
+        let bus = TestBus::new().await?;
+        Self::start_on(db, bus, settings).await
+    }
+
+    /// Starts a service on `db` broadcasting on `bus` (whose URL a setting may override).
+    pub async fn start_on(
+        db: &TestDatabase,
+        bus: TestBus,
+        settings: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
+        if let Ok(filter) = std::env::var("RUST_LOG") {
+            // Logs of the service under test, when asked for.
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let url = db.url();
-        let mut overrides = vec![("DATABASE_URL", url.as_str()), ("DB_MAX_CONNECTIONS", "8")];
+        let exchange = bus.exchange().to_owned();
+        let mut overrides = vec![
+            ("DATABASE_URL", url.as_str()),
+            ("DB_MAX_CONNECTIONS", "8"),
+            ("MESSAGE_BUS_URL", bus.options.url.as_str()),
+            ("MESSAGE_BUS_EXCHANGE", exchange.as_str()),
+            ("PROJECTOR_POLL_INTERVAL_MS", "200"),
+        ];
         overrides.extend_from_slice(settings);
         let config = Config::from_defaults_and(order_service::DEFAULT_CONFIG, &overrides)?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -41,6 +69,7 @@ impl TestService {
         let service = TestService {
             base_url,
             http: reqwest::Client::new(),
+            bus: Some(bus),
             shutdown: Some(tx),
             server: Some(server),
         };
@@ -88,15 +117,41 @@ impl TestService {
         Ok((status, body))
     }
 
-    /// Stops the server gracefully and reports how it ended.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
+    /// GETs `/health` and returns its JSON body.
+    pub async fn health(&self) -> anyhow::Result<Value> {
+        let response = self
+            .http
+            .get(format!("{}/health", self.base_url))
+            .send()
+            .await?;
+        Ok(response.json().await?)
+    }
+
+    /// Stops the server gracefully, deletes the test's exchange, and reports how the
+    /// server ended.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let bus = self.stop_keeping_bus().await?;
+        bus.cleanup().await?;
+        Ok(())
+    }
+
+    /// Stops the server gracefully and hands back its exchange, e.g. for a second
+    /// service on the same database and exchange.
+    pub async fn stop_keeping_bus(mut self) -> anyhow::Result<TestBus> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        match self.server.take() {
-            Some(server) => server.await?,
-            None => Ok(()),
+        if let Some(server) = self.server.take() {
+            server.await??;
         }
+        self.bus.take().context("the bus was already handed back")
+    }
+
+    /// The test's exchange.
+    pub fn bus(&self) -> &TestBus {
+        self.bus
+            .as_ref()
+            .expect("the bus is kept until the service stops")
     }
 }
 

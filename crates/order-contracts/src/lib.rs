@@ -8,8 +8,10 @@
 //! # Layout
 //! - `commands`: one file per command with its result.
 //! - `queries`: one file per query, and the order view they return.
+//! - `events`: the order's domain events, as stored and as broadcast.
 
 mod commands;
+pub mod events;
 mod queries;
 
 pub use commands::{

@@ -14,12 +14,14 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// The binary with a clean environment: no inherited DATABASE_URL, quiet logs.
+/// The binary with a clean environment: no inherited DATABASE_URL, quiet logs, and no
+/// broadcast (the message bus has tests of its own, on exchanges of their own).
 fn command() -> Command {
     let mut cmd = Command::new(BIN);
     cmd.env_remove("DATABASE_URL")
         .env("CONFIG_DIR", env!("CARGO_MANIFEST_DIR"))
         .env("LOG_LEVEL", "info")
+        .env("MESSAGE_BUS_ENABLED", "false")
         .stdin(Stdio::null());
     cmd
 }

@@ -10,6 +10,9 @@ pub trait DomainEvent: Clone + std::fmt::Debug + Send + Sync + 'static {
     /// Every event type name this enum can hold.
     const EVENT_TYPES: &'static [&'static str];
 
+    /// The event types broadcast on the message bus (`#[domain_event(broadcast)]`).
+    const BROADCAST_TYPES: &'static [&'static str] = &[];
+
     /// The stored name of this event, e.g. `OrderPlaced`.
     fn event_type(&self) -> &'static str;
 
@@ -21,6 +24,27 @@ pub trait DomainEvent: Clone + std::fmt::Debug + Send + Sync + 'static {
 
     /// Rebuilds an event from its stored type name and JSON payload.
     fn from_payload(event_type: &str, payload: &str) -> Result<Self, EventDecodeError>;
+}
+
+/// Event types declared `#[domain_event(broadcast)]`, registered at link time by the
+/// derive so the outbox relay knows what to publish without naming any domain.
+#[derive(Debug)]
+pub struct BroadcastRegistration {
+    /// The broadcast event type names of one event enum.
+    pub event_types: &'static [&'static str],
+}
+
+inventory::collect!(BroadcastRegistration);
+
+/// Every broadcast event type linked into this program, sorted and deduplicated.
+pub fn broadcast_event_types() -> Vec<&'static str> {
+    let mut types: Vec<&'static str> = inventory::iter::<BroadcastRegistration>
+        .into_iter()
+        .flat_map(|r| r.event_types.iter().copied())
+        .collect();
+    types.sort_unstable();
+    types.dedup();
+    types
 }
 
 /// A stored event could not be turned back into a domain event.

@@ -21,7 +21,10 @@ mod version;
 
 pub use aggregate::{Aggregate, BusinessRuleError};
 pub use contract::{Command, Query};
-pub use event::{DomainEvent, EventDecodeError, EventEnvelope, Metadata, NewEvent};
+pub use event::{
+    BroadcastRegistration, DomainEvent, EventDecodeError, EventEnvelope, Metadata, NewEvent,
+    broadcast_event_types,
+};
 pub use memory::{InMemoryEventStore, MemoryStoreError};
 pub use platform_macros::DomainEvent;
 pub use testkit::{TestFramework, TestOutcome};
@@ -29,5 +32,6 @@ pub use version::{ConcurrencyError, ExpectedVersion};
 
 #[doc(hidden)]
 pub mod __private {
+    pub use inventory;
     pub use serde_json;
 }

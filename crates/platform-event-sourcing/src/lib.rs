@@ -52,4 +52,4 @@ pub mod __private {
     pub use platform_core;
     pub use sqlx;
 }
-pub use store::{AppendResult, PgEventStore};
+pub use store::{AppendResult, LogFilter, PgEventStore, read_log};

@@ -94,6 +94,51 @@ ORDER BY transaction_id, global_position
 LIMIT $3
 "#;
 
+/// READ_ALL narrowed by a [`LogFilter`] (null parameters match everything).
+const READ_LOG: &str = r#"
+SELECT transaction_id::text::bigint AS tx_id, global_position, event_id, stream_id, aggregate_type,
+       version, event_type, schema_version, payload, metadata, occurred_at
+FROM events
+WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
+  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  AND ($4::text[] IS NULL OR event_type = ANY($4))
+  AND ($5::bigint IS NULL OR global_position >= $5)
+  AND ($6::bigint IS NULL OR global_position <= $6)
+ORDER BY transaction_id, global_position
+LIMIT $3
+"#;
+
+/// Which events of the global log a reader wants.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    /// Only these event types (all when `None`).
+    pub event_types: Option<Vec<String>>,
+    /// Only events at or after this global position.
+    pub from_position: Option<i64>,
+    /// Only events at or before this global position.
+    pub to_position: Option<i64>,
+}
+
+/// Reads up to `limit` events matching `filter` after `after`, in gap-safe log order
+/// (see [`PgEventStore::read_all`]), on the caller's connection.
+pub async fn read_log(
+    conn: &mut PgConnection,
+    after: LogPosition,
+    filter: &LogFilter,
+    limit: i64,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let rows: Vec<EventRow> = sqlx::query_as(READ_LOG)
+        .bind(after.transaction_id.to_string())
+        .bind(after.global_position)
+        .bind(limit)
+        .bind(filter.event_types.as_deref())
+        .bind(filter.from_position)
+        .bind(filter.to_position)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(into_recorded_rows(rows))
+}
+
 /// Rows selected with the full event column list, as recorded events.
 pub(crate) fn into_recorded_rows(rows: Vec<EventRow>) -> Vec<RecordedEvent> {
     rows.into_iter().map(into_recorded).collect()

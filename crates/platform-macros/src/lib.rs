@@ -16,7 +16,8 @@ use syn::{DeriveInput, parse_macro_input};
 /// Implements `platform_core::DomainEvent` for an enum of one-payload variants.
 ///
 /// The variant name is the stored event type; `#[domain_event(version = N)]` on a
-/// variant sets its payload schema version (default 1).
+/// variant sets its payload schema version (default 1); `#[domain_event(broadcast)]` on
+/// a variant, or on the enum for all of them, publishes it on the message bus.
 #[proc_macro_derive(DomainEvent, attributes(domain_event))]
 pub fn derive_domain_event(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

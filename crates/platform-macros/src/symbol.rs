@@ -4,6 +4,8 @@
 pub const DOMAIN_EVENT: &str = "domain_event";
 /// `version = N` in `domain_event`
 pub const VERSION: &str = "version";
+/// `broadcast` in `domain_event`: the event is published on the message bus.
+pub const BROADCAST: &str = "broadcast";
 /// `#[read_model(...)]`
 pub const READ_MODEL: &str = "read_model";
 /// `table = "rm_..."`

@@ -21,6 +21,29 @@ pub enum CliCommand {
     /// Rebuild read models from the event log into a shadow table and swap it in,
     /// while the service keeps running; resumes an interrupted rebuild.
     Catchup(CatchupArgs),
+    /// Publish a range of the event log on the message bus again (for a new
+    /// subscriber that needs history); the relay's checkpoint is not touched.
+    Republish(RepublishArgs),
+}
+
+/// Which events `republish` publishes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RepublishArgs {
+    /// First global position (inclusive; default: the start of the log).
+    #[arg(long, value_name = "POSITION")]
+    pub from: Option<i64>,
+    /// Last global position (inclusive; default: the newest committed event).
+    #[arg(long, value_name = "POSITION")]
+    pub to: Option<i64>,
+    /// Only this event type (repeatable; default: every broadcast type).
+    #[arg(long = "event-type", value_name = "TYPE")]
+    pub event_type: Vec<String>,
+    /// Publish to this exchange instead of MESSAGE_BUS_EXCHANGE.
+    #[arg(long, value_name = "NAME")]
+    pub exchange: Option<String>,
+    /// Events per confirmed batch (default: RELAY_BATCH_SIZE).
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<i64>,
 }
 
 /// Which read models `catchup` rebuilds.

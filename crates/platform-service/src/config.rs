@@ -94,6 +94,25 @@ pub struct ReadModelsConfig {
     pub projector_poll_interval: Duration,
 }
 
+/// The message bus: broadcast of domain events, and subscribers.
+#[derive(Debug, Clone)]
+pub struct MessageBusConfig {
+    /// `MESSAGE_BUS_ENABLED`: run the outbox relay (and subscribers) in `serve`.
+    pub enabled: bool,
+    /// `MESSAGE_BUS_URL`, e.g. `amqp://guest:guest@127.0.0.1:5672/%2f`.
+    pub url: String,
+    /// `MESSAGE_BUS_EXCHANGE`: the durable topic exchange events are broadcast on.
+    pub exchange: String,
+    /// `RELAY_BATCH_SIZE`: events per confirmed batch.
+    pub relay_batch_size: i64,
+    /// `SUBSCRIBER_PREFETCH`: unacknowledged messages a subscriber takes ahead.
+    pub subscriber_prefetch: u16,
+    /// `SUBSCRIBER_MAX_ATTEMPTS`: handler attempts before a message is dead-lettered.
+    pub subscriber_max_attempts: u32,
+    /// `SUBSCRIBER_RETRY_BASE_MS`: wait before the first retry (doubling after).
+    pub subscriber_retry_base: Duration,
+}
+
 /// The whole, validated configuration of a service.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -111,6 +130,8 @@ pub struct Config {
     pub commands: CommandsConfig,
     /// Read-model settings.
     pub read_models: ReadModelsConfig,
+    /// Message-bus settings.
+    pub message_bus: MessageBusConfig,
     /// `LOG_LEVEL`, a tracing filter (`RUST_LOG` wins when set).
     pub log_level: String,
 }
@@ -201,11 +222,43 @@ impl Config {
                     1_000,
                 )?)),
             },
+            message_bus: MessageBusConfig {
+                enabled: parse(raw, "MESSAGE_BUS_ENABLED", Some(true))?,
+                url: string(
+                    raw,
+                    "MESSAGE_BUS_URL",
+                    Some("amqp://guest:guest@127.0.0.1:5672/%2f"),
+                )?,
+                exchange: string(raw, "MESSAGE_BUS_EXCHANGE", Some("platform"))?,
+                relay_batch_size: i64::from(positive(raw, "RELAY_BATCH_SIZE", 500)?),
+                subscriber_prefetch: parse(raw, "SUBSCRIBER_PREFETCH", Some(32))?,
+                subscriber_max_attempts: positive(raw, "SUBSCRIBER_MAX_ATTEMPTS", 5)?,
+                subscriber_retry_base: Duration::from_millis(u64::from(positive(
+                    raw,
+                    "SUBSCRIBER_RETRY_BASE_MS",
+                    200,
+                )?)),
+            },
             log_level: match string(raw, "RUST_LOG", None) {
                 Ok(filter) => filter,
                 Err(_) => string(raw, "LOG_LEVEL", Some("info"))?,
             },
         };
+        let bus_url = &config.message_bus.url;
+        if !(bus_url.starts_with("amqp://") || bus_url.starts_with("amqps://")) {
+            return Err(ConfigError::Invalid {
+                key: "MESSAGE_BUS_URL",
+                value: redact(bus_url),
+                reason: "expected amqp://user:password@host:port/vhost".to_owned(),
+            });
+        }
+        if config.message_bus.exchange.is_empty() || config.message_bus.exchange.len() > 200 {
+            return Err(ConfigError::Invalid {
+                key: "MESSAGE_BUS_EXCHANGE",
+                value: config.message_bus.exchange.clone(),
+                reason: "an exchange name is 1 to 200 characters".to_owned(),
+            });
+        }
         if let Some(url) = &config.database.url {
             let invalid = |reason: String| ConfigError::Invalid {
                 key: "DATABASE_URL",
@@ -220,6 +273,25 @@ impl Config {
             PgConnectOptions::from_str(url).map_err(|e| invalid(e.to_string()))?;
         }
         Ok(config)
+    }
+}
+
+impl MessageBusConfig {
+    /// Broker options for a service named `app_id`.
+    pub fn bus_options(&self, app_id: &str) -> platform_messaging::BusOptions {
+        platform_messaging::BusOptions::new(&self.url, &self.exchange, app_id)
+    }
+
+    /// Subscriber options, queues prefixed with the service's name.
+    pub fn subscriber_options(&self, service_name: &str) -> platform_messaging::SubscriberOptions {
+        let mut options = platform_messaging::SubscriberOptions::new(
+            self.bus_options(service_name),
+            service_name,
+        );
+        options.prefetch = self.subscriber_prefetch.max(1);
+        options.max_attempts = self.subscriber_max_attempts;
+        options.retry_base = self.subscriber_retry_base;
+        options
     }
 }
 

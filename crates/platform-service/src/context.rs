@@ -7,6 +7,7 @@ use platform_event_sourcing::{
     AggregateCache, CommandExecutor, EventNotifier, Executed, Loaded, PgEventStore, ProjectionGate,
     ProjectorMonitor, ReadModel, ReadModelStore, StreamExpectation, StreamRange,
 };
+use platform_messaging::RelayMonitor;
 use sqlx::PgPool;
 
 use crate::config::Config;
@@ -25,6 +26,7 @@ struct Inner {
     executor: CommandExecutor,
     notifier: EventNotifier,
     monitor: ProjectorMonitor,
+    relay: RelayMonitor,
     metrics: Metrics,
 }
 
@@ -57,6 +59,7 @@ impl AppState {
                 executor,
                 notifier,
                 monitor: ProjectorMonitor::default(),
+                relay: RelayMonitor::default(),
                 metrics: Metrics::default(),
             }),
         }
@@ -70,6 +73,11 @@ impl AppState {
     /// Wakes async projectors after appends.
     pub fn notifier(&self) -> &EventNotifier {
         &self.inner.notifier
+    }
+
+    /// Status of this process's outbox relay.
+    pub fn relay(&self) -> &RelayMonitor {
+        &self.inner.relay
     }
 
     /// Request metrics of this process.

@@ -20,6 +20,7 @@ use crate::config::Config;
 use crate::context::AppState;
 use crate::database::connect_and_migrate;
 use crate::http::router;
+use crate::messaging;
 use crate::read_models;
 use crate::registry;
 
@@ -109,6 +110,10 @@ async fn execute(command: CliCommand, config: Config) -> anyhow::Result<()> {
             let (pool, _) = connect_and_migrate(&config.database).await?;
             catchup::run(&pool, &config, &models, args.batch_size).await
         }
+        CliCommand::Republish(args) => {
+            let (pool, _) = connect_and_migrate(&config.database).await?;
+            messaging::republish(&pool, &config, &args).await
+        }
     }
 }
 
@@ -148,6 +153,7 @@ pub async fn serve(
         ..ProjectorOptions::default()
     };
     tasks.extend(spawn_projectors(&pool, options, state.monitor(), &stopped));
+    tasks.extend(messaging::spawn(&state, &pool, &stopped));
     let addr = listener.local_addr()?;
     info!(
         %addr,

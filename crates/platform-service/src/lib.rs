@@ -7,8 +7,9 @@
 //!
 //! # Layout
 //! - `config`: [`Config`], read once from `config/*.toml`, `.env` and the environment.
-//! - `cli`: the `serve` / `migrate` / `catchup` command line.
+//! - `cli`: the `serve` / `migrate` / `catchup` / `republish` command line.
 //! - `catchup`: rebuilding read models from the command line, with progress.
+//! - `messaging`: the outbox relay and subscribers started by `serve`, and `republish`.
 //! - `read_models`: stale read models at start-up: pause, rebuild, resume.
 //! - `database`: connecting, creating a missing database, migrating.
 //! - `registry`: [`CommandHandler`] / [`QueryHandler`] and their registration.
@@ -25,11 +26,14 @@ mod database;
 mod error;
 mod host;
 mod http;
+mod messaging;
 mod read_models;
 mod registry;
 
-pub use cli::{CatchupArgs, Cli, CliCommand};
-pub use config::{Config, ConfigError, DatabaseConfig, HttpConfig, ReadModelsConfig};
+pub use cli::{CatchupArgs, Cli, CliCommand, RepublishArgs};
+pub use config::{
+    Config, ConfigError, DatabaseConfig, HttpConfig, MessageBusConfig, ReadModelsConfig,
+};
 pub use context::{AppState, CommandContext, QueryContext};
 pub use database::{DatabaseError, connect, connect_and_migrate};
 pub use error::HandlerError;

@@ -1,7 +1,12 @@
 //! The order domain: the aggregate, its commands, events and rules. No I/O here.
 
 pub mod aggregates;
-pub mod events;
+
+/// The order events live in `order-contracts`, shared with the services that subscribe
+/// to their broadcast.
+pub mod events {
+    pub use order_contracts::events::*;
+}
 
 pub use aggregates::order::{Order, OrderCommand, OrderError, OrderLine};
 pub use events::{ItemAdded, ItemRemoved, OrderCancelled, OrderCreated, OrderEvent, OrderPlaced};

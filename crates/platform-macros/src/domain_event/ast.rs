@@ -2,7 +2,7 @@
 
 use syn::{Data, DeriveInput, Fields, Ident, LitInt, Type};
 
-use crate::symbol::{DOMAIN_EVENT, VERSION};
+use crate::symbol::{BROADCAST, DOMAIN_EVENT, VERSION};
 
 /// The enum being derived.
 pub struct Events<'a> {
@@ -24,6 +24,8 @@ pub struct Variant<'a> {
     pub original: &'a syn::Variant,
     /// `#[domain_event(version = N)]`, when given.
     pub version: Option<LitInt>,
+    /// `#[domain_event(broadcast)]` on the variant or on the enum.
+    pub broadcast: bool,
 }
 
 impl<'a> Events<'a> {
@@ -35,10 +37,25 @@ impl<'a> Events<'a> {
                 "DomainEvent can only be derived for an enum with one payload struct per variant",
             ));
         };
+        let mut all_broadcast = false;
+        for attr in &input.attrs {
+            if !attr.path().is_ident(DOMAIN_EVENT) {
+                continue;
+            }
+            attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident(BROADCAST) {
+                    all_broadcast = true;
+                    Ok(())
+                } else {
+                    Err(meta
+                        .error("unknown domain_event attribute on the enum; expected `broadcast`"))
+                }
+            })?;
+        }
         let variants = data
             .variants
             .iter()
-            .map(Variant::from_syn)
+            .map(|v| Variant::from_syn(v, all_broadcast))
             .collect::<syn::Result<Vec<_>>>()?;
         Ok(Events {
             ident: &input.ident,
@@ -49,12 +66,13 @@ impl<'a> Events<'a> {
 }
 
 impl<'a> Variant<'a> {
-    fn from_syn(variant: &'a syn::Variant) -> syn::Result<Self> {
+    fn from_syn(variant: &'a syn::Variant, all_broadcast: bool) -> syn::Result<Self> {
         let payload = match &variant.fields {
             Fields::Unnamed(fields) if fields.unnamed.len() == 1 => Some(&fields.unnamed[0].ty),
             _ => None,
         };
         let mut version = None;
+        let mut broadcast = all_broadcast;
         for attr in &variant.attrs {
             if !attr.path().is_ident(DOMAIN_EVENT) {
                 continue;
@@ -63,8 +81,13 @@ impl<'a> Variant<'a> {
                 if meta.path.is_ident(VERSION) {
                     version = Some(meta.value()?.parse::<LitInt>()?);
                     Ok(())
+                } else if meta.path.is_ident(BROADCAST) {
+                    broadcast = true;
+                    Ok(())
                 } else {
-                    Err(meta.error("unknown domain_event attribute; expected `version = N`"))
+                    Err(meta.error(
+                        "unknown domain_event attribute; expected `version = N` or `broadcast`",
+                    ))
                 }
             })?;
         }
@@ -73,6 +96,7 @@ impl<'a> Variant<'a> {
             payload,
             original: variant,
             version,
+            broadcast,
         })
     }
 }

@@ -25,10 +25,30 @@ pub fn expand(events: &Events<'_>) -> TokenStream {
                 .unwrap_or(1)
         })
         .collect();
+    let broadcast: Vec<&String> = events
+        .variants
+        .iter()
+        .zip(&names)
+        .filter(|(v, _)| v.broadcast)
+        .map(|(_, name)| name)
+        .collect();
+    let registration = (!broadcast.is_empty()).then(|| {
+        quote! {
+            ::platform_core::__private::inventory::submit! {
+                ::platform_core::BroadcastRegistration {
+                    event_types: &[#(#broadcast),*],
+                }
+            }
+        }
+    });
     quote! {
+        #registration
+
         #[automatically_derived]
         impl ::platform_core::DomainEvent for #ident {
             const EVENT_TYPES: &'static [&'static str] = &[#(#names),*];
+
+            const BROADCAST_TYPES: &'static [&'static str] = &[#(#broadcast),*];
 
             fn event_type(&self) -> &'static str {
                 match self {

@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 
 use crate::context::AppState;
 
-/// 200 with `status: ok` when the database answers within a second, else 503.
+/// 200 with `status: ok` when the database answers within a second, else 503; the
+/// status is `degraded` (still 200: commands are accepted and their events published
+/// later) while the outbox relay cannot reach the message bus.
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = tokio::time::timeout(Duration::from_secs(1), state.store().ping()).await;
     let database_up = matches!(database, Ok(Ok(())));
@@ -30,12 +32,34 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
             (table.to_owned(), status)
         })
         .collect();
+    let relay = state.relay().snapshot();
+    let bus_enabled = config.message_bus.enabled;
+    let bus = match (bus_enabled, relay.connected) {
+        (false, _) => "disabled",
+        (true, true) => "up",
+        (true, false) => "down",
+    };
+    let status = match (database_up, bus) {
+        (false, _) => "unavailable",
+        (true, "down") => "degraded",
+        (true, _) => "ok",
+    };
     let body = json!({
-        "status": if database_up { "ok" } else { "unavailable" },
+        "status": status,
         "service": config.service_name,
         "version": config.service_version,
-        "checks": { "database": if database_up { "up" } else { "down" } },
+        "checks": { "database": if database_up { "up" } else { "down" }, "messageBus": bus },
         "projectors": projectors,
+        "relay": {
+            "exchange": config.message_bus.exchange,
+            "connected": relay.connected,
+            "active": relay.active,
+            "checkpoint": relay.checkpoint,
+            "lagEvents": relay.lag_events,
+            "lagSeconds": relay.lag_seconds,
+            "published": relay.published,
+            "lastError": relay.last_error,
+        },
     });
     let status = if database_up {
         StatusCode::OK

@@ -1,5 +1,5 @@
 //! `GET /metrics`: Prometheus text exposition of request counts and latencies and of
-//! async projector lag.
+//! async projector and outbox relay lag.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -133,6 +133,45 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         for (table, status) in &projectors {
             let _ = writeln!(out, "{metric}{{read_model=\"{table}\"}} {}", value(status));
         }
+    }
+    let relay = state.relay().snapshot();
+    let relay_metrics: [(&str, &str, &str, f64); 5] = [
+        (
+            "platform_relay_connected",
+            "gauge",
+            "1 when the outbox relay is connected to the broker.",
+            f64::from(u8::from(relay.connected)),
+        ),
+        (
+            "platform_relay_active",
+            "gauge",
+            "1 when this process holds the outbox relay's lease.",
+            f64::from(u8::from(relay.active)),
+        ),
+        (
+            "platform_relay_lag_events",
+            "gauge",
+            "Broadcast events committed but not yet confirmed by the broker.",
+            relay.lag_events as f64,
+        ),
+        (
+            "platform_relay_lag_seconds",
+            "gauge",
+            "Age of the oldest broadcast event not yet confirmed.",
+            relay.lag_seconds,
+        ),
+        (
+            "platform_relay_published_total",
+            "counter",
+            "Events this process published and the broker confirmed.",
+            relay.published as f64,
+        ),
+    ];
+    for (metric, kind, help, value) in relay_metrics {
+        let _ = writeln!(
+            out,
+            "# HELP {metric} {help}\n# TYPE {metric} {kind}\n{metric} {value}"
+        );
     }
     (
         [(

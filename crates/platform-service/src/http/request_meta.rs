@@ -1,4 +1,6 @@
-//! Correlation ids: taken from `X-Correlation-Id` or made, and echoed on the response.
+//! Correlation ids: taken from `X-Correlation-Id` or made, and echoed on the response;
+//! W3C trace context: continued from `traceparent` or started, recorded in each event's
+//! metadata and carried on to the message bus.
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
@@ -9,6 +11,8 @@ use uuid::Uuid;
 
 /// Request header carrying the correlation id (echoed on the response).
 pub const CORRELATION_ID: &str = "x-correlation-id";
+/// W3C trace context header.
+pub const TRACEPARENT: &str = "traceparent";
 /// Request header carrying the authenticated user id, set by the gateway in front.
 pub const USER_ID: &str = "x-user-id";
 
@@ -19,6 +23,8 @@ pub struct RequestMeta {
     pub correlation_id: String,
     /// The user, when the gateway named one.
     pub user_id: Option<String>,
+    /// This request's span as W3C trace context (`00-{trace}-{span}-{flags}`).
+    pub traceparent: String,
 }
 
 impl RequestMeta {
@@ -28,7 +34,7 @@ impl RequestMeta {
             correlation_id: Some(self.correlation_id.clone()),
             causation_id: Some(Uuid::now_v7().to_string()),
             user_id: self.user_id.clone(),
-            traceparent: None,
+            traceparent: Some(self.traceparent.clone()),
         }
     }
 
@@ -49,6 +55,35 @@ fn id_header(value: Option<&HeaderValue>) -> Option<String> {
     ok.then(|| value.to_owned())
 }
 
+/// A span of this service under the caller's trace when `traceparent` is valid, else
+/// the root span of a new trace.
+fn child_traceparent(value: Option<&HeaderValue>) -> String {
+    let span_id = &Uuid::new_v4().simple().to_string()[..16];
+    let parent = value
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .and_then(|v| {
+            let parts: Vec<&str> = v.split('-').collect();
+            let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+            match parts.as_slice() {
+                [version, trace, parent, flags]
+                    if hex(version, 2)
+                        && *version != "ff"
+                        && hex(trace, 32)
+                        && *trace != "00000000000000000000000000000000"
+                        && hex(parent, 16)
+                        && hex(flags, 2) =>
+                {
+                    Some((trace.to_ascii_lowercase(), flags.to_ascii_lowercase()))
+                }
+                _ => None,
+            }
+        });
+    let (trace_id, flags) =
+        parent.unwrap_or_else(|| (Uuid::new_v4().simple().to_string(), "01".to_owned()));
+    format!("00-{trace_id}-{span_id}-{flags}")
+}
+
 /// Middleware: attaches [`RequestMeta`] to the request and echoes the correlation id.
 pub async fn correlate(mut request: Request, next: Next) -> Response {
     let headers = request.headers();
@@ -56,6 +91,7 @@ pub async fn correlate(mut request: Request, next: Next) -> Response {
         correlation_id: id_header(headers.get(CORRELATION_ID))
             .unwrap_or_else(|| Uuid::now_v7().to_string()),
         user_id: id_header(headers.get(USER_ID)),
+        traceparent: child_traceparent(headers.get(TRACEPARENT)),
     };
     let echo = HeaderValue::from_str(&meta.correlation_id).ok();
     request.extensions_mut().insert(meta);

@@ -1,4 +1,6 @@
-//! Events of the order domain, one file each.
+//! Events of the order domain, one file each: the order service appends them and
+//! broadcasts them on the message bus as `Order.{EventType}`; subscribers decode them
+//! with the same types.
 
 mod item_added;
 mod item_removed;
@@ -14,8 +16,9 @@ pub use order_placed::OrderPlaced;
 
 use platform_core::DomainEvent;
 
-/// Every event an [`Order`](crate::domain::Order) emits; the variant name is the stored type.
+/// Every event an order emits; the variant name is the stored type. All are broadcast.
 #[derive(Debug, Clone, PartialEq, Eq, DomainEvent)]
+#[domain_event(broadcast)]
 pub enum OrderEvent {
     /// A draft order was opened.
     OrderCreated(OrderCreated),

@@ -1,0 +1,134 @@
+//! `order-service republish`: a range of the log published again, for a new subscriber.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use platform_event_sourcing::testing::TestDatabase;
+use platform_messaging::testing::TestBus;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_order-service");
+
+fn republish(db: &TestDatabase, bus: &TestBus, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .arg("republish")
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("CONFIG_DIR", env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", db.url())
+        .env("MESSAGE_BUS_URL", &bus.options.url)
+        .env("MESSAGE_BUS_EXCHANGE", bus.exchange())
+        .env("LOG_LEVEL", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs")
+}
+
+/// Two orders: positions 1-3 are order A (created, item, placed), 4-5 order B.
+async fn seed(db: &TestDatabase) -> anyhow::Result<()> {
+    sqlx::query(
+        r#"INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type, payload) VALUES
+        (gen_random_uuid(), 'order-a', 'Order', 1, 'OrderCreated', '{"orderId":"order-a","customerId":"c1"}'),
+        (gen_random_uuid(), 'order-a', 'Order', 2, 'ItemAdded', '{"orderId":"order-a","productId":"p1","quantity":1,"price":"2.50"}'),
+        (gen_random_uuid(), 'order-a', 'Order', 3, 'OrderPlaced', '{"orderId":"order-a","customerId":"c1","total":"2.50"}'),
+        (gen_random_uuid(), 'order-b', 'Order', 1, 'OrderCreated', '{"orderId":"order-b","customerId":"c2"}'),
+        (gen_random_uuid(), 'order-b', 'Order', 2, 'OrderCancelled', '{"orderId":"order-b","customerId":"c2"}')"#,
+    )
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn republish_sends_a_range_of_the_log_again() -> anyhow::Result<()> {
+    let db = TestDatabase::new().await?;
+    seed(&db).await?;
+    let bus = TestBus::new().await?;
+    let mut queue = bus.watch(&["Order.#"]).await?;
+
+    let output = republish(&db, &bus, &["--from", "2", "--to", "4"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("republished 3 events"), "{stdout}");
+    let got = queue.take(3, Duration::from_secs(10)).await?;
+    let positions: Vec<(i64, String)> = got
+        .iter()
+        .map(|d| {
+            let body: Value = serde_json::from_slice(&d.data).expect("JSON");
+            (
+                body["globalPosition"].as_i64().expect("position"),
+                d.routing_key.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        positions,
+        [
+            (2, "Order.ItemAdded".to_owned()),
+            (3, "Order.OrderPlaced".to_owned()),
+            (4, "Order.OrderCreated".to_owned()),
+        ]
+    );
+    assert!(queue.next(Duration::from_millis(300)).await?.is_none());
+
+    // Only one type, over the whole log; the relay's checkpoint is not touched.
+    let output = republish(&db, &bus, &["--event-type", "OrderCreated"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let got = queue.take(2, Duration::from_secs(10)).await?;
+    let keys: Vec<String> = got.iter().map(|d| d.routing_key.to_string()).collect();
+    assert_eq!(keys, ["Order.OrderCreated", "Order.OrderCreated"]);
+    let checkpoints: i64 = sqlx::query_scalar("SELECT count(*) FROM relay_checkpoints")
+        .fetch_one(&db.pool)
+        .await?;
+    assert_eq!(checkpoints, 0);
+    bus.cleanup().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn republish_refuses_bad_ranges_and_unknown_types() -> anyhow::Result<()> {
+    let db = TestDatabase::new().await?;
+    let bus = TestBus::new().await?;
+    let output = republish(&db, &bus, &["--from", "5", "--to", "2"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("--from 5 is after --to 2"), "{stderr}");
+    let output = republish(&db, &bus, &["--event-type", "OrderShipped"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("\"OrderShipped\" is not a broadcast event type"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("OrderPlaced"), "{stderr}");
+    bus.cleanup().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn republish_with_the_broker_down_fails_with_one_clear_line() -> anyhow::Result<()> {
+    let db = TestDatabase::new().await?;
+    seed(&db).await?;
+    let output = Command::new(BIN)
+        .arg("republish")
+        .env("CONFIG_DIR", env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", db.url())
+        .env("MESSAGE_BUS_URL", "amqp://guest:guest@127.0.0.1:1/%2f")
+        .env("LOG_LEVEL", "warn")
+        .output()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.starts_with("error: republish to exchange platform at amqp://…@127.0.0.1:1/%2f"),
+        "{stderr}"
+    );
+    Ok(())
+}

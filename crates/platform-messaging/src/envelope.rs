@@ -1,0 +1,106 @@
+//! The JSON envelope of a broadcast event and its AMQP properties.
+
+use chrono::{DateTime, Utc};
+use lapin::BasicProperties;
+use lapin::types::{AMQPValue, FieldTable};
+use platform_core::{DomainEvent, EventDecodeError, EventEnvelope, Metadata};
+use platform_event_sourcing::RecordedEvent;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use uuid::Uuid;
+
+/// The header carrying W3C trace context.
+pub const TRACEPARENT_HEADER: &str = "traceparent";
+
+/// The body of every broadcast message: the stored event with its place in the log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BroadcastEnvelope {
+    /// Unique id of the event; subscribers dedupe by it.
+    pub event_id: Uuid,
+    /// Event type, e.g. `OrderPlaced`.
+    pub event_type: String,
+    /// Aggregate type, e.g. `Order`.
+    pub aggregate_type: String,
+    /// The aggregate (stream) id.
+    pub aggregate_id: String,
+    /// 1-based position of the event in its stream.
+    pub version: i64,
+    /// Position in the global log.
+    pub global_position: i64,
+    /// When the event happened.
+    pub occurred_at: DateTime<Utc>,
+    /// Payload schema version.
+    pub schema_version: i32,
+    /// The event's payload, as stored.
+    pub payload: Box<RawValue>,
+    /// Correlation, causation, user and trace context.
+    pub metadata: Metadata,
+}
+
+impl BroadcastEnvelope {
+    /// The routing key: `{aggregateType}.{eventType}`.
+    pub fn routing_key(&self) -> String {
+        routing_key(&self.aggregate_type, &self.event_type)
+    }
+
+    /// Decodes the payload as a typed event.
+    pub fn decode<E: DomainEvent>(&self) -> Result<EventEnvelope<E>, EventDecodeError> {
+        Ok(EventEnvelope {
+            event_id: self.event_id,
+            aggregate_type: self.aggregate_type.clone(),
+            aggregate_id: self.aggregate_id.clone(),
+            version: self.version,
+            global_position: self.global_position,
+            schema_version: self.schema_version,
+            occurred_at: self.occurred_at,
+            metadata: self.metadata.clone(),
+            event: E::from_payload(&self.event_type, self.payload.get())?,
+        })
+    }
+
+    /// The AMQP properties of the message: id, type, JSON, persistent, sender, trace.
+    pub fn properties(&self, app_id: &str) -> BasicProperties {
+        let mut headers = FieldTable::default();
+        if let Some(traceparent) = &self.metadata.traceparent {
+            headers.insert(
+                TRACEPARENT_HEADER.into(),
+                AMQPValue::LongString(traceparent.as_str().into()),
+            );
+        }
+        let mut properties = BasicProperties::default()
+            .with_message_id(self.event_id.to_string().into())
+            .with_type(self.event_type.as_str().into())
+            .with_content_type("application/json".into())
+            .with_delivery_mode(2)
+            .with_app_id(app_id.into())
+            .with_timestamp(u64::try_from(self.occurred_at.timestamp()).unwrap_or(0))
+            .with_headers(headers);
+        if let Some(correlation_id) = &self.metadata.correlation_id {
+            properties = properties.with_correlation_id(correlation_id.as_str().into());
+        }
+        properties
+    }
+}
+
+impl From<&RecordedEvent> for BroadcastEnvelope {
+    fn from(event: &RecordedEvent) -> Self {
+        BroadcastEnvelope {
+            event_id: event.event_id,
+            event_type: event.event_type.clone(),
+            aggregate_type: event.aggregate_type.clone(),
+            aggregate_id: event.stream_id.clone(),
+            version: event.version,
+            global_position: event.position.global_position,
+            occurred_at: event.occurred_at,
+            schema_version: event.schema_version,
+            payload: event.payload.clone(),
+            metadata: event.metadata.clone(),
+        }
+    }
+}
+
+/// `{aggregateType}.{eventType}`.
+pub fn routing_key(aggregate_type: &str, event_type: &str) -> String {
+    format!("{aggregate_type}.{event_type}")
+}

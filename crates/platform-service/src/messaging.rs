@@ -1,0 +1,118 @@
+//! The message bus in a service: the outbox relay and subscribers started by `serve`,
+//! and the `republish` subcommand.
+
+use anyhow::{Context, bail};
+use platform_core::broadcast_event_types;
+use platform_messaging::{
+    OutboxRelay, RelayOptions, RepublishRange, SubscriberRuntime, subscribers,
+};
+use sqlx::PgPool;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+
+use crate::cli::RepublishArgs;
+use crate::config::Config;
+use crate::context::AppState;
+
+/// Starts the relay (when any event is broadcast) and the subscriber runtime (when any
+/// handler is registered), unless the bus is turned off.
+pub fn spawn(
+    state: &AppState,
+    pool: &PgPool,
+    stopped: &watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    let config = state.config();
+    let bus = &config.message_bus;
+    if !bus.enabled {
+        info!("message bus disabled (MESSAGE_BUS_ENABLED=false): nothing is broadcast");
+        return Vec::new();
+    }
+    let mut tasks = Vec::new();
+    let event_types = broadcast_event_types();
+    if !event_types.is_empty() {
+        let options = RelayOptions {
+            batch_size: bus.relay_batch_size,
+            poll_interval: config.read_models.projector_poll_interval,
+            ..RelayOptions::default()
+        };
+        let relay = OutboxRelay::new(
+            pool.clone(),
+            bus.bus_options(&config.service_name),
+            options,
+            &event_types,
+            state.relay().clone(),
+        );
+        info!(exchange = %bus.exchange, ?event_types, "starting the outbox relay");
+        tasks.push(tokio::spawn(relay.run(stopped.clone())));
+    }
+    if !subscribers().is_empty() {
+        let runtime =
+            SubscriberRuntime::new(pool.clone(), bus.subscriber_options(&config.service_name));
+        let stopped = stopped.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(err) = runtime.run(stopped).await {
+                warn!(cause = %err, "subscriber runtime failed to start");
+            }
+        }));
+    }
+    tasks
+}
+
+/// `republish`: publishes a range of the log again and reports what it sent.
+pub async fn republish(pool: &PgPool, config: &Config, args: &RepublishArgs) -> anyhow::Result<()> {
+    let broadcast = broadcast_event_types();
+    if broadcast.is_empty() {
+        bail!("this service broadcasts no event type");
+    }
+    if let Some(unknown) = args
+        .event_type
+        .iter()
+        .find(|t| !broadcast.contains(&t.as_str()))
+    {
+        bail!(
+            "{unknown:?} is not a broadcast event type; expected one of: {}",
+            broadcast.join(", ")
+        );
+    }
+    if let (Some(from), Some(to)) = (args.from, args.to)
+        && from > to
+    {
+        bail!("--from {from} is after --to {to}");
+    }
+    let mut bus = config.message_bus.bus_options(&config.service_name);
+    if let Some(exchange) = &args.exchange {
+        bus.exchange.clone_from(exchange);
+    }
+    let range = RepublishRange {
+        from_position: args.from,
+        to_position: args.to,
+        event_types: (!args.event_type.is_empty()).then(|| args.event_type.clone()),
+    };
+    let batch_size = args
+        .batch_size
+        .unwrap_or(config.message_bus.relay_batch_size)
+        .max(1);
+    let published =
+        platform_messaging::republish(pool, &bus, &broadcast, &range, batch_size, |n, last| {
+            info!(
+                published = n,
+                position = last.position.global_position,
+                "republishing"
+            );
+        })
+        .await
+        .with_context(|| {
+            format!(
+                "republish to exchange {} at {}",
+                bus.exchange,
+                bus.describe()
+            )
+        })?;
+    println!(
+        "republished {published} events to exchange {} at {}",
+        bus.exchange,
+        bus.describe()
+    );
+    Ok(())
+}
