@@ -1,0 +1,374 @@
+//! The subscriber runtime against the real broker and database: delivery, dedupe,
+//! retry, dead-lettering and graceful shutdown.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use lapin::BasicProperties;
+use lapin::types::AMQPValue;
+use platform_core::{DomainEvent, EventEnvelope, Metadata};
+use platform_event_sourcing::testing::TestDatabase;
+use platform_messaging::testing::TestBus;
+use platform_messaging::{
+    BroadcastEnvelope, EventHandler, HandleError, HandlerContext, SubscriberOptions,
+    SubscriberRuntime, headers, register_event_handler, subscribers,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+/// A test event: the handler fails its first `fail_times` attempts, and sleeps
+/// `sleep_ms` before writing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Ping {
+    label: String,
+    #[serde(default)]
+    fail_times: u32,
+    #[serde(default)]
+    sleep_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, DomainEvent)]
+enum TestEvent {
+    Ping(Ping),
+}
+
+/// Attempts seen per event id, across parallel tests (event ids are unique).
+fn attempts() -> &'static Mutex<HashMap<Uuid, u32>> {
+    static ATTEMPTS: OnceLock<Mutex<HashMap<Uuid, u32>>> = OnceLock::new();
+    ATTEMPTS.get_or_init(Mutex::default)
+}
+
+fn attempts_of(id: Uuid) -> u32 {
+    attempts()
+        .lock()
+        .expect("lock")
+        .get(&id)
+        .copied()
+        .unwrap_or(0)
+}
+
+struct Recorder;
+
+impl EventHandler for Recorder {
+    type Event = TestEvent;
+    const NAME: &'static str = "recorder";
+    const BINDINGS: &'static [&'static str] = &["Test.Ping"];
+
+    async fn handle(
+        ctx: &mut HandlerContext<'_>,
+        event: EventEnvelope<TestEvent>,
+    ) -> Result<(), HandleError> {
+        let TestEvent::Ping(ping) = &event.event;
+        let seen = {
+            let mut all = attempts().lock().expect("lock");
+            let n = all.entry(event.event_id).or_default();
+            *n += 1;
+            *n
+        };
+        if ping.sleep_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(ping.sleep_ms)).await;
+        }
+        sqlx::query("INSERT INTO handled (event_id, label, attempt) VALUES ($1, $2, $3)")
+            .bind(event.event_id)
+            .bind(&ping.label)
+            .bind(i64::from(ctx.attempt()))
+            .execute(ctx.db())
+            .await?;
+        if seen <= ping.fail_times {
+            // The row above is rolled back with the failed attempt.
+            return Err(HandleError::Failed(format!(
+                "refusing {} (attempt {seen})",
+                ping.label
+            )));
+        }
+        Ok(())
+    }
+}
+
+register_event_handler!(Recorder);
+
+struct Harness {
+    db: TestDatabase,
+    bus: TestBus,
+    stop: watch::Sender<bool>,
+    runtime: JoinHandle<()>,
+    options: SubscriberOptions,
+}
+
+impl Harness {
+    async fn start() -> anyhow::Result<Self> {
+        let db = TestDatabase::empty().await?;
+        sqlx::query(
+            "CREATE TABLE handled (event_id uuid NOT NULL, label text NOT NULL, attempt bigint NOT NULL)",
+        )
+        .execute(&db.pool)
+        .await?;
+        let mut bus = TestBus::new().await?;
+        let mut options = SubscriberOptions::new(bus.options.clone(), bus.exchange().to_owned());
+        options.max_attempts = 3;
+        options.retry_base = Duration::from_millis(20);
+        options.retry_max = Duration::from_millis(50);
+        bus.track_queue(&options.queue(Recorder::NAME));
+        let handlers = subscribers()
+            .into_iter()
+            .filter(|s| s.name == Recorder::NAME)
+            .collect();
+        let runtime = SubscriberRuntime::with_handlers(db.pool.clone(), options.clone(), handlers);
+        let (stop, stopped) = watch::channel(false);
+        let runtime = tokio::spawn(async move {
+            runtime.run(stopped).await.expect("the runtime starts");
+        });
+        let harness = Harness {
+            db,
+            bus,
+            stop,
+            runtime,
+            options,
+        };
+        harness.wait_for_queue().await?;
+        Ok(harness)
+    }
+
+    /// Waits until the runtime has declared and bound its queue (a passive declare of
+    /// the queue succeeds, and a probe message routed to it is consumed).
+    async fn wait_for_queue(&self) -> anyhow::Result<()> {
+        let probe = Uuid::now_v7();
+        for _ in 0..400 {
+            self.publish(probe, ping("probe")).await?;
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            if self.handled(probe).await? > 0 {
+                return Ok(());
+            }
+        }
+        anyhow::bail!("the subscriber never consumed from its queue")
+    }
+
+    async fn publish(&self, event_id: Uuid, ping: Ping) -> anyhow::Result<()> {
+        let envelope = BroadcastEnvelope {
+            event_id,
+            event_type: "Ping".to_owned(),
+            aggregate_type: "Test".to_owned(),
+            aggregate_id: "test-1".to_owned(),
+            version: 1,
+            global_position: 1,
+            occurred_at: chrono::Utc::now(),
+            schema_version: 1,
+            payload: RawValue::from_string(serde_json::to_string(&ping)?)?,
+            metadata: Metadata::default(),
+        };
+        self.bus
+            .publish_raw(
+                &envelope.routing_key(),
+                &serde_json::to_vec(&envelope)?,
+                envelope.properties("test"),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn handled(&self, event_id: Uuid) -> anyhow::Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT count(*) FROM handled WHERE event_id = $1")
+                .bind(event_id)
+                .fetch_one(&self.db.pool)
+                .await?,
+        )
+    }
+
+    async fn inbox(&self, event_id: Uuid) -> anyhow::Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT count(*) FROM platform_inbox WHERE event_id = $1")
+                .bind(event_id)
+                .fetch_one(&self.db.pool)
+                .await?,
+        )
+    }
+
+    /// Polls until the event has `rows` handled rows, up to 10 s.
+    async fn wait_handled(&self, event_id: Uuid, rows: i64) -> anyhow::Result<()> {
+        for _ in 0..200 {
+            if self.handled(event_id).await? == rows {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("event {event_id} never had {rows} handled rows")
+    }
+
+    async fn stop(self) -> anyhow::Result<()> {
+        self.stop.send(true)?;
+        tokio::time::timeout(Duration::from_secs(10), self.runtime).await??;
+        self.bus.cleanup().await?;
+        Ok(())
+    }
+}
+
+fn ping(label: &str) -> Ping {
+    Ping {
+        label: label.to_owned(),
+        fail_times: 0,
+        sleep_ms: 0,
+    }
+}
+
+#[tokio::test]
+async fn a_duplicate_delivery_is_handled_once() -> anyhow::Result<()> {
+    let h = Harness::start().await?;
+    let id = Uuid::now_v7();
+    h.publish(id, ping("dup")).await?;
+    h.publish(id, ping("dup")).await?;
+    let after = Uuid::now_v7();
+    h.publish(after, ping("after")).await?;
+    // Handled in queue order: once `after` is in, both copies of `dup` were processed.
+    h.wait_handled(after, 1).await?;
+    assert_eq!(h.handled(id).await?, 1, "one row despite two deliveries");
+    assert_eq!(attempts_of(id), 1, "the handler ran once");
+    assert_eq!(h.inbox(id).await?, 1);
+    h.stop().await
+}
+
+#[tokio::test]
+async fn a_failing_handler_is_retried_then_succeeds() -> anyhow::Result<()> {
+    let h = Harness::start().await?;
+    let id = Uuid::now_v7();
+    h.publish(
+        id,
+        Ping {
+            fail_times: 2,
+            ..ping("flaky")
+        },
+    )
+    .await?;
+    h.wait_handled(id, 1).await?;
+    assert_eq!(attempts_of(id), 3);
+    let attempt: i64 = sqlx::query_scalar("SELECT attempt FROM handled WHERE event_id = $1")
+        .bind(id)
+        .fetch_one(&h.db.pool)
+        .await?;
+    assert_eq!(attempt, 3, "the context counts attempts");
+    assert_eq!(h.inbox(id).await?, 1);
+    h.stop().await
+}
+
+#[tokio::test]
+async fn a_handler_that_keeps_failing_dead_letters_with_the_reason() -> anyhow::Result<()> {
+    let h = Harness::start().await?;
+    let mut dead = h
+        .bus
+        .watch_exchange(
+            &h.options.dead_letter_exchange(),
+            &[&h.options.queue(Recorder::NAME)],
+        )
+        .await?;
+    let id = Uuid::now_v7();
+    h.publish(
+        id,
+        Ping {
+            fail_times: 99,
+            ..ping("doomed")
+        },
+    )
+    .await?;
+    let letter = dead
+        .next(Duration::from_secs(10))
+        .await?
+        .expect("a dead letter");
+    let body: serde_json::Value = serde_json::from_slice(&letter.data)?;
+    assert_eq!(body["eventId"], id.to_string(), "the original message");
+    let headers = letter.properties.headers().clone().expect("headers");
+    let header = |name: &str| headers.inner().get(name).cloned();
+    match header(headers::FAILURE_REASON) {
+        Some(AMQPValue::LongString(reason)) => assert!(
+            reason.to_string().contains("refusing doomed (attempt 3)"),
+            "{reason}"
+        ),
+        other => panic!("no reason: {other:?}"),
+    }
+    assert_eq!(
+        header(headers::FAILURE_ATTEMPTS),
+        Some(AMQPValue::LongUInt(3))
+    );
+    assert_eq!(
+        header(headers::ORIGINAL_ROUTING_KEY),
+        Some(AMQPValue::LongString("Test.Ping".into()))
+    );
+    assert_eq!(attempts_of(id), 3, "max_attempts, no more");
+    assert_eq!(h.handled(id).await?, 0, "every failed attempt rolled back");
+    assert_eq!(h.inbox(id).await?, 0);
+    // The queue goes on after the dead letter.
+    let next = Uuid::now_v7();
+    h.publish(next, ping("next")).await?;
+    h.wait_handled(next, 1).await?;
+    h.stop().await
+}
+
+#[tokio::test]
+async fn an_undecodable_message_is_dead_lettered_at_once() -> anyhow::Result<()> {
+    let h = Harness::start().await?;
+    let mut dead = h
+        .bus
+        .watch_exchange(
+            &h.options.dead_letter_exchange(),
+            &[&h.options.queue(Recorder::NAME)],
+        )
+        .await?;
+    h.bus
+        .publish_raw("Test.Ping", b"not json", BasicProperties::default())
+        .await?;
+    let letter = dead
+        .next(Duration::from_secs(10))
+        .await?
+        .expect("a dead letter");
+    assert_eq!(letter.data, b"not json");
+    let reason = letter
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|h| h.inner().get(headers::FAILURE_REASON).cloned());
+    assert!(
+        matches!(&reason, Some(AMQPValue::LongString(r)) if r.to_string().starts_with("not an event envelope")),
+        "{reason:?}"
+    );
+    h.stop().await
+}
+
+#[tokio::test]
+async fn shutdown_finishes_the_message_in_hand() -> anyhow::Result<()> {
+    let h = Harness::start().await?;
+    let id = Uuid::now_v7();
+    h.publish(
+        id,
+        Ping {
+            sleep_ms: 700,
+            ..ping("slow")
+        },
+    )
+    .await?;
+    for _ in 0..200 {
+        if attempts_of(id) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(attempts_of(id), 1, "the slow handler started");
+    h.stop.send(true)?;
+    let Harness {
+        db, bus, runtime, ..
+    } = h;
+    tokio::time::timeout(Duration::from_secs(10), runtime).await??;
+    bus.cleanup().await?;
+    let handled: i64 = sqlx::query_scalar("SELECT count(*) FROM handled WHERE event_id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await?;
+    assert_eq!(
+        handled, 1,
+        "the in-flight event was committed before the runtime stopped"
+    );
+    Ok(())
+}
