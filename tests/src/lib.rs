@@ -74,7 +74,25 @@ impl TestService {
             server: Some(server),
         };
         service.wait_healthy().await?;
+        if !settings.iter().any(|(key, _)| *key == "MESSAGE_BUS_URL") {
+            service.wait_for_bus().await?;
+        }
         Ok(service)
+    }
+
+    /// Waits until the outbox relay is connected (health `ok`, not `degraded`).
+    async fn wait_for_bus(&self) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let health = self.health().await?;
+            if health["checks"]["messageBus"] == "up" {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() > deadline {
+                anyhow::bail!("the relay never connected: {health}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     async fn wait_healthy(&self) -> anyhow::Result<()> {

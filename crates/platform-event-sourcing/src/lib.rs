@@ -9,7 +9,8 @@
 //! - `cache`: [`AggregateCache`], aggregates kept current in memory between commands.
 //! - `executor`: [`CommandExecutor`]: load → decide → append, retried on conflict.
 //! - `error`: [`StoreError`] and [`ExecuteError`].
-//! - `migrate`: the embedded schema migrations ([`MIGRATOR`]).
+//! - `migrate`: the embedded schema migrations ([`MIGRATOR`]) and services' own
+//!   ([`register_migrations!`], [`migrator`]).
 //! - `read_model`: [`ReadModel`] tables: declarations, inline projection, catch-up
 //!   ([`rebuild`] into a shadow table), async [`Projector`]s, the generic query API
 //!   ([`ReadModelStore`]).
@@ -31,7 +32,7 @@ pub use cache::AggregateCache;
 pub use error::{ExecuteError, RuleViolation, StoreError};
 pub use executor::{CommandExecutor, Executed, StreamExpectation};
 pub use load::Loaded;
-pub use migrate::MIGRATOR;
+pub use migrate::{MIGRATOR, ServiceMigrations, migrator};
 pub use platform_macros::ReadModel;
 pub use position::LogPosition;
 pub use read_model::{

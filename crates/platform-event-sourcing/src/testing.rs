@@ -4,7 +4,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 use std::str::FromStr;
 
-use crate::MIGRATOR;
+use crate::migrator;
 
 /// The server tests use: `TEST_DATABASE_URL`, else `DATABASE_URL`, else the local default.
 pub fn server_url() -> String {
@@ -27,7 +27,7 @@ impl TestDatabase {
     /// Creates and migrates a new database on the test server.
     pub async fn new() -> Result<Self, sqlx::Error> {
         let db = Self::empty().await?;
-        MIGRATOR.run(&db.pool).await?;
+        migrator()?.run(&db.pool).await?;
         Ok(db)
     }
 

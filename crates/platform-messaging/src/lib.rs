@@ -32,8 +32,8 @@ pub use publisher::Publisher;
 pub use relay::{OutboxRelay, RelayMonitor, RelayOptions, RelayStatus, RepublishRange, republish};
 pub use subscriber::{
     BoxFuture, DispatchError, EventDispatch, EventHandler, HandleError, HandlerContext,
-    SubscriberCounters, SubscriberOptions, SubscriberRegistration, SubscriberRuntime, headers,
-    subscribers,
+    SubscriberMonitor, SubscriberOptions, SubscriberRegistration, SubscriberRuntime,
+    SubscriberStatus, headers, subscribers,
 };
 
 /// Re-exports for [`register_event_handler!`]; not a public API.

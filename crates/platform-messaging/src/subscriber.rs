@@ -9,10 +9,10 @@
 //! exchange with the reason in its headers, and is acknowledged once the broker
 //! confirmed it. A message that cannot be decoded is dead-lettered at once.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -208,17 +208,44 @@ impl SubscriberOptions {
     }
 }
 
-/// Counters of one process's subscribers.
-#[derive(Debug, Default)]
-pub struct SubscriberCounters {
+/// What one subscriber of this process reports (health, metrics).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SubscriberStatus {
+    /// Its queue.
+    pub queue: String,
+    /// Connected, its queue declared and bound, and consuming.
+    pub consuming: bool,
     /// Events handled and committed.
-    pub handled: AtomicU64,
+    pub handled: u64,
     /// Deliveries skipped as already handled.
-    pub duplicates: AtomicU64,
+    pub duplicates: u64,
     /// Handler attempts that failed and were retried.
-    pub retries: AtomicU64,
+    pub retries: u64,
     /// Messages sent to the dead-letter queue.
-    pub dead_lettered: AtomicU64,
+    pub dead_lettered: u64,
+    /// The last failure.
+    pub last_error: Option<String>,
+}
+
+/// Status of every subscriber of this process, by name.
+#[derive(Debug, Clone, Default)]
+pub struct SubscriberMonitor {
+    statuses: Arc<Mutex<BTreeMap<&'static str, SubscriberStatus>>>,
+}
+
+impl SubscriberMonitor {
+    /// A snapshot of every status.
+    pub fn snapshot(&self) -> BTreeMap<&'static str, SubscriberStatus> {
+        self.statuses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn update(&self, name: &'static str, f: impl FnOnce(&mut SubscriberStatus)) {
+        let mut statuses = self.statuses.lock().unwrap_or_else(|p| p.into_inner());
+        f(statuses.entry(name).or_default());
+    }
 }
 
 /// Headers set on a dead-lettered message.
@@ -239,7 +266,7 @@ pub struct SubscriberRuntime {
     pool: PgPool,
     options: SubscriberOptions,
     handlers: Vec<&'static SubscriberRegistration>,
-    counters: Arc<SubscriberCounters>,
+    monitor: SubscriberMonitor,
 }
 
 enum Flow {
@@ -263,13 +290,18 @@ impl SubscriberRuntime {
             pool,
             options,
             handlers,
-            counters: Arc::default(),
+            monitor: SubscriberMonitor::default(),
         }
     }
 
-    /// The runtime's counters.
-    pub fn counters(&self) -> Arc<SubscriberCounters> {
-        Arc::clone(&self.counters)
+    /// Reports into `monitor` (e.g. the service's, shown by `/health`).
+    pub fn with_monitor(self, monitor: SubscriberMonitor) -> Self {
+        SubscriberRuntime { monitor, ..self }
+    }
+
+    /// The runtime's status monitor.
+    pub fn monitor(&self) -> &SubscriberMonitor {
+        &self.monitor
     }
 
     /// Creates the inbox, then consumes for every handler until `shutdown`; each
@@ -281,11 +313,13 @@ impl SubscriberRuntime {
             .handlers
             .iter()
             .map(|&handler| {
+                let queue = self.options.queue(handler.name);
+                self.monitor.update(handler.name, |s| s.queue = queue);
                 let consumer = Consumer {
                     pool: self.pool.clone(),
                     options: self.options.clone(),
                     handler,
-                    counters: Arc::clone(&self.counters),
+                    monitor: self.monitor.clone(),
                 };
                 tokio::spawn(consumer.run(shutdown.clone()))
             })
@@ -301,7 +335,7 @@ struct Consumer {
     pool: PgPool,
     options: SubscriberOptions,
     handler: &'static SubscriberRegistration,
-    counters: Arc<SubscriberCounters>,
+    monitor: SubscriberMonitor,
 }
 
 impl Consumer {
@@ -312,7 +346,11 @@ impl Consumer {
             match self.session(&mut shutdown, &mut backoff).await {
                 Ok(()) => break,
                 Err(err) => {
-                    warn!(subscriber = self.handler.name, cause = %err, "subscriber interrupted; reconnecting")
+                    warn!(subscriber = self.handler.name, cause = %err, "subscriber interrupted; reconnecting");
+                    self.monitor.update(self.handler.name, |s| {
+                        s.consuming = false;
+                        s.last_error = Some(err.to_string());
+                    });
                 }
             }
             tokio::select! {
@@ -433,12 +471,15 @@ impl Consumer {
             )
             .await?;
         info!(subscriber = self.handler.name, %queue, bindings = ?self.handler.bindings, "subscriber consuming");
+        self.monitor
+            .update(self.handler.name, |s| s.consuming = true);
         backoff.reset();
         loop {
             tokio::select! {
                 biased;
                 _ = shutdown.changed() => {
                     let _ = channel.basic_cancel(tag, BasicCancelOptions::default()).await;
+                    self.monitor.update(self.handler.name, |s| s.consuming = false);
                     return Ok(());
                 }
                 next = deliveries.next() => match next {
@@ -487,12 +528,13 @@ impl Consumer {
                 .await;
             let failure = match outcome {
                 Ok(handled) => {
-                    let counter = if handled {
-                        &self.counters.handled
-                    } else {
-                        &self.counters.duplicates
-                    };
-                    counter.fetch_add(1, Ordering::Relaxed);
+                    self.monitor.update(self.handler.name, |s| {
+                        if handled {
+                            s.handled += 1;
+                        } else {
+                            s.duplicates += 1;
+                        }
+                    });
                     delivery.ack(BasicAckOptions::default()).await?;
                     return Ok(Flow::Continue);
                 }
@@ -513,7 +555,10 @@ impl Consumer {
                 // Not the handler's fault: wait and try again without spending an attempt.
                 Err(Attempt::Infrastructure(reason)) => reason,
             };
-            self.counters.retries.fetch_add(1, Ordering::Relaxed);
+            self.monitor.update(self.handler.name, |s| {
+                s.retries += 1;
+                s.last_error = Some(failure.clone());
+            });
             let delay = retry.next_delay();
             warn!(subscriber = self.handler.name, event_id = %envelope.event_id, cause = %failure, retry_in = ?delay, "event handling failed");
             tokio::select! {
@@ -604,7 +649,7 @@ impl Consumer {
                 "dead-letter exchange of {name} refused the message"
             )));
         }
-        self.counters.dead_lettered.fetch_add(1, Ordering::Relaxed);
+        self.monitor.update(name, |s| s.dead_lettered += 1);
         delivery.ack(BasicAckOptions::default()).await?;
         Ok(())
     }

@@ -7,7 +7,7 @@ use platform_event_sourcing::{
     AggregateCache, CommandExecutor, EventNotifier, Executed, Loaded, PgEventStore, ProjectionGate,
     ProjectorMonitor, ReadModel, ReadModelStore, StreamExpectation, StreamRange,
 };
-use platform_messaging::RelayMonitor;
+use platform_messaging::{RelayMonitor, SubscriberMonitor};
 use sqlx::PgPool;
 
 use crate::config::Config;
@@ -27,6 +27,7 @@ struct Inner {
     notifier: EventNotifier,
     monitor: ProjectorMonitor,
     relay: RelayMonitor,
+    subscribers: SubscriberMonitor,
     metrics: Metrics,
 }
 
@@ -60,6 +61,7 @@ impl AppState {
                 notifier,
                 monitor: ProjectorMonitor::default(),
                 relay: RelayMonitor::default(),
+                subscribers: SubscriberMonitor::default(),
                 metrics: Metrics::default(),
             }),
         }
@@ -78,6 +80,11 @@ impl AppState {
     /// Status of this process's outbox relay.
     pub fn relay(&self) -> &RelayMonitor {
         &self.inner.relay
+    }
+
+    /// Status of this process's subscribers.
+    pub fn subscribers(&self) -> &SubscriberMonitor {
+        &self.inner.subscribers
     }
 
     /// Request metrics of this process.

@@ -61,13 +61,14 @@ pub async fn connect(config: &DatabaseConfig) -> Result<PgPool, DatabaseError> {
         .map_err(|e| unreachable(one_line(&e)))
 }
 
-/// Connects (creating the database when missing), applies the platform migrations, and
+/// Connects (creating the database when missing), applies the platform migrations and
+/// the service's own ([`platform_event_sourcing::register_migrations!`]), and
 /// prepares every read model (new ones are built; changed ones are reported stale).
 pub async fn connect_and_migrate(
     config: &DatabaseConfig,
 ) -> Result<(PgPool, Vec<PreparedReadModel>), DatabaseError> {
     let pool = connect(config).await?;
-    platform_event_sourcing::MIGRATOR.run(&pool).await?;
+    platform_event_sourcing::migrator()?.run(&pool).await?;
     let prepared = platform_event_sourcing::prepare_read_models(&pool).await?;
     Ok((pool, prepared))
 }

@@ -48,7 +48,8 @@ pub fn spawn(
     }
     if !subscribers().is_empty() {
         let runtime =
-            SubscriberRuntime::new(pool.clone(), bus.subscriber_options(&config.service_name));
+            SubscriberRuntime::new(pool.clone(), bus.subscriber_options(&config.service_name))
+                .with_monitor(state.subscribers().clone());
         let stopped = stopped.clone();
         tasks.push(tokio::spawn(async move {
             if let Err(err) = runtime.run(stopped).await {

@@ -44,6 +44,23 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         (true, "down") => "degraded",
         (true, _) => "ok",
     };
+    let subscribers: serde_json::Map<String, Value> = state
+        .subscribers()
+        .snapshot()
+        .into_iter()
+        .map(|(name, s)| {
+            let status = json!({
+                "queue": s.queue,
+                "consuming": s.consuming,
+                "handled": s.handled,
+                "duplicates": s.duplicates,
+                "retries": s.retries,
+                "deadLettered": s.dead_lettered,
+                "lastError": s.last_error,
+            });
+            (name.to_owned(), status)
+        })
+        .collect();
     let body = json!({
         "status": status,
         "service": config.service_name,
@@ -60,6 +77,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
             "published": relay.published,
             "lastError": relay.last_error,
         },
+        "subscribers": subscribers,
     });
     let status = if database_up {
         StatusCode::OK

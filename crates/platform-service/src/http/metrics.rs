@@ -103,6 +103,13 @@ impl Metrics {
     }
 }
 
+/// A subscriber counter: name, help text, and how to read it from a status.
+type SubscriberCounter = (
+    &'static str,
+    &'static str,
+    fn(&platform_messaging::SubscriberStatus) -> u64,
+);
+
 /// A projector gauge: name, help text, and how to read it from a status.
 type Gauge = (&'static str, &'static str, fn(&ProjectorStatus) -> f64);
 
@@ -172,6 +179,35 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             out,
             "# HELP {metric} {help}\n# TYPE {metric} {kind}\n{metric} {value}"
         );
+    }
+    let subscribers = state.subscribers().snapshot();
+    let counters: [SubscriberCounter; 4] = [
+        (
+            "platform_subscriber_handled_total",
+            "Events handled and committed.",
+            |s| s.handled,
+        ),
+        (
+            "platform_subscriber_duplicates_total",
+            "Redeliveries skipped by the inbox.",
+            |s| s.duplicates,
+        ),
+        (
+            "platform_subscriber_retries_total",
+            "Failed handler attempts retried.",
+            |s| s.retries,
+        ),
+        (
+            "platform_subscriber_dead_lettered_total",
+            "Messages sent to the dead-letter queue.",
+            |s| s.dead_lettered,
+        ),
+    ];
+    for (metric, help, value) in counters {
+        let _ = writeln!(out, "# HELP {metric} {help}\n# TYPE {metric} counter");
+        for (name, status) in &subscribers {
+            let _ = writeln!(out, "{metric}{{subscriber=\"{name}\"}} {}", value(status));
+        }
     }
     (
         [(

@@ -1,0 +1,34 @@
+//! The order notifier: a downstream service built on the platform.
+//!
+//! It knows orders only from the events the order service broadcasts. One event
+//! handler subscribes to `Order.OrderPlaced` and `Order.OrderCancelled` (typed with the
+//! shared `order_contracts::events`) and writes a notification per event into its own
+//! database, in the same transaction as the inbox record that dedupes redeliveries.
+//! One query, `GetNotifications`, serves them over HTTP.
+//!
+//! # Layout
+//! - `handler`: the event handler.
+//! - `queries`: `GetNotifications` and its handler.
+
+mod handler;
+mod queries;
+
+pub use handler::OrderNotifications;
+pub use queries::{GetNotifications, Notification, NotificationList};
+
+use platform_service::Service;
+use sqlx::migrate::Migrator;
+
+/// Built-in defaults (`config/default.toml` of this crate).
+pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
+
+/// The notifier's own table, applied with the platform schema at start-up.
+pub static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
+
+platform_event_sourcing::register_migrations!(MIGRATIONS);
+
+/// The notifier as a platform service.
+pub fn service() -> Service {
+    Service::new(DEFAULT_CONFIG)
+        .about("Turns the order service's broadcast events into customer notifications.")
+}

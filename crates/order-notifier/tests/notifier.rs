@@ -1,0 +1,245 @@
+//! The `order-notifier` binary end to end: events appended to an order log, broadcast
+//! by the outbox relay, consumed by the notifier, served by its query.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use order_notifier::{GetNotifications, NotificationList};
+use platform_core::{Query, broadcast_event_types};
+use platform_event_sourcing::testing::TestDatabase;
+use platform_messaging::testing::TestBus;
+use platform_messaging::{OutboxRelay, RelayMonitor, RelayOptions, RepublishRange, republish};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+const BIN: &str = env!("CARGO_BIN_EXE_order-notifier");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+struct Notifier {
+    child: Child,
+    base_url: String,
+    http: reqwest::Client,
+}
+
+impl Notifier {
+    async fn start(db: &TestDatabase, bus: &TestBus) -> anyhow::Result<Self> {
+        let port = free_port();
+        let child = Command::new(BIN)
+            .env_remove("DATABASE_URL")
+            .env("CONFIG_DIR", env!("CARGO_MANIFEST_DIR"))
+            .env("DATABASE_URL", db.url())
+            .env("MESSAGE_BUS_URL", &bus.options.url)
+            .env("MESSAGE_BUS_EXCHANGE", bus.exchange())
+            .env("HTTP_HOST", "127.0.0.1")
+            .env("HTTP_PORT", port.to_string())
+            .env("LOG_LEVEL", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let notifier = Notifier {
+            child,
+            base_url: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+        };
+        // Up when its subscriber consumes: its queue is bound, nothing published is lost.
+        for _ in 0..600 {
+            if let Ok(r) = notifier
+                .http
+                .get(format!("{}/health", notifier.base_url))
+                .send()
+                .await
+                && let Ok(health) = r.json::<Value>().await
+                && health["subscribers"]["notifications"]["consuming"] == true
+            {
+                return Ok(notifier);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("the notifier never started consuming")
+    }
+
+    async fn notifications(&self, query: &GetNotifications) -> anyhow::Result<(u16, Value)> {
+        let response = self
+            .http
+            .post(format!(
+                "{}/api/queries/{}",
+                self.base_url,
+                GetNotifications::NAME
+            ))
+            .json(query)
+            .send()
+            .await?;
+        Ok((response.status().as_u16(), response.json().await?))
+    }
+
+    async fn wait_for(&self, customer: &str, count: usize) -> anyhow::Result<NotificationList> {
+        let query = GetNotifications {
+            customer_id: Some(customer.to_owned()),
+            ..Default::default()
+        };
+        for _ in 0..300 {
+            let (status, body) = self.notifications(&query).await?;
+            anyhow::ensure!(status == 200, "{body}");
+            let list: NotificationList = serde_json::from_value(body)?;
+            if list.notifications.len() >= count {
+                return Ok(list);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("{customer} never had {count} notifications")
+    }
+
+    fn stop(self) -> anyhow::Result<String> {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
+        anyhow::ensure!(killed.success());
+        let output = self.child.wait_with_output()?;
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        anyhow::ensure!(output.status.success(), "{stderr}");
+        Ok(stderr)
+    }
+}
+
+/// The order service's log: a placed order and a cancelled one of customer c-1, and an
+/// order of c-2 that stays a draft.
+async fn seed_order_log(db: &TestDatabase) -> anyhow::Result<()> {
+    sqlx::query(
+        r#"INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type, payload) VALUES
+        (gen_random_uuid(), 'order-1', 'Order', 1, 'OrderCreated', '{"orderId":"order-1","customerId":"c-1"}'),
+        (gen_random_uuid(), 'order-1', 'Order', 2, 'ItemAdded', '{"orderId":"order-1","productId":"p","quantity":2,"price":"29.99"}'),
+        (gen_random_uuid(), 'order-1', 'Order', 3, 'OrderPlaced', '{"orderId":"order-1","customerId":"c-1","total":"59.98"}'),
+        (gen_random_uuid(), 'order-2', 'Order', 1, 'OrderCreated', '{"orderId":"order-2","customerId":"c-1"}'),
+        (gen_random_uuid(), 'order-2', 'Order', 2, 'OrderCancelled', '{"orderId":"order-2","customerId":"c-1","reason":"changed my mind"}'),
+        (gen_random_uuid(), 'order-3', 'Order', 1, 'OrderCreated', '{"orderId":"order-3","customerId":"c-2"}')"#,
+    )
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn placed_and_cancelled_orders_become_notifications_exactly_once() -> anyhow::Result<()> {
+    let orders = TestDatabase::new().await?;
+    let notifier_db = TestDatabase::reserve()?;
+    let mut bus = TestBus::new().await?;
+    bus.track_queue("order-notifier.notifications");
+    let notifier = Notifier::start(&notifier_db, &bus).await?;
+
+    seed_order_log(&orders).await?;
+    let (stop, stopped) = watch::channel(false);
+    let relay = OutboxRelay::new(
+        orders.pool.clone(),
+        bus.options.clone(),
+        RelayOptions::default(),
+        &broadcast_event_types(),
+        RelayMonitor::default(),
+    );
+    let relay = tokio::spawn(relay.run(stopped));
+
+    let list = notifier.wait_for("c-1", 2).await?;
+    let seen: Vec<(&str, &str, &str)> = list
+        .notifications
+        .iter()
+        .map(|n| (n.order_id.as_str(), n.kind.as_str(), n.message.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "order-2",
+                "order_cancelled",
+                "Your order order-2 was cancelled: changed my mind"
+            ),
+            (
+                "order-1",
+                "order_placed",
+                "Your order order-1 was placed; total 59.98."
+            ),
+        ]
+    );
+    let placed_event: uuid::Uuid = sqlx::query_scalar(
+        "SELECT event_id FROM events WHERE stream_id = 'order-1' AND event_type = 'OrderPlaced'",
+    )
+    .fetch_one(&orders.pool)
+    .await?;
+    assert_eq!(list.notifications[1].event_id, placed_event);
+
+    // Every event again (a republish for some new subscriber): no new notification.
+    let again = republish(
+        &orders.pool,
+        &bus.options,
+        &broadcast_event_types(),
+        &RepublishRange::default(),
+        100,
+        |_, _| {},
+    )
+    .await?;
+    assert_eq!(again, 6);
+    let health: Value = notifier
+        .http
+        .get(format!("{}/health", notifier.base_url))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let mut health = health;
+    for _ in 0..200 {
+        if health["subscribers"]["notifications"]["duplicates"] == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        health = notifier
+            .http
+            .get(format!("{}/health", notifier.base_url))
+            .send()
+            .await?
+            .json()
+            .await?;
+    }
+    assert_eq!(
+        health["subscribers"]["notifications"]["duplicates"], 2,
+        "{health}"
+    );
+    assert_eq!(
+        health["subscribers"]["notifications"]["handled"], 2,
+        "{health}"
+    );
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM notifications")
+        .fetch_one(&notifier_db.pool)
+        .await?;
+    assert_eq!(rows, 2);
+    let drafts = notifier.wait_for("c-2", 0).await?;
+    assert!(drafts.notifications.is_empty(), "a draft is not notified");
+
+    let (status, body) = notifier.notifications(&GetNotifications::default()).await?;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "validation_failed");
+    let (status, body) = {
+        let r = notifier
+            .http
+            .post(format!(
+                "{}/api/queries/GetNotifications",
+                notifier.base_url
+            ))
+            .json(&json!({ "customerId": 42 }))
+            .send()
+            .await?;
+        (r.status().as_u16(), r.json::<Value>().await?)
+    };
+    assert_eq!(status, 400, "{body}");
+
+    stop.send(true)?;
+    relay.await?;
+    let stderr = tokio::task::spawn_blocking(move || notifier.stop()).await??;
+    assert!(stderr.contains("shut down cleanly"), "{stderr}");
+    bus.cleanup().await?;
+    Ok(())
+}
