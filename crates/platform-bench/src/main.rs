@@ -9,6 +9,8 @@
 //!   projection) and through HTTP.
 //! - W2: cold load of one aggregate with 10,000 events (median of 20).
 //! - W3: rebuild of every read model from a log of 1,000,000 events (events/s).
+//! - W4: append → subscriber latency at 1,000 events/s through the outbox relay,
+//!   RabbitMQ and the subscriber runtime; relay throughput on a 100,000-event backlog.
 //!
 //! Each run uses a database of its own, dropped at the end.
 
@@ -16,6 +18,7 @@ mod report;
 mod w1;
 mod w2;
 mod w3;
+mod w4;
 
 use clap::Parser;
 use platform_event_sourcing::testing::TestDatabase;
@@ -44,6 +47,15 @@ struct Args {
     /// Events per transaction when W3 rebuilds.
     #[arg(long, default_value_t = platform_event_sourcing::DEFAULT_BATCH_SIZE)]
     w3_batch_size: i64,
+    /// W4 append rate, events per second.
+    #[arg(long, default_value_t = 1000)]
+    w4_rate: u32,
+    /// W4 latency run length in seconds (0 skips it).
+    #[arg(long, default_value_t = 10)]
+    w4_seconds: u64,
+    /// Events in the W4 relay backlog (0 skips it).
+    #[arg(long, default_value_t = 100_000)]
+    w4_relay_events: usize,
     /// Skip the HTTP variant of W1.
     #[arg(long)]
     skip_http: bool,
@@ -75,6 +87,14 @@ async fn main() -> anyhow::Result<()> {
         for row in w3::rebuild_rate(&db, args.w3_events, args.w3_batch_size).await? {
             report.push(row);
         }
+    }
+    if args.w4_seconds > 0 {
+        let db = TestDatabase::new().await?;
+        report.push(w4::latency(&db, args.w4_rate, args.w4_seconds).await?);
+    }
+    if args.w4_relay_events > 0 {
+        let db = TestDatabase::new().await?;
+        report.push(w4::relay_throughput(&db, args.w4_relay_events).await?);
     }
     report.print();
     report.write_json(&args.json)?;
