@@ -65,6 +65,15 @@ impl Notifier {
         anyhow::bail!("the notifier never started consuming")
     }
 
+    async fn health(&self) -> anyhow::Result<Value> {
+        let response = self
+            .http
+            .get(format!("{}/health", self.base_url))
+            .send()
+            .await?;
+        Ok(response.json().await?)
+    }
+
     async fn notifications(&self, query: &GetNotifications) -> anyhow::Result<(u16, Value)> {
         let response = self
             .http
@@ -183,26 +192,13 @@ async fn placed_and_cancelled_orders_become_notifications_exactly_once() -> anyh
     )
     .await?;
     assert_eq!(again, 6);
-    let health: Value = notifier
-        .http
-        .get(format!("{}/health", notifier.base_url))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let mut health = health;
+    let mut health = notifier.health().await?;
     for _ in 0..200 {
         if health["subscribers"]["notifications"]["duplicates"] == 2 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
-        health = notifier
-            .http
-            .get(format!("{}/health", notifier.base_url))
-            .send()
-            .await?
-            .json()
-            .await?;
+        health = notifier.health().await?;
     }
     assert_eq!(
         health["subscribers"]["notifications"]["duplicates"], 2,

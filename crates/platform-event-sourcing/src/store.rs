@@ -81,20 +81,10 @@ const APPEND_CTE: &str = append_cte!();
 /// Parameters APPEND and APPEND_CTE take.
 const APPEND_PARAMS: usize = 9;
 
-/// Reads the log after a position, never past the oldest transaction still running.
-/// (The cast column is aliased: `ORDER BY transaction_id` must name the indexed column,
-/// not the cast output, or the whole log is sorted.)
-const READ_ALL: &str = r#"
-SELECT transaction_id::text::bigint AS tx_id, global_position, event_id, stream_id, aggregate_type,
-       version, event_type, schema_version, payload, metadata, occurred_at
-FROM events
-WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
-  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY transaction_id, global_position
-LIMIT $3
-"#;
-
-/// READ_ALL narrowed by a [`LogFilter`] (null parameters match everything).
+/// Reads the log after a position, never past the oldest transaction still running,
+/// narrowed by a [`LogFilter`] (null parameters match everything). (The cast column is
+/// aliased: `ORDER BY transaction_id` must name the indexed column, not the cast
+/// output, or the whole log is sorted.)
 const READ_LOG: &str = r#"
 SELECT transaction_id::text::bigint AS tx_id, global_position, event_id, stream_id, aggregate_type,
        version, event_type, schema_version, payload, metadata, occurred_at
@@ -375,13 +365,8 @@ impl PgEventStore {
         after: LogPosition,
         limit: i64,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let rows: Vec<EventRow> = sqlx::query_as(READ_ALL)
-            .bind(after.transaction_id.to_string())
-            .bind(after.global_position)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.into_iter().map(into_recorded).collect())
+        let mut conn = self.pool.acquire().await?;
+        read_log(&mut conn, after, &LogFilter::default(), limit).await
     }
 
     /// Whether the database answers.

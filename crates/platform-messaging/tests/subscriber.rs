@@ -9,7 +9,7 @@ use lapin::BasicProperties;
 use lapin::types::AMQPValue;
 use platform_core::{DomainEvent, EventEnvelope, Metadata};
 use platform_event_sourcing::testing::TestDatabase;
-use platform_messaging::testing::TestBus;
+use platform_messaging::testing::{TestBus, WatchQueue};
 use platform_messaging::{
     BroadcastEnvelope, EventHandler, HandleError, HandlerContext, SubscriberOptions,
     SubscriberRuntime, headers, register_event_handler, subscribers,
@@ -148,6 +148,15 @@ impl Harness {
         anyhow::bail!("the subscriber never consumed from its queue")
     }
 
+    /// A queue receiving what the runtime dead-letters.
+    async fn dead_letters(&self) -> anyhow::Result<WatchQueue> {
+        let queue = self.options.queue(Recorder::NAME);
+        Ok(self
+            .bus
+            .watch_exchange(&self.options.dead_letter_exchange(), &[&queue])
+            .await?)
+    }
+
     async fn publish(&self, event_id: Uuid, ping: Ping) -> anyhow::Result<()> {
         let envelope = BroadcastEnvelope {
             event_id,
@@ -258,13 +267,7 @@ async fn a_failing_handler_is_retried_then_succeeds() -> anyhow::Result<()> {
 #[tokio::test]
 async fn a_handler_that_keeps_failing_dead_letters_with_the_reason() -> anyhow::Result<()> {
     let h = Harness::start().await?;
-    let mut dead = h
-        .bus
-        .watch_exchange(
-            &h.options.dead_letter_exchange(),
-            &[&h.options.queue(Recorder::NAME)],
-        )
-        .await?;
+    let mut dead = h.dead_letters().await?;
     let id = Uuid::now_v7();
     h.publish(
         id,
@@ -310,13 +313,7 @@ async fn a_handler_that_keeps_failing_dead_letters_with_the_reason() -> anyhow::
 #[tokio::test]
 async fn an_undecodable_message_is_dead_lettered_at_once() -> anyhow::Result<()> {
     let h = Harness::start().await?;
-    let mut dead = h
-        .bus
-        .watch_exchange(
-            &h.options.dead_letter_exchange(),
-            &[&h.options.queue(Recorder::NAME)],
-        )
-        .await?;
+    let mut dead = h.dead_letters().await?;
     h.bus
         .publish_raw("Test.Ping", b"not json", BasicProperties::default())
         .await?;
