@@ -30,12 +30,26 @@ pub enum StoreError {
 impl StoreError {
     /// Whether the database could not be reached at all (as opposed to refusing a query).
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Database(
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
-            )
-        )
+        matches!(self, StoreError::Database(e) if is_unavailable(e))
+    }
+}
+
+/// Whether a database error means the server cannot be used right now — unreachable,
+/// restarting, shutting down, refusing connections, out of connection slots — rather
+/// than refusing this statement. Such errors are retried later, never reported as bugs.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            // 08: connection exception; 57P01-03: admin/crash shutdown, cannot connect
+            // now; 53300: too many connections; 55000 with this message: the database
+            // does not accept connections at the moment.
+            code.starts_with("08")
+                || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+                || (code == "55000" && db.message().contains("accepting connections"))
+        }
+        _ => false,
     }
 }
 

@@ -29,7 +29,7 @@ mod store;
 pub mod testing;
 
 pub use cache::AggregateCache;
-pub use error::{ExecuteError, RuleViolation, StoreError};
+pub use error::{ExecuteError, RuleViolation, StoreError, is_unavailable};
 pub use executor::{CommandExecutor, Executed, StreamExpectation};
 pub use load::Loaded;
 pub use migrate::{MIGRATOR, ServiceMigrations, migrator};

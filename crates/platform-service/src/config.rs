@@ -81,6 +81,8 @@ pub struct CommandsConfig {
     pub max_attempts: u32,
     /// `AGGREGATE_CACHE_SIZE`: aggregates kept in memory between commands (0 = off).
     pub aggregate_cache_size: usize,
+    /// `IDEMPOTENCY_KEY_TTL_HOURS`: how long an `Idempotency-Key`'s response is replayed.
+    pub idempotency_key_ttl: Duration,
 }
 
 /// Read models: rebuilds and async projection.
@@ -212,6 +214,9 @@ impl Config {
             commands: CommandsConfig {
                 max_attempts: positive(raw, "COMMAND_MAX_ATTEMPTS", 10)?,
                 aggregate_cache_size: parse(raw, "AGGREGATE_CACHE_SIZE", Some(10_000))?,
+                idempotency_key_ttl: Duration::from_secs(
+                    3600 * u64::from(positive(raw, "IDEMPOTENCY_KEY_TTL_HOURS", 24)?),
+                ),
             },
             read_models: ReadModelsConfig {
                 auto_rebuild: parse(raw, "READ_MODELS_AUTO_REBUILD", Some(false))?,

@@ -41,6 +41,14 @@ pub enum HandlerError {
     /// Concurrent writers kept winning; retry the request (409 `concurrency_conflict`).
     #[error("{0}")]
     Conflict(String),
+    /// The Idempotency-Key was used before with another command or body (422
+    /// `idempotency_key_reused`).
+    #[error("this Idempotency-Key was used with a different request")]
+    IdempotencyKeyReused,
+    /// The first request with this Idempotency-Key is still running (409
+    /// `idempotency_key_in_flight`); retry later.
+    #[error("a request with this Idempotency-Key is still in progress")]
+    IdempotencyKeyInFlight,
     /// The route exists but not for this HTTP method (405 `method_not_allowed`).
     #[error("method not allowed: use POST for commands and queries, GET for health")]
     MethodNotAllowed,
@@ -88,8 +96,12 @@ impl HandlerError {
         match self {
             HandlerError::MalformedJson(_) | HandlerError::Validation(_) => StatusCode::BAD_REQUEST,
             HandlerError::Unknown { .. } | HandlerError::NotFound { .. } => StatusCode::NOT_FOUND,
-            HandlerError::Rule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            HandlerError::Conflict(_) => StatusCode::CONFLICT,
+            HandlerError::Rule { .. } | HandlerError::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            HandlerError::Conflict(_) | HandlerError::IdempotencyKeyInFlight => {
+                StatusCode::CONFLICT
+            }
             HandlerError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             HandlerError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             HandlerError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -107,6 +119,8 @@ impl HandlerError {
             HandlerError::NotFound { .. } => "not_found",
             HandlerError::Rule { code, .. } => code,
             HandlerError::Conflict(_) => "concurrency_conflict",
+            HandlerError::IdempotencyKeyReused => "idempotency_key_reused",
+            HandlerError::IdempotencyKeyInFlight => "idempotency_key_in_flight",
             HandlerError::MethodNotAllowed => "method_not_allowed",
             HandlerError::PayloadTooLarge { .. } => "payload_too_large",
             HandlerError::Unavailable(_) => "unavailable",
@@ -132,9 +146,9 @@ impl From<ReadModelError> for HandlerError {
     fn from(err: ReadModelError) -> Self {
         match err {
             ReadModelError::InvalidCursor(_) => HandlerError::Validation(err.to_string()),
-            ReadModelError::Database(
-                e @ (sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)),
-            ) => HandlerError::Unavailable(e.to_string()),
+            ReadModelError::Database(e) if platform_event_sourcing::is_unavailable(&e) => {
+                HandlerError::Unavailable(e.to_string())
+            }
             other => HandlerError::Internal(other.to_string()),
         }
     }
@@ -156,26 +170,37 @@ impl From<ExecuteError> for HandlerError {
     }
 }
 
-impl IntoResponse for HandlerError {
-    fn into_response(self) -> Response {
+impl HandlerError {
+    /// The problem+json body of this error (logging internal causes, which it omits).
+    pub fn problem(&self) -> serde_json::Value {
         let status = self.status();
-        match &self {
+        match self {
             HandlerError::Internal(cause) => tracing::error!(%cause, "request failed"),
             HandlerError::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
             _ => {}
         }
-        let body = json!({
+        json!({
             "type": "about:blank",
             "title": status.canonical_reason().unwrap_or("Error"),
             "status": status.as_u16(),
             "detail": self.to_string(),
             "code": self.code(),
-        });
-        let mut response = (status, axum::Json(body)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        response
+        })
+    }
+}
+
+/// A problem+json response from a status and a problem body.
+pub(crate) fn problem_response(status: StatusCode, body: serde_json::Value) -> Response {
+    let mut response = (status, axum::Json(body)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}
+
+impl IntoResponse for HandlerError {
+    fn into_response(self) -> Response {
+        problem_response(self.status(), self.problem())
     }
 }

@@ -19,6 +19,7 @@ use crate::cli::{Cli, CliCommand};
 use crate::config::Config;
 use crate::context::AppState;
 use crate::database::connect_and_migrate;
+use crate::http::idempotency;
 use crate::http::router;
 use crate::messaging;
 use crate::read_models;
@@ -154,6 +155,12 @@ pub async fn serve(
     };
     tasks.extend(spawn_projectors(&pool, options, state.monitor(), &stopped));
     tasks.extend(messaging::spawn(&state, &pool, &stopped));
+    tasks.push(idempotency::spawn_expiry(
+        pool.clone(),
+        state.config().commands.idempotency_key_ttl,
+        Duration::from_secs(600),
+        stopped.clone(),
+    ));
     let addr = listener.local_addr()?;
     info!(
         %addr,

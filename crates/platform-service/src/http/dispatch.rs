@@ -8,31 +8,93 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::idempotency::{self, Claim};
 use super::request_meta::RequestMeta;
 use crate::context::AppState;
-use crate::error::HandlerError;
+use crate::error::{HandlerError, problem_response};
 use crate::registry::{self, BoxFuture};
 
-/// `POST /api/commands/{name}`.
+/// `POST /api/commands/{name}`; with an `Idempotency-Key`, a retry replays the first
+/// response.
 pub async fn command(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Extension(meta): Extension<RequestMeta>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let key = match idempotency::key(&headers) {
+        Ok(key) => key,
+        Err(err) => return err.into_response(),
+    };
     let ctx = state.command_context(meta.command_metadata());
-    run_named(
-        &state,
-        "command",
-        name,
-        registry::commands(),
-        body,
-        |dispatch, body| dispatch(ctx, body),
-    )
-    .await
+    let Some(key) = key else {
+        return run_named(
+            &state,
+            "command",
+            name,
+            registry::commands(),
+            body,
+            |dispatch, body| dispatch(ctx, body),
+        )
+        .await;
+    };
+    // Only a known command with a JSON body is worth a key; anything else fails as
+    // it would without one, and appends nothing.
+    let request = match (&body, registry::commands().contains_key(name.as_str())) {
+        (Ok(bytes), true) => serde_json::from_slice::<serde_json::Value>(bytes).ok(),
+        _ => None,
+    };
+    let Some(request) = request else {
+        return run_named(
+            &state,
+            "command",
+            name,
+            registry::commands(),
+            body,
+            |dispatch, body| dispatch(ctx, body),
+        )
+        .await;
+    };
+    let pool = state.store().pool().clone();
+    match idempotency::claim(&pool, &key, &name, &request).await {
+        Err(err) => err.into_response(),
+        Ok(Claim::Replay { status, body }) => {
+            let mut response = into_response(status, body);
+            idempotency::mark_replayed(response.headers_mut());
+            response
+        }
+        Ok(Claim::Claimed) => {
+            let response = run_named(
+                &state,
+                "command",
+                name,
+                registry::commands(),
+                body,
+                |dispatch, body| dispatch(ctx, body),
+            )
+            .await;
+            // Responses are small JSON documents, built in memory by `respond`.
+            let (parts, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+            idempotency::complete(&pool, &key, parts.status, &json).await;
+            Response::from_parts(parts, axum::body::Body::from(bytes))
+        }
+    }
+}
+
+fn into_response(status: StatusCode, body: serde_json::Value) -> Response {
+    if status.is_success() {
+        (status, Json(body)).into_response()
+    } else {
+        problem_response(status, body)
+    }
 }
 
 /// `POST /api/queries/{name}`.

@@ -3,6 +3,7 @@
 
 mod dispatch;
 mod health;
+pub(crate) mod idempotency;
 mod metrics;
 mod request_meta;
 

@@ -1,0 +1,105 @@
+//! The client's one error type, mirroring the service's problem codes.
+
+use serde::Deserialize;
+
+/// Why a call failed. Service errors keep the server's `code` and message.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// 404: the order (or the command/query name) does not exist.
+    #[error("not found ({code}): {message}")]
+    NotFound {
+        /// The service's stable code, e.g. `not_found`.
+        code: String,
+        /// The service's message.
+        message: String,
+    },
+    /// 400/413: the request was refused as malformed or too large.
+    #[error("invalid request ({code}): {message}")]
+    Validation {
+        /// e.g. `validation_failed`, `malformed_json`, `payload_too_large`.
+        code: String,
+        /// The service's message.
+        message: String,
+    },
+    /// 422: a business rule was broken, e.g. `order_not_draft`.
+    #[error("rule violated ({code}): {message}")]
+    RuleViolated {
+        /// The rule's stable code.
+        code: String,
+        /// The service's message.
+        message: String,
+    },
+    /// 409: concurrent writers kept winning, or the same idempotency key is in flight.
+    #[error("conflict ({code}): {message}")]
+    Conflict {
+        /// `concurrency_conflict` or `idempotency_key_in_flight`.
+        code: String,
+        /// The service's message.
+        message: String,
+    },
+    /// 503: the service cannot reach a dependency; retry later.
+    #[error("service unavailable: {message}")]
+    Unavailable {
+        /// The service's message.
+        message: String,
+    },
+    /// The request did not complete: connection refused, timeout, reset.
+    #[error("transport: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// Any other answer (500, a body that is not what the contract says), kept whole.
+    #[error("unexpected response {status}: {body}")]
+    Unexpected {
+        /// HTTP status.
+        status: u16,
+        /// The body as received.
+        body: String,
+    },
+    /// The client was configured wrong (a base URL that is not http(s), a bad header).
+    #[error("client configuration: {0}")]
+    Config(String),
+}
+
+impl ClientError {
+    /// The service's stable code, for errors that carry one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ClientError::NotFound { code, .. }
+            | ClientError::Validation { code, .. }
+            | ClientError::RuleViolated { code, .. }
+            | ClientError::Conflict { code, .. } => Some(code),
+            ClientError::Unavailable { .. } => Some("unavailable"),
+            _ => None,
+        }
+    }
+
+    /// Whether sending the same request again may succeed (transport failure, 503, 409).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Transport(_)
+                | ClientError::Unavailable { .. }
+                | ClientError::Conflict { .. }
+        )
+    }
+
+    /// Maps a non-success response to its variant.
+    pub(crate) fn from_response(status: u16, body: String) -> Self {
+        #[derive(Deserialize)]
+        struct Problem {
+            code: String,
+            detail: String,
+        }
+        let Ok(problem) = serde_json::from_str::<Problem>(&body) else {
+            return ClientError::Unexpected { status, body };
+        };
+        let (code, message) = (problem.code, problem.detail);
+        match status {
+            404 => ClientError::NotFound { code, message },
+            400 | 413 => ClientError::Validation { code, message },
+            422 => ClientError::RuleViolated { code, message },
+            409 => ClientError::Conflict { code, message },
+            503 => ClientError::Unavailable { message },
+            _ => ClientError::Unexpected { status, body },
+        }
+    }
+}
