@@ -135,6 +135,12 @@ impl TestService {
         Ok((status, body))
     }
 
+    /// The typed client of this service.
+    pub fn client(&self) -> order_service_client::OrderServiceClient {
+        order_service_client::OrderServiceClient::new(&self.base_url)
+            .expect("the test service's URL is valid")
+    }
+
     /// GETs `/health` and returns its JSON body.
     pub async fn health(&self) -> anyhow::Result<Value> {
         let response = self

@@ -1,5 +1,6 @@
 //! The order flow over real HTTP against a real service and database.
 
+use order_service_client::{AddItem, CreateOrder, GetOrder, OrderStatus, PlaceOrder};
 use platform_event_sourcing::testing::TestDatabase;
 use serde_json::{Value, json};
 use workspace_tests::TestService;
@@ -8,55 +9,78 @@ use workspace_tests::TestService;
 async fn create_add_place_get() -> anyhow::Result<()> {
     let db = TestDatabase::empty().await?;
     let svc = TestService::start(&db).await?;
+    let client = svc.client();
 
-    let (status, created) = svc
-        .command("CreateOrder", json!({ "customerId": "customer-123" }))
+    let created = client
+        .create_order(CreateOrder {
+            customer_id: "customer-123".into(),
+        })
         .await?;
-    assert_eq!(status, 200, "{created}");
-    assert_eq!(created["customerId"], "customer-123");
-    let order_id = created["orderId"].as_str().expect("orderId").to_owned();
+    assert_eq!(created.customer_id, "customer-123");
+    let order_id = created.order_id;
 
-    let (status, body) = svc
-        .command(
-            "AddItem",
-            json!({ "orderId": order_id, "productId": "product-456", "quantity": 2, "price": 29.99 }),
-        )
-        .await?;
-    assert_eq!((status, &body["version"]), (200, &json!(2)), "{body}");
-    let (status, body) = svc
-        .command(
-            "AddItem",
-            json!({ "orderId": order_id, "productId": "product-789", "quantity": 1, "price": "49.99" }),
-        )
-        .await?;
-    assert_eq!((status, &body["version"]), (200, &json!(3)), "{body}");
-    let (status, body) = svc
-        .command("PlaceOrder", json!({ "orderId": order_id }))
-        .await?;
-    assert_eq!((status, &body["version"]), (200, &json!(4)), "{body}");
+    let add = |product: &str, quantity: i64, price: &str| AddItem {
+        order_id: order_id.clone(),
+        product_id: product.into(),
+        quantity,
+        price: price.parse().expect("a decimal"),
+    };
+    assert_eq!(
+        client
+            .add_item(add("product-456", 2, "29.99"))
+            .await?
+            .version,
+        2
+    );
+    assert_eq!(
+        client
+            .add_item(add("product-789", 1, "49.99"))
+            .await?
+            .version,
+        3
+    );
+    let place = PlaceOrder {
+        order_id: order_id.clone(),
+    };
+    assert_eq!(client.place_order(place.clone()).await?.version, 4);
     // Placing again is a no-op: same version, no event.
-    let (status, body) = svc
-        .command("PlaceOrder", json!({ "orderId": order_id }))
-        .await?;
-    assert_eq!((status, &body["version"]), (200, &json!(4)), "{body}");
+    assert_eq!(client.place_order(place).await?.version, 4);
 
-    let (status, order) = svc
+    let order = client
+        .get_order(GetOrder {
+            order_id: order_id.clone(),
+        })
+        .await?;
+    assert_eq!(order.id, order_id);
+    assert_eq!(order.customer_id, "customer-123");
+    assert_eq!(order.status, OrderStatus::Placed);
+    assert_eq!(order.total.to_string(), "109.97");
+    assert_eq!(order.version, 4);
+    let items: Vec<(String, i64, String)> = order
+        .items
+        .iter()
+        .map(|i| (i.product_id.clone(), i.quantity, i.price.to_string()))
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("product-456".to_owned(), 2, "29.99".to_owned()),
+            ("product-789".to_owned(), 1, "49.99".to_owned()),
+        ]
+    );
+    assert!(order.placed_at.is_some());
+
+    // The wire format is the contract: money as strings, camelCase.
+    let (status, raw) = svc
         .query("GetOrder", json!({ "orderId": order_id }))
         .await?;
-    assert_eq!(status, 200, "{order}");
-    assert_eq!(order["id"], order_id.as_str());
-    assert_eq!(order["customerId"], "customer-123");
-    assert_eq!(order["status"], "placed");
-    assert_eq!(order["total"], "109.97");
-    assert_eq!(order["version"], 4);
+    assert_eq!(status, 200, "{raw}");
+    assert_eq!(raw["total"], "109.97");
     assert_eq!(
-        order["items"],
-        json!([
-            { "productId": "product-456", "quantity": 2, "price": "29.99" },
-            { "productId": "product-789", "quantity": 1, "price": "49.99" },
-        ])
+        raw["items"][0],
+        json!({ "productId": "product-456", "quantity": 2, "price": "29.99" })
     );
-    assert!(order["createdAt"].is_string() && order["placedAt"].is_string());
+    assert!(raw["createdAt"].is_string() && raw["placedAt"].is_string());
 
     let rows: Vec<(i64, String)> = sqlx::query_as(
         "SELECT version, event_type FROM events WHERE stream_id = $1 ORDER BY version",

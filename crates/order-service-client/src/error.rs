@@ -103,3 +103,55 @@ impl ClientError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ClientError;
+
+    fn problem(status: u16, code: &str) -> ClientError {
+        let body = format!(
+            r#"{{"type":"about:blank","title":"t","status":{status},"detail":"why","code":"{code}"}}"#
+        );
+        ClientError::from_response(status, body)
+    }
+
+    #[test]
+    fn problem_codes_map_to_variants() {
+        assert!(
+            matches!(problem(404, "not_found"), ClientError::NotFound { code, message } if code == "not_found" && message == "why")
+        );
+        assert!(matches!(
+            problem(400, "validation_failed"),
+            ClientError::Validation { .. }
+        ));
+        assert!(matches!(
+            problem(413, "payload_too_large"),
+            ClientError::Validation { .. }
+        ));
+        assert!(
+            matches!(problem(422, "order_empty"), ClientError::RuleViolated { code, .. } if code == "order_empty")
+        );
+        assert!(matches!(
+            problem(409, "concurrency_conflict"),
+            ClientError::Conflict { .. }
+        ));
+        assert!(
+            matches!(problem(503, "unavailable"), ClientError::Unavailable { message } if message == "why")
+        );
+        assert!(matches!(
+            problem(500, "internal_error"),
+            ClientError::Unexpected { status: 500, .. }
+        ));
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_problem_is_kept_whole() {
+        let err = ClientError::from_response(502, "<html>bad gateway</html>".to_owned());
+        assert!(
+            matches!(&err, ClientError::Unexpected { status: 502, body } if body == "<html>bad gateway</html>")
+        );
+        assert_eq!(err.code(), None);
+        assert!(!err.is_transient());
+        assert!(problem(503, "unavailable").is_transient());
+    }
+}
