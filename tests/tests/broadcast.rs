@@ -136,7 +136,7 @@ async fn the_order_flow_arrives_in_order_with_envelope_and_properties() -> anyho
                 "version": version,
                 "globalPosition": position,
                 "occurredAt": occurred_at,
-                "schemaVersion": 1,
+                "schemaVersion": if event_type == "ItemAdded" { 2 } else { 1 },
                 "payload": payload,
                 "metadata": metadata,
             })

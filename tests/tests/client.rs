@@ -75,6 +75,7 @@ async fn every_command_and_query_through_the_client() -> anyhow::Result<()> {
     let order = client
         .get_order(GetOrder {
             order_id: order_id.clone(),
+            ..Default::default()
         })
         .await?;
     assert_eq!(order.id, order_id);
@@ -111,6 +112,7 @@ async fn every_command_and_query_through_the_client() -> anyhow::Result<()> {
     let order = client
         .get_order(GetOrder {
             order_id: order_id.clone(),
+            ..Default::default()
         })
         .await?;
     assert_eq!(order.status, OrderStatus::Cancelled);
@@ -150,6 +152,7 @@ async fn each_error_variant() -> anyhow::Result<()> {
     let missing = client
         .get_order(GetOrder {
             order_id: "no-such-order".into(),
+            ..Default::default()
         })
         .await;
     match missing {

@@ -37,6 +37,7 @@ async fn concurrent_adds_through_two_instances_lose_nothing() -> anyhow::Result<
     let order = client_b
         .get_order(GetOrder {
             order_id: order_id.clone(),
+            ..Default::default()
         })
         .await?;
     assert_eq!(order.items.len(), ITEMS);

@@ -49,6 +49,7 @@ async fn create_add_place_get() -> anyhow::Result<()> {
     let order = client
         .get_order(GetOrder {
             order_id: order_id.clone(),
+            ..Default::default()
         })
         .await?;
     assert_eq!(order.id, order_id);

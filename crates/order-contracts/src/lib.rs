@@ -18,7 +18,7 @@ pub use commands::{
     AddItem, CancelOrder, CreateOrder, CreateOrderResult, OrderUpdated, PlaceOrder, RemoveItem,
 };
 pub use queries::{
-    CustomerOrders, GetCustomerOrders, GetOrder, GetProductDemand, ListOrders, OrderItem,
-    OrderList, OrderStatus, OrderView, ProductDemand,
+    CustomerOrders, EventRecord, GetCustomerOrders, GetOrder, GetOrderEvents, GetProductDemand,
+    ListOrders, OrderEvents, OrderItem, OrderList, OrderStatus, OrderView, ProductDemand,
 };
 pub use rust_decimal::Decimal;

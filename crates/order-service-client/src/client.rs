@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use order_contracts::{
     AddItem, CancelOrder, CreateOrder, CreateOrderResult, CustomerOrders, GetCustomerOrders,
-    GetOrder, GetProductDemand, ListOrders, OrderList, OrderUpdated, OrderView, PlaceOrder,
-    ProductDemand, RemoveItem,
+    GetOrder, GetOrderEvents, GetProductDemand, ListOrders, OrderEvents, OrderList, OrderUpdated,
+    OrderView, PlaceOrder, ProductDemand, RemoveItem,
 };
 use platform_core::{Command, Query};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
@@ -173,8 +173,16 @@ impl OrderServiceClient {
         self.execute(&command).await
     }
 
-    /// One order, as the read model has it.
+    /// One order: as it is now, or with `as_of` / `as_of_version` as it was then.
     pub async fn get_order(&self, query: GetOrder) -> Result<OrderView, ClientError> {
+        self.query(&query).await
+    }
+
+    /// An order's event stream (its audit trail), a page at a time.
+    pub async fn get_order_events(
+        &self,
+        query: GetOrderEvents,
+    ) -> Result<OrderEvents, ClientError> {
         self.query(&query).await
     }
 

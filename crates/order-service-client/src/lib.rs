@@ -20,7 +20,7 @@
 //!         price: "29.99".parse().expect("a decimal"),
 //!     })
 //!     .await?;
-//! let order = client.get_order(GetOrder { order_id: created.order_id.clone() }).await?;
+//! let order = client.get_order(GetOrder { order_id: created.order_id.clone(), ..Default::default() }).await?;
 //! println!("{} is {:?}, total {}", order.id, order.status, order.total);
 //! let page = client
 //!     .list_orders(ListOrders { customer_id: Some("customer-123".into()), ..Default::default() })

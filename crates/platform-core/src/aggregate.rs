@@ -20,6 +20,21 @@ pub trait Aggregate: Default + Clone + Send + Sync + 'static {
 
     /// Folds one event into the state.
     fn apply(&mut self, event: &Self::Event);
+
+    /// Schema version of the snapshot state; `None` (the default) takes no snapshots.
+    /// Bump it whenever the snapshot's shape changes: older snapshots are then ignored.
+    const SNAPSHOT_SCHEMA_VERSION: Option<i32> = None;
+
+    /// The state as a snapshot (used only when `SNAPSHOT_SCHEMA_VERSION` is set).
+    fn to_snapshot(&self) -> Result<serde_json::Value, serde_json::Error> {
+        Ok(serde_json::Value::Null)
+    }
+
+    /// The state from a snapshot of the current schema version.
+    fn from_snapshot(state: serde_json::Value) -> Result<Self, serde_json::Error> {
+        let _ = state;
+        Ok(Self::default())
+    }
 }
 
 /// A broken business rule: a stable machine-readable code plus a human message.

@@ -53,6 +53,16 @@ pub enum EventDecodeError {
     /// The log holds an event type this code does not know.
     #[error("unknown event type {0:?}")]
     UnknownType(String),
+    /// An upcaster refused a stored payload.
+    #[error("event {event_type} v{from_version} cannot be upcast: {reason}")]
+    Upcast {
+        /// The stored event type.
+        event_type: String,
+        /// The schema version the failing step reads.
+        from_version: i32,
+        /// What the upcaster reported.
+        reason: String,
+    },
     /// The payload does not match the event's schema.
     #[error("event {event_type} has an invalid payload: {source}")]
     InvalidPayload {

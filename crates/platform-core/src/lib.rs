@@ -8,6 +8,7 @@
 //! - `contract`: [`Command`] and [`Query`], the request types shared with clients.
 //! - `memory`: [`InMemoryEventStore`], an event store for tests and tools.
 //! - `testkit`: [`TestFramework`], given/when/then tests for aggregates.
+//! - `upcast`: schema evolution of stored events ([`register_upcaster!`], [`upcast`]).
 
 // Lets the derive macros' absolute `::platform_core` paths resolve inside this crate.
 extern crate self as platform_core;
@@ -17,6 +18,7 @@ mod contract;
 mod event;
 mod memory;
 mod testkit;
+mod upcast;
 mod version;
 
 pub use aggregate::{Aggregate, BusinessRuleError};
@@ -28,6 +30,7 @@ pub use event::{
 pub use memory::{InMemoryEventStore, MemoryStoreError};
 pub use platform_macros::DomainEvent;
 pub use testkit::{TestFramework, TestOutcome};
+pub use upcast::{UpcastFn, UpcasterRegistration, conflicting_upcasters, needs_upcast, upcast};
 pub use version::{ConcurrencyError, ExpectedVersion};
 
 #[doc(hidden)]

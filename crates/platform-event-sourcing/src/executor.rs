@@ -7,7 +7,7 @@ use tokio::sync::Mutex;
 use platform_core::{
     Aggregate, BusinessRuleError, DomainEvent, EventEnvelope, ExpectedVersion, Metadata, NewEvent,
 };
-use tracing::{debug, instrument};
+use tracing::{debug, instrument, warn};
 
 use crate::cache::AggregateCache;
 use crate::error::{ExecuteError, RuleViolation, StoreError};
@@ -55,6 +55,7 @@ pub struct CommandExecutor {
     inline_projections: bool,
     gate: Arc<ProjectionGate>,
     notifier: Option<EventNotifier>,
+    snapshot_every: i64,
 }
 
 /// Number of stream lock stripes per process.
@@ -71,6 +72,17 @@ impl CommandExecutor {
             inline_projections: true,
             gate: Arc::new(ProjectionGate::new()),
             notifier: None,
+            snapshot_every: 0,
+        }
+    }
+
+    /// Snapshots aggregates that declare a snapshot schema each time their stream
+    /// passes a multiple of `every` events (0 = never). The snapshot is written after
+    /// the command's append committed, in the background: it never delays or fails it.
+    pub fn with_snapshots(self, every: u32) -> Self {
+        CommandExecutor {
+            snapshot_every: i64::from(every),
+            ..self
         }
     }
 
@@ -144,11 +156,13 @@ impl CommandExecutor {
             };
             match outcome {
                 Ok(version) => {
+                    let before = state.version;
                     for event in &events {
                         state.aggregate.apply(event);
                     }
                     state.version = version;
                     self.cache.put(stream_id, state.clone());
+                    self.snapshot_if_due(stream_id, before, &state);
                     return Ok(Executed {
                         aggregate: state.aggregate,
                         version,
@@ -169,6 +183,29 @@ impl CommandExecutor {
                 }
             }
         }
+    }
+
+    /// Starts writing a snapshot when the command moved the stream past a multiple of
+    /// `snapshot_every`; a failure is only logged (loading then replays more events).
+    fn snapshot_if_due<A: Aggregate>(&self, stream_id: &str, before: i64, state: &Loaded<A>) {
+        let every = self.snapshot_every;
+        if every <= 0
+            || A::SNAPSHOT_SCHEMA_VERSION.is_none()
+            || before / every == state.version / every
+        {
+            return;
+        }
+        let store = self.store.clone();
+        let stream_id = stream_id.to_owned();
+        let state = state.clone();
+        tokio::spawn(async move {
+            match store.save_snapshot(&stream_id, &state).await {
+                Ok(()) => debug!(%stream_id, version = state.version, "snapshot taken"),
+                Err(err) => {
+                    warn!(%stream_id, cause = %err, "snapshot failed; loads replay more events")
+                }
+            }
+        });
     }
 
     fn stripe(&self, stream_id: &str) -> &Mutex<()> {

@@ -1,5 +1,7 @@
 use chrono::{DateTime, Utc};
-use platform_core::{ConcurrencyError, ExpectedVersion, Metadata, NewEvent};
+use platform_core::{
+    ConcurrencyError, EventDecodeError, ExpectedVersion, Metadata, NewEvent, upcast,
+};
 use serde_json::value::RawValue;
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor, PgPool, Row};
@@ -126,15 +128,18 @@ pub async fn read_log(
         .bind(filter.to_position)
         .fetch_all(&mut *conn)
         .await?;
-    Ok(into_recorded_rows(rows))
+    Ok(into_recorded_rows(rows)?)
 }
 
-/// Rows selected with the full event column list, as recorded events.
-pub(crate) fn into_recorded_rows(rows: Vec<EventRow>) -> Vec<RecordedEvent> {
+/// Rows selected with the full event column list, as recorded events, their payloads
+/// upcast to the current schema versions.
+pub(crate) fn into_recorded_rows(
+    rows: Vec<EventRow>,
+) -> Result<Vec<RecordedEvent>, EventDecodeError> {
     rows.into_iter().map(into_recorded).collect()
 }
 
-fn into_recorded(row: EventRow) -> RecordedEvent {
+fn into_recorded(row: EventRow) -> Result<RecordedEvent, EventDecodeError> {
     let (
         tx,
         pos,
@@ -148,7 +153,18 @@ fn into_recorded(row: EventRow) -> RecordedEvent {
         meta,
         at,
     ) = row;
-    RecordedEvent {
+    let (schema_version, payload) = match upcast(&event_type, schema, payload.0.get())? {
+        None => (schema, payload.0),
+        Some((version, text)) => {
+            let raw = RawValue::from_string(text).map_err(|e| EventDecodeError::Upcast {
+                event_type: event_type.clone(),
+                from_version: schema,
+                reason: e.to_string(),
+            })?;
+            (version, raw)
+        }
+    };
+    Ok(RecordedEvent {
         position: LogPosition {
             transaction_id: tx,
             global_position: pos,
@@ -158,11 +174,11 @@ fn into_recorded(row: EventRow) -> RecordedEvent {
         aggregate_type,
         version,
         event_type,
-        schema_version: schema,
-        payload: payload.0,
+        schema_version,
+        payload,
         metadata: meta.0,
         occurred_at: at,
-    }
+    })
 }
 
 impl PgEventStore {
@@ -352,7 +368,7 @@ impl PgEventStore {
             .bind(range.until)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.into_iter().map(into_recorded).collect())
+        Ok(into_recorded_rows(rows)?)
     }
 
     /// Reads up to `limit` events of the global log after `after`, in log order.

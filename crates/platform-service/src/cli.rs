@@ -24,6 +24,24 @@ pub enum CliCommand {
     /// Publish a range of the event log on the message bus again (for a new
     /// subscriber that needs history); the relay's checkpoint is not touched.
     Republish(RepublishArgs),
+    /// Print an aggregate's event stream (the audit trail), payloads upcast.
+    Events(EventsArgs),
+}
+
+/// Which stream `events` prints.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EventsArgs {
+    /// The aggregate (stream) id.
+    pub aggregate_id: String,
+    /// Only events after this version.
+    #[arg(long, value_name = "VERSION", default_value_t = 0)]
+    pub after_version: i64,
+    /// At most this many events.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<i64>,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Which events `republish` publishes.

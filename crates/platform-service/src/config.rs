@@ -83,6 +83,9 @@ pub struct CommandsConfig {
     pub aggregate_cache_size: usize,
     /// `IDEMPOTENCY_KEY_TTL_HOURS`: how long an `Idempotency-Key`'s response is replayed.
     pub idempotency_key_ttl: Duration,
+    /// `SNAPSHOT_EVERY`: snapshot an aggregate each time its stream passes a multiple of
+    /// this many events (0 = never).
+    pub snapshot_every: u32,
 }
 
 /// Read models: rebuilds and async projection.
@@ -214,6 +217,7 @@ impl Config {
             commands: CommandsConfig {
                 max_attempts: positive(raw, "COMMAND_MAX_ATTEMPTS", 10)?,
                 aggregate_cache_size: parse(raw, "AGGREGATE_CACHE_SIZE", Some(10_000))?,
+                snapshot_every: parse(raw, "SNAPSHOT_EVERY", Some(100))?,
                 idempotency_key_ttl: Duration::from_secs(
                     3600 * u64::from(positive(raw, "IDEMPOTENCY_KEY_TTL_HOURS", 24)?),
                 ),

@@ -48,7 +48,8 @@ impl AppState {
         let notifier = EventNotifier::default();
         let executor =
             CommandExecutor::new(PgEventStore::new(pool), cache, config.commands.max_attempts)
-                .with_notifier(notifier.clone());
+                .with_notifier(notifier.clone())
+                .with_snapshots(config.commands.snapshot_every);
         let executor = if inline {
             executor
         } else {

@@ -19,6 +19,7 @@ use crate::cli::{Cli, CliCommand};
 use crate::config::Config;
 use crate::context::AppState;
 use crate::database::connect_and_migrate;
+use crate::events;
 use crate::http::idempotency;
 use crate::http::router;
 use crate::messaging;
@@ -110,6 +111,10 @@ async fn execute(command: CliCommand, config: Config) -> anyhow::Result<()> {
             let models = catchup::select(&args)?;
             let (pool, _) = connect_and_migrate(&config.database).await?;
             catchup::run(&pool, &config, &models, args.batch_size).await
+        }
+        CliCommand::Events(args) => {
+            let (pool, _) = connect_and_migrate(&config.database).await?;
+            events::print(&pool, &args).await
         }
         CliCommand::Republish(args) => {
             let (pool, _) = connect_and_migrate(&config.database).await?;

@@ -7,7 +7,8 @@
 //!
 //! # Layout
 //! - `config`: [`Config`], read once from `config/*.toml`, `.env` and the environment.
-//! - `cli`: the `serve` / `migrate` / `catchup` / `republish` command line.
+//! - `cli`: the `serve` / `migrate` / `catchup` / `republish` / `events` command line.
+//! - `events`: printing an aggregate's event stream.
 //! - `catchup`: rebuilding read models from the command line, with progress.
 //! - `messaging`: the outbox relay and subscribers started by `serve`, and `republish`.
 //! - `read_models`: stale read models at start-up: pause, rebuild, resume.
@@ -24,13 +25,14 @@ mod config;
 mod context;
 mod database;
 mod error;
+mod events;
 mod host;
 mod http;
 mod messaging;
 mod read_models;
 mod registry;
 
-pub use cli::{CatchupArgs, Cli, CliCommand, RepublishArgs};
+pub use cli::{CatchupArgs, Cli, CliCommand, EventsArgs, RepublishArgs};
 pub use config::{
     Config, ConfigError, DatabaseConfig, HttpConfig, MessageBusConfig, ReadModelsConfig,
 };

@@ -8,7 +8,7 @@ mod order_cancelled;
 mod order_created;
 mod order_placed;
 
-pub use item_added::ItemAdded;
+pub use item_added::{ItemAdded, item_added_v1_to_v2};
 pub use item_removed::ItemRemoved;
 pub use order_cancelled::OrderCancelled;
 pub use order_created::OrderCreated;
@@ -22,7 +22,8 @@ use platform_core::DomainEvent;
 pub enum OrderEvent {
     /// A draft order was opened.
     OrderCreated(OrderCreated),
-    /// Units of a product were added.
+    /// Units of a product were added (schema 2: `price`; v1 rows are upcast).
+    #[domain_event(version = 2)]
     ItemAdded(ItemAdded),
     /// A product's line was removed.
     ItemRemoved(ItemRemoved),

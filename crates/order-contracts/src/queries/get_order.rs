@@ -1,13 +1,21 @@
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::OrderView;
 
-/// One order by id.
+/// One order by id: as it is now (from the read model), or as it was at a point of
+/// its history (rebuilt from its events) with `as_of` or `as_of_version`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GetOrder {
     /// The order to fetch.
     pub order_id: String,
+    /// The order as it was at this time (RFC 3339); before it existed is a 404.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<DateTime<Utc>>,
+    /// The order as it was right after this version (1 = just created).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of_version: Option<i64>,
 }
 
 impl platform_core::Query for GetOrder {

@@ -3,6 +3,7 @@
 mod customer_orders;
 mod get_customer_orders;
 mod get_order;
+mod get_order_events;
 mod get_product_demand;
 mod list_orders;
 mod order_view;
@@ -10,6 +11,7 @@ mod order_view;
 pub use customer_orders::CustomerOrders;
 pub use get_customer_orders::GetCustomerOrders;
 pub use get_order::GetOrder;
+pub use get_order_events::{EventRecord, GetOrderEvents, OrderEvents};
 pub use get_product_demand::{GetProductDemand, ProductDemand};
 pub use list_orders::{ListOrders, OrderList};
 pub use order_view::{OrderItem, OrderStatus, OrderView};

@@ -2,10 +2,12 @@
 
 mod get_customer_orders;
 mod get_order;
+mod get_order_events;
 mod get_product_demand;
 mod list_orders;
 
 pub use get_customer_orders::GetCustomerOrdersHandler;
 pub use get_order::GetOrderHandler;
+pub use get_order_events::GetOrderEventsHandler;
 pub use get_product_demand::GetProductDemandHandler;
 pub use list_orders::ListOrdersHandler;

@@ -92,7 +92,7 @@ pub(crate) async fn read_model_events(
     after: LogPosition,
     limit: i64,
     gap_safe: bool,
-) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+) -> Result<Vec<RecordedEvent>, ReadModelError> {
     let bound = if gap_safe {
         " AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
     } else {
@@ -107,7 +107,7 @@ pub(crate) async fn read_model_events(
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
-    Ok(into_recorded_rows(rows))
+    Ok(into_recorded_rows(rows)?)
 }
 
 /// Plans each log read for its actual position: a generic plan cannot tell that the

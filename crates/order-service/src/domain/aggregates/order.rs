@@ -3,13 +3,15 @@
 use order_contracts::OrderStatus;
 use platform_core::{Aggregate, BusinessRuleError};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::events::{
     ItemAdded, ItemRemoved, OrderCancelled, OrderCreated, OrderEvent, OrderPlaced,
 };
 
 /// One product line of an order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OrderLine {
     /// The product.
     pub product_id: String,
@@ -19,8 +21,9 @@ pub struct OrderLine {
     pub price: Decimal,
 }
 
-/// An order, rebuilt from its events.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// An order, rebuilt from its events (or from a snapshot of this state, schema 1).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Order {
     /// Order id; empty until created.
     pub id: String,
@@ -198,6 +201,17 @@ impl Aggregate for Order {
     type Command = OrderCommand;
     type Event = OrderEvent;
     type Error = OrderError;
+
+    /// The snapshot is this struct as JSON; bump when its shape changes.
+    const SNAPSHOT_SCHEMA_VERSION: Option<i32> = Some(1);
+
+    fn to_snapshot(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::to_value(self)
+    }
+
+    fn from_snapshot(state: serde_json::Value) -> Result<Self, serde_json::Error> {
+        serde_json::from_value(state)
+    }
 
     fn handle(&self, command: OrderCommand) -> Result<Vec<OrderEvent>, OrderError> {
         match command {

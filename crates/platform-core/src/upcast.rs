@@ -1,0 +1,96 @@
+//! Schema evolution of stored events: upcasters turn a payload of schema version k
+//! into k+1, chained up to the version the code reads. Stored rows are never rewritten;
+//! every read path upcasts.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::event::EventDecodeError;
+
+/// Turns a payload of `from_version` into the next version's shape.
+pub type UpcastFn = fn(serde_json::Value) -> Result<serde_json::Value, String>;
+
+/// One upcaster, registered at link time with [`register_upcaster!`](crate::register_upcaster).
+#[derive(Debug)]
+pub struct UpcasterRegistration {
+    /// The stored event type it reads.
+    pub event_type: &'static str,
+    /// The schema version it reads; it writes `from_version + 1`.
+    pub from_version: i32,
+    /// The transformation.
+    pub upcast: UpcastFn,
+}
+
+inventory::collect!(UpcasterRegistration);
+
+/// Registers an upcaster: `register_upcaster!("ItemAdded", 1, item_added_v1_to_v2);`
+#[macro_export]
+macro_rules! register_upcaster {
+    ($event_type:expr, $from_version:expr, $upcast:path) => {
+        $crate::__private::inventory::submit! {
+            $crate::UpcasterRegistration {
+                event_type: $event_type,
+                from_version: $from_version,
+                upcast: $upcast,
+            }
+        }
+    };
+}
+
+fn upcasters() -> &'static HashMap<(&'static str, i32), UpcastFn> {
+    static UPCASTERS: OnceLock<HashMap<(&'static str, i32), UpcastFn>> = OnceLock::new();
+    UPCASTERS.get_or_init(|| {
+        let mut all = HashMap::new();
+        for r in inventory::iter::<UpcasterRegistration> {
+            all.entry((r.event_type, r.from_version))
+                .or_insert(r.upcast);
+        }
+        all
+    })
+}
+
+/// Event types and versions with more than one upcaster registered (a start-up error).
+pub fn conflicting_upcasters() -> Vec<String> {
+    let mut seen = HashMap::new();
+    for r in inventory::iter::<UpcasterRegistration> {
+        *seen.entry((r.event_type, r.from_version)).or_insert(0) += 1;
+    }
+    let mut conflicts: Vec<String> = seen
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|((t, v), _)| format!("{t} v{v}"))
+        .collect();
+    conflicts.sort();
+    conflicts
+}
+
+/// Whether a stored payload of this type and version needs upcasting.
+pub fn needs_upcast(event_type: &str, schema_version: i32) -> bool {
+    upcasters().contains_key(&(event_type, schema_version))
+}
+
+/// Upcasts a stored payload through every registered step; `None` when none applies
+/// (the payload is current), else the final version and payload.
+pub fn upcast(
+    event_type: &str,
+    schema_version: i32,
+    payload: &str,
+) -> Result<Option<(i32, String)>, EventDecodeError> {
+    if !needs_upcast(event_type, schema_version) {
+        return Ok(None);
+    }
+    let failed = |from_version: i32, reason: String| EventDecodeError::Upcast {
+        event_type: event_type.to_owned(),
+        from_version,
+        reason,
+    };
+    let mut value: serde_json::Value =
+        serde_json::from_str(payload).map_err(|e| failed(schema_version, e.to_string()))?;
+    let mut version = schema_version;
+    while let Some(step) = upcasters().get(&(event_type, version)) {
+        value = step(value).map_err(|reason| failed(version, reason))?;
+        version += 1;
+    }
+    let text = serde_json::to_string(&value).map_err(|e| failed(version, e.to_string()))?;
+    Ok(Some((version, text)))
+}
