@@ -137,6 +137,13 @@ pub async fn serve(
             duplicates.join(", ")
         );
     }
+    let upcasters = platform_core::conflicting_upcasters();
+    if !upcasters.is_empty() {
+        bail!(
+            "more than one upcaster registered for: {}",
+            upcasters.join(", ")
+        );
+    }
     let (pool, prepared) = connect_and_migrate(&config.database).await?;
     info!(database = %config.database.describe(), "event store ready");
     let state = AppState::new(config, pool.clone());

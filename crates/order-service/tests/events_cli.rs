@@ -1,0 +1,106 @@
+//! `order-service events <aggregate-id>`: the stream as a table or JSON lines.
+
+use std::process::{Command, Output, Stdio};
+
+use platform_event_sourcing::testing::TestDatabase;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_order-service");
+
+fn events(db: &TestDatabase, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("events")
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("CONFIG_DIR", env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", db.url())
+        .env("LOG_LEVEL", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs")
+}
+
+async fn seed(db: &TestDatabase) -> anyhow::Result<()> {
+    sqlx::query(
+        r#"INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type, schema_version, payload, metadata) VALUES
+        (gen_random_uuid(), 'order-cli', 'Order', 1, 'OrderCreated', 1, '{"orderId":"order-cli","customerId":"c1"}', '{"correlationId":"corr-1"}'),
+        (gen_random_uuid(), 'order-cli', 'Order', 2, 'ItemAdded', 1, '{"orderId":"order-cli","productId":"p1","quantity":2,"unitPriceCents":2999}', '{"correlationId":"corr-2"}'),
+        (gen_random_uuid(), 'order-cli', 'Order', 3, 'OrderPlaced', 1, '{"orderId":"order-cli","customerId":"c1","total":"59.98"}', '{}')"#,
+    )
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn events_prints_the_stream_as_a_table() -> anyhow::Result<()> {
+    let db = TestDatabase::new().await?;
+    seed(&db).await?;
+    let output = events(&db, &["order-cli"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert!(lines[0].contains("VERSION") && lines[0].contains("PAYLOAD"));
+    let row: Vec<&str> = lines[2].split_whitespace().collect();
+    assert_eq!(
+        &row[..3],
+        ["2", "ItemAdded", "2"],
+        "upcast to schema 2: {stdout}"
+    );
+    assert_eq!(row[4], "corr-2");
+    assert!(lines[2].contains(r#""price":"29.99""#), "{stdout}");
+    assert!(!stdout.contains("unitPriceCents"));
+    assert!(lines[3].contains("OrderPlaced") && lines[3].contains(" - "));
+    Ok(())
+}
+
+#[tokio::test]
+async fn events_json_lines_and_paging() -> anyhow::Result<()> {
+    let db = TestDatabase::new().await?;
+    seed(&db).await?;
+    let output = events(
+        &db,
+        &[
+            "order-cli",
+            "--json",
+            "--after-version",
+            "1",
+            "--limit",
+            "1",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["version"], 2);
+    assert_eq!(lines[0]["schemaVersion"], 2);
+    assert_eq!(lines[0]["payload"]["price"], "29.99");
+    assert_eq!(lines[0]["metadata"]["correlationId"], "corr-2");
+    Ok(())
+}
+
+#[tokio::test]
+async fn events_of_an_unknown_aggregate_is_one_clear_line() -> anyhow::Result<()> {
+    let db = TestDatabase::new().await?;
+    let output = events(&db, &["no-such-order"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr.contains(r#"no events for aggregate "no-such-order""#),
+        "{stderr}"
+    );
+    Ok(())
+}
