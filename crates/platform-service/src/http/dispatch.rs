@@ -31,33 +31,18 @@ pub async fn command(
         Err(err) => return err.into_response(),
     };
     let ctx = state.command_context(meta.command_metadata());
-    let Some(key) = key else {
-        return run_named(
-            &state,
-            "command",
-            name,
-            registry::commands(),
-            body,
-            |dispatch, body| dispatch(ctx, body),
-        )
-        .await;
-    };
     // Only a known command with a JSON body is worth a key; anything else fails as
     // it would without one, and appends nothing.
-    let request = match (&body, registry::commands().contains_key(name.as_str())) {
-        (Ok(bytes), true) => serde_json::from_slice::<serde_json::Value>(bytes).ok(),
+    let keyed = key.and_then(|key| match &body {
+        Ok(bytes) if registry::commands().contains_key(name.as_str()) => {
+            serde_json::from_slice::<serde_json::Value>(bytes)
+                .ok()
+                .map(|request| (key, request))
+        }
         _ => None,
-    };
-    let Some(request) = request else {
-        return run_named(
-            &state,
-            "command",
-            name,
-            registry::commands(),
-            body,
-            |dispatch, body| dispatch(ctx, body),
-        )
-        .await;
+    });
+    let Some((key, request)) = keyed else {
+        return run_command(&state, name, ctx, body).await;
     };
     let pool = state.store().pool().clone();
     match idempotency::claim(&pool, &key, &name, &request).await {
@@ -68,15 +53,7 @@ pub async fn command(
             response
         }
         Ok(Claim::Claimed) => {
-            let response = run_named(
-                &state,
-                "command",
-                name,
-                registry::commands(),
-                body,
-                |dispatch, body| dispatch(ctx, body),
-            )
-            .await;
+            let response = run_command(&state, name, ctx, body).await;
             // Responses are small JSON documents, built in memory by `respond`.
             let (parts, body) = response.into_parts();
             let bytes = axum::body::to_bytes(body, usize::MAX)
@@ -87,6 +64,24 @@ pub async fn command(
             Response::from_parts(parts, axum::body::Body::from(bytes))
         }
     }
+}
+
+/// Runs the command registered under `name`.
+async fn run_command(
+    state: &AppState,
+    name: String,
+    ctx: crate::context::CommandContext,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    run_named(
+        state,
+        "command",
+        name,
+        registry::commands(),
+        body,
+        |dispatch, body| dispatch(ctx, body),
+    )
+    .await
 }
 
 fn into_response(status: StatusCode, body: serde_json::Value) -> Response {
