@@ -15,7 +15,9 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::{FutureExt, StreamExt};
 use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions,
@@ -593,10 +595,23 @@ impl Consumer {
             subscriber: self.handler.name,
             attempt,
         };
-        match (self.handler.dispatch)(&mut ctx, envelope).await {
-            Ok(()) => {}
-            Err(DispatchError::Decode(reason)) => return Err(Attempt::Poison(reason)),
-            Err(DispatchError::Handler(err)) => return Err(Attempt::Failed(err.to_string())),
+        // A panicking handler is a failing one: retried, then dead-lettered; the
+        // consumer goes on.
+        let handled = AssertUnwindSafe((self.handler.dispatch)(&mut ctx, envelope))
+            .catch_unwind()
+            .await;
+        match handled {
+            Ok(Ok(())) => {}
+            Ok(Err(DispatchError::Decode(reason))) => return Err(Attempt::Poison(reason)),
+            Ok(Err(DispatchError::Handler(err))) => return Err(Attempt::Failed(err.to_string())),
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_owned());
+                return Err(Attempt::Failed(format!("handler panicked: {message}")));
+            }
         }
         tx.commit().await.map_err(infrastructure)?;
         Ok(true)

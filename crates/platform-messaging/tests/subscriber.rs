@@ -30,6 +30,8 @@ struct Ping {
     fail_times: u32,
     #[serde(default)]
     sleep_ms: u64,
+    #[serde(default)]
+    panic: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, DomainEvent)]
@@ -70,6 +72,7 @@ impl EventHandler for Recorder {
             *n += 1;
             *n
         };
+        assert!(!ping.panic, "told to panic on {}", ping.label);
         if ping.sleep_ms > 0 {
             tokio::time::sleep(Duration::from_millis(ping.sleep_ms)).await;
         }
@@ -222,6 +225,7 @@ fn ping(label: &str) -> Ping {
         label: label.to_owned(),
         fail_times: 0,
         sleep_ms: 0,
+        panic: false,
     }
 }
 
@@ -368,4 +372,37 @@ async fn shutdown_finishes_the_message_in_hand() -> anyhow::Result<()> {
         "the in-flight event was committed before the runtime stopped"
     );
     Ok(())
+}
+
+#[tokio::test]
+async fn a_panicking_handler_is_dead_lettered_and_the_queue_goes_on() -> anyhow::Result<()> {
+    let h = Harness::start().await?;
+    let mut dead = h.dead_letters().await?;
+    let id = Uuid::now_v7();
+    h.publish(
+        id,
+        Ping {
+            panic: true,
+            ..ping("boom")
+        },
+    )
+    .await?;
+    let letter = dead
+        .next(Duration::from_secs(10))
+        .await?
+        .expect("a dead letter");
+    let reason = letter
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|h| h.inner().get(headers::FAILURE_REASON).cloned());
+    assert!(
+        matches!(&reason, Some(AMQPValue::LongString(r)) if r.to_string().contains("handler panicked: told to panic on boom")),
+        "{reason:?}"
+    );
+    assert_eq!(attempts_of(id), 3);
+    let next = Uuid::now_v7();
+    h.publish(next, ping("after-panic")).await?;
+    h.wait_handled(next, 1).await?;
+    h.stop().await
 }
