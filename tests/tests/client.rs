@@ -219,7 +219,7 @@ async fn each_error_variant() -> anyhow::Result<()> {
     );
 
     // A contract whose result type is not what the service answers.
-    #[derive(Serialize, Deserialize)]
+    #[derive(Serialize, Deserialize, schemars::JsonSchema)]
     #[serde(rename_all = "camelCase")]
     struct CreateOrderExpectingANumber {
         customer_id: String,

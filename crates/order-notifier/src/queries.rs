@@ -2,11 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Notifications of one customer or one order (at least one of the two), newest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetNotifications {
     /// Only this customer's notifications.
@@ -21,7 +22,7 @@ pub struct GetNotifications {
 }
 
 /// One notification.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Notification {
     /// Its id, increasing.
@@ -41,7 +42,7 @@ pub struct Notification {
 }
 
 /// The notifications found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationList {
     /// Newest first.

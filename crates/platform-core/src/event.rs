@@ -75,7 +75,7 @@ pub enum EventDecodeError {
 }
 
 /// Context recorded with every event: who asked, and which request caused it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Metadata {
     /// Ties together every event caused by one user request.

@@ -29,6 +29,7 @@ pub use event::{
 };
 pub use memory::{InMemoryEventStore, MemoryStoreError};
 pub use platform_macros::DomainEvent;
+pub use schemars;
 pub use testkit::{TestFramework, TestOutcome};
 pub use upcast::{UpcastFn, UpcasterRegistration, conflicting_upcasters, needs_upcast, upcast};
 pub use version::{ConcurrencyError, ExpectedVersion};

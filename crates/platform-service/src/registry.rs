@@ -5,6 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
 
+use platform_core::schemars::{JsonSchema, Schema, SchemaGenerator};
 use platform_core::{Command, Query};
 
 use crate::context::{CommandContext, QueryContext};
@@ -45,6 +46,9 @@ pub type CommandDispatch =
 pub type QueryDispatch =
     fn(QueryContext, &[u8]) -> BoxFuture<Result<serde_json::Value, HandlerError>>;
 
+/// Adds a type's JSON schema to a generator and returns a reference to it.
+pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
 /// A command handler registered at link time.
 #[derive(Debug)]
 pub struct CommandRegistration {
@@ -52,6 +56,10 @@ pub struct CommandRegistration {
     pub name: &'static str,
     /// Decodes the body and runs the handler.
     pub dispatch: CommandDispatch,
+    /// Schema of the request body.
+    pub request_schema: SchemaFn,
+    /// Schema of the success response.
+    pub result_schema: SchemaFn,
 }
 
 /// A query handler registered at link time.
@@ -61,6 +69,14 @@ pub struct QueryRegistration {
     pub name: &'static str,
     /// Decodes the body and runs the handler.
     pub dispatch: QueryDispatch,
+    /// Schema of the request body.
+    pub request_schema: SchemaFn,
+    /// Schema of the success response.
+    pub result_schema: SchemaFn,
+}
+
+fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
 }
 
 inventory::collect!(CommandRegistration);
@@ -72,6 +88,8 @@ impl CommandRegistration {
         CommandRegistration {
             name: <H::Command as Command>::NAME,
             dispatch: dispatch_command::<H>,
+            request_schema: schema_of::<H::Command>,
+            result_schema: schema_of::<<H::Command as Command>::Result>,
         }
     }
 }
@@ -82,6 +100,8 @@ impl QueryRegistration {
         QueryRegistration {
             name: <H::Query as Query>::NAME,
             dispatch: dispatch_query::<H>,
+            request_schema: schema_of::<H::Query>,
+            result_schema: schema_of::<<H::Query as Query>::Result>,
         }
     }
 }
@@ -159,6 +179,18 @@ pub fn query_names() -> Vec<&'static str> {
     let mut names: Vec<_> = queries().keys().copied().collect();
     names.sort_unstable();
     names
+}
+
+/// Every registered command and query, sorted by kind and name.
+pub(crate) fn registrations() -> (
+    Vec<&'static CommandRegistration>,
+    Vec<&'static QueryRegistration>,
+) {
+    let mut commands: Vec<_> = inventory::iter::<CommandRegistration>.into_iter().collect();
+    let mut queries: Vec<_> = inventory::iter::<QueryRegistration>.into_iter().collect();
+    commands.sort_by_key(|r| r.name);
+    queries.sort_by_key(|r| r.name);
+    (commands, queries)
 }
 
 /// Names registered more than once (a start-up error).

@@ -12,10 +12,11 @@ pub use create_order::{CreateOrder, CreateOrderResult};
 pub use place_order::PlaceOrder;
 pub use remove_item::RemoveItem;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The answer to a command that changes an existing order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderUpdated {
     /// The order that was changed.

@@ -1,10 +1,11 @@
 use chrono::{DateTime, Utc};
 use platform_core::Metadata;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// An order's event stream, oldest first, a page at a time.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GetOrderEvents {
     /// The order.
@@ -18,7 +19,7 @@ pub struct GetOrderEvents {
 }
 
 /// One stored event, its payload in the current schema (upcast when stored older).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventRecord {
     /// Unique id of the event.
@@ -40,7 +41,7 @@ pub struct EventRecord {
 }
 
 /// One page of an order's events.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderEvents {
     /// The order.

@@ -1,10 +1,11 @@
 //! The HTTP surface: `POST /api/commands/{name}`, `POST /api/queries/{name}`,
-//! `GET /health`, `GET /metrics`.
+//! `GET /health`, `GET /metrics`, `GET /api/openapi.json`.
 
 mod dispatch;
 mod health;
 pub(crate) mod idempotency;
 mod metrics;
+mod openapi;
 mod request_meta;
 
 use axum::Router;
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/queries/{name}", post(dispatch::query))
         .route("/health", get(health::health))
         .route("/metrics", get(metrics::metrics))
+        .route("/api/openapi.json", get(openapi::openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

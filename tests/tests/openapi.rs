@@ -1,0 +1,123 @@
+//! `GET /api/openapi.json` describes every command and query with real schemas.
+
+use platform_event_sourcing::testing::TestDatabase;
+use serde_json::Value;
+use workspace_tests::TestService;
+
+/// Every `$ref` in `value`.
+fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r),
+                    _ => refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+/// Follows a `#/components/schemas/X` reference.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(r) => {
+            let name = r.trim_start_matches("#/components/schemas/");
+            &doc["components"]["schemas"][name]
+        }
+        None => schema,
+    }
+}
+
+#[tokio::test]
+async fn the_document_lists_every_endpoint_with_resolvable_schemas() -> anyhow::Result<()> {
+    let db = TestDatabase::empty().await?;
+    let svc = TestService::start(&db).await?;
+    let response = svc
+        .http
+        .get(format!("{}/api/openapi.json", svc.base_url))
+        .send()
+        .await?;
+    assert_eq!(response.status(), 200);
+    let doc: Value = response.json().await?;
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["info"]["title"], "order-service");
+
+    let paths: Vec<&str> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for name in [
+        "CreateOrder",
+        "AddItem",
+        "RemoveItem",
+        "PlaceOrder",
+        "CancelOrder",
+    ] {
+        assert!(
+            paths.contains(&format!("/api/commands/{name}").as_str()),
+            "{paths:?}"
+        );
+    }
+    for name in [
+        "GetOrder",
+        "ListOrders",
+        "GetOrderEvents",
+        "GetCustomerOrders",
+        "GetProductDemand",
+    ] {
+        assert!(
+            paths.contains(&format!("/api/queries/{name}").as_str()),
+            "{paths:?}"
+        );
+    }
+
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    for r in all {
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("unexpected reference {r}"));
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "{r} does not resolve"
+        );
+    }
+
+    let create = &doc["paths"]["/api/commands/CreateOrder"]["post"];
+    let request = resolve(
+        &doc,
+        &create["requestBody"]["content"]["application/json"]["schema"],
+    );
+    assert_eq!(
+        request["required"],
+        serde_json::json!(["customerId"]),
+        "{request}"
+    );
+    let result = resolve(
+        &doc,
+        &create["responses"]["200"]["content"]["application/json"]["schema"],
+    );
+    assert!(result["properties"].get("orderId").is_some(), "{result}");
+    assert!(create["responses"].get("422").is_some());
+    let add = resolve(
+        &doc,
+        &doc["paths"]["/api/commands/AddItem"]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"],
+    );
+    assert!(add["properties"].get("price").is_some(), "{add}");
+    let get = resolve(
+        &doc,
+        &doc["paths"]["/api/queries/GetOrder"]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"],
+    );
+    assert!(
+        get["properties"].get("asOf").is_some() && get["properties"].get("asOfVersion").is_some()
+    );
+    svc.stop().await
+}
