@@ -179,6 +179,9 @@ pub struct SubscriberOptions {
     pub retry_base: Duration,
     /// Longest wait between retries.
     pub retry_max: Duration,
+    /// Makes a consume span a child of the message's W3C `traceparent` (set by the
+    /// service host when spans are exported), so one trace spans command → subscriber.
+    pub continue_trace: Option<fn(&tracing::Span, Option<&str>)>,
 }
 
 impl SubscriberOptions {
@@ -191,6 +194,7 @@ impl SubscriberOptions {
             max_attempts: 5,
             retry_base: Duration::from_millis(200),
             retry_max: Duration::from_secs(5),
+            continue_trace: None,
         }
     }
 
@@ -521,6 +525,9 @@ impl Consumer {
             event_id = %envelope.event_id,
             traceparent = envelope.metadata.traceparent.as_deref().unwrap_or(""),
         );
+        if let Some(continue_trace) = self.options.continue_trace {
+            continue_trace(&span, envelope.metadata.traceparent.as_deref());
+        }
         let mut retry = Backoff::new(self.options.retry_base, self.options.retry_max);
         let mut attempt = 1;
         loop {

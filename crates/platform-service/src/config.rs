@@ -118,6 +118,14 @@ pub struct MessageBusConfig {
     pub subscriber_retry_base: Duration,
 }
 
+/// Span export.
+#[derive(Debug, Clone, Default)]
+pub struct TelemetryConfig {
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (or `JAEGER_ENDPOINT`): base URL of an OTLP/HTTP
+    /// collector, e.g. `http://localhost:4318`; spans are not exported when unset.
+    pub otlp_endpoint: Option<String>,
+}
+
 /// The whole, validated configuration of a service.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -137,6 +145,8 @@ pub struct Config {
     pub read_models: ReadModelsConfig,
     /// Message-bus settings.
     pub message_bus: MessageBusConfig,
+    /// Span export settings.
+    pub telemetry: TelemetryConfig,
     /// `LOG_LEVEL`, a tracing filter (`RUST_LOG` wins when set).
     pub log_level: String,
 }
@@ -248,11 +258,27 @@ impl Config {
                     200,
                 )?)),
             },
+            telemetry: TelemetryConfig {
+                otlp_endpoint: ["OTEL_EXPORTER_OTLP_ENDPOINT", "JAEGER_ENDPOINT"]
+                    .iter()
+                    .find_map(|key| raw.get(*key).filter(|v| !v.trim().is_empty()))
+                    .map(|v| v.trim().to_owned()),
+            },
             log_level: match string(raw, "RUST_LOG", None) {
                 Ok(filter) => filter,
                 Err(_) => string(raw, "LOG_LEVEL", Some("info"))?,
             },
         };
+        if let Some(endpoint) = &config.telemetry.otlp_endpoint
+            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid {
+                key: "OTEL_EXPORTER_OTLP_ENDPOINT",
+                value: endpoint.clone(),
+                reason: "expected the collector's OTLP/HTTP base URL, e.g. http://localhost:4318"
+                    .to_owned(),
+            });
+        }
         let bus_url = &config.message_bus.url;
         if !(bus_url.starts_with("amqp://") || bus_url.starts_with("amqps://")) {
             return Err(ConfigError::Invalid {
@@ -300,6 +326,7 @@ impl MessageBusConfig {
         options.prefetch = self.subscriber_prefetch.max(1);
         options.max_attempts = self.subscriber_max_attempts;
         options.retry_base = self.subscriber_retry_base;
+        options.continue_trace = Some(crate::telemetry::continue_trace);
         options
     }
 }

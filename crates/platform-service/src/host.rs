@@ -12,7 +12,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{info, warn};
-use tracing_subscriber::EnvFilter;
 
 use crate::catchup;
 use crate::cli::{Cli, CliCommand};
@@ -25,6 +24,7 @@ use crate::http::router;
 use crate::messaging;
 use crate::read_models;
 use crate::registry;
+use crate::telemetry::Telemetry;
 
 /// A platform service: built in `main` from its default configuration, then run.
 #[derive(Debug, Clone, Copy)]
@@ -62,7 +62,7 @@ impl Service {
                 return ExitCode::from(2);
             }
         };
-        init_tracing(&config);
+        let telemetry = Telemetry::init(&config);
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -74,7 +74,10 @@ impl Service {
             }
         };
         let command = cli.command.unwrap_or(CliCommand::Serve);
-        match runtime.block_on(execute(command, config)) {
+        let outcome = runtime.block_on(execute(command, config));
+        drop(runtime);
+        telemetry.shutdown();
+        match outcome {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("error: {err:#}");
@@ -227,12 +230,4 @@ pub async fn shutdown_signal() {
         () = ctrl_c => info!("SIGINT received, shutting down"),
         () = terminate => info!("SIGTERM received, shutting down"),
     }
-}
-
-fn init_tracing(config: &Config) {
-    let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }

@@ -17,6 +17,7 @@
 //! - `context`: [`AppState`], [`CommandContext`] and [`QueryContext`] given to handlers.
 //! - `error`: [`HandlerError`], answered as RFC 9457 problem+json.
 //! - `http`: the axum router: dispatch, health, correlation ids, body limits.
+//! - `telemetry`: logs, OTLP span export, W3C trace context.
 //! - `host`: [`Service`], which ties it all together and runs until a signal.
 
 mod catchup;
@@ -31,10 +32,12 @@ mod http;
 mod messaging;
 mod read_models;
 mod registry;
+mod telemetry;
 
 pub use cli::{CatchupArgs, Cli, CliCommand, EventsArgs, RepublishArgs};
 pub use config::{
     Config, ConfigError, DatabaseConfig, HttpConfig, MessageBusConfig, ReadModelsConfig,
+    TelemetryConfig,
 };
 pub use context::{AppState, CommandContext, QueryContext};
 pub use database::{DatabaseError, connect, connect_and_migrate};
@@ -45,6 +48,7 @@ pub use registry::{
     CommandHandler, CommandRegistration, QueryHandler, QueryRegistration, command_names,
     query_names,
 };
+pub use telemetry::{Telemetry, continue_trace, traceparent_of};
 
 #[doc(hidden)]
 pub mod __private {

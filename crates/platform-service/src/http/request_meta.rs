@@ -7,6 +7,7 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use platform_core::Metadata;
+use tracing::Instrument;
 use uuid::Uuid;
 
 /// Request header carrying the correlation id (echoed on the response).
@@ -84,18 +85,29 @@ fn child_traceparent(value: Option<&HeaderValue>) -> String {
     format!("00-{trace_id}-{span_id}-{flags}")
 }
 
-/// Middleware: attaches [`RequestMeta`] to the request and echoes the correlation id.
+/// Middleware: runs the request in a span continuing the caller's trace, attaches
+/// [`RequestMeta`] to the request and echoes the correlation id.
 pub async fn correlate(mut request: Request, next: Next) -> Response {
     let headers = request.headers();
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+    );
+    let incoming = headers.get(TRACEPARENT);
+    crate::telemetry::continue_trace(&span, incoming.and_then(|v| v.to_str().ok()));
     let meta = RequestMeta {
         correlation_id: id_header(headers.get(CORRELATION_ID))
             .unwrap_or_else(|| Uuid::now_v7().to_string()),
         user_id: id_header(headers.get(USER_ID)),
-        traceparent: child_traceparent(headers.get(TRACEPARENT)),
+        // The exported span's own context; without an exporter, a span id of our own
+        // under the caller's trace.
+        traceparent: crate::telemetry::traceparent_of(&span)
+            .unwrap_or_else(|| child_traceparent(incoming)),
     };
     let echo = HeaderValue::from_str(&meta.correlation_id).ok();
     request.extensions_mut().insert(meta);
-    let mut response = next.run(request).await;
+    let mut response = next.run(request).instrument(span).await;
     if let Some(echo) = echo {
         response.headers_mut().insert(CORRELATION_ID, echo);
     }
