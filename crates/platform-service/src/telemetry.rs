@@ -71,10 +71,10 @@ impl Telemetry {
 
     /// Sends the spans still buffered. Call outside the async runtime.
     pub fn shutdown(self) {
-        if let Some(provider) = self.provider {
-            if let Err(err) = provider.shutdown() {
-                eprintln!("warning: span export did not finish: {err}");
-            }
+        if let Some(provider) = self.provider
+            && let Err(err) = provider.shutdown()
+        {
+            eprintln!("warning: span export did not finish: {err}");
         }
     }
 }
