@@ -13,13 +13,24 @@ use platform_service::{AppState, CommandHandler, Config};
 use serde_json::json;
 use tokio::sync::oneshot;
 
+use platform_messaging::testing::TestBus;
+
 use crate::report::{Row, histogram};
 
 fn config(db: &TestDatabase) -> anyhow::Result<Config> {
+    config_on(db, "platform")
+}
+
+/// The service's configuration, broadcasting on `exchange`.
+fn config_on(db: &TestDatabase, exchange: &str) -> anyhow::Result<Config> {
     let url = db.url();
     Ok(Config::from_defaults_and(
         order_service::DEFAULT_CONFIG,
-        &[("DATABASE_URL", url.as_str()), ("LOG_LEVEL", "warn")],
+        &[
+            ("DATABASE_URL", url.as_str()),
+            ("LOG_LEVEL", "warn"),
+            ("MESSAGE_BUS_EXCHANGE", exchange),
+        ],
     )?)
 }
 
@@ -121,12 +132,15 @@ pub async fn command_path(
     Ok(Row::from_histogram("W1", variant, workers, &hist, wall))
 }
 
-/// W1 through HTTP against the service running in this process.
+/// W1 through HTTP against the service running in this process, its outbox relay
+/// broadcasting on an exchange of the run's own.
 pub async fn http(db: &TestDatabase, orders: usize, workers: usize) -> anyhow::Result<Row> {
+    let bus = TestBus::new().await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}/api/commands", listener.local_addr()?);
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(platform_service::serve(config(db)?, listener, async move {
+    let config = config_on(db, bus.exchange())?;
+    let server = tokio::spawn(platform_service::serve(config, listener, async move {
         let _ = stopped.await;
     }));
     let client = reqwest::Client::new();
@@ -172,6 +186,7 @@ pub async fn http(db: &TestDatabase, orders: usize, workers: usize) -> anyhow::R
     .await?;
     let _ = stop.send(());
     server.await??;
+    bus.cleanup().await?;
     Ok(Row::from_histogram(
         "W1",
         "order flow, HTTP",
