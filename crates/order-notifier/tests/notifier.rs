@@ -142,6 +142,12 @@ async fn placed_and_cancelled_orders_become_notifications_exactly_once() -> anyh
     bus.track_queue("order-notifier.notifications");
     let notifier = Notifier::start(&notifier_db, &bus).await?;
 
+    // A service that only subscribes runs no relay; its bus status is its subscriber's.
+    let health = notifier.health().await?;
+    assert_eq!(health["checks"]["messageBus"], "up", "{health}");
+    assert_eq!(health["status"], "ok", "{health}");
+    assert_eq!(health["relay"]["connected"], false, "{health}");
+
     seed_order_log(&orders).await?;
     let (stop, stopped) = watch::channel(false);
     let relay = OutboxRelay::new(

@@ -15,8 +15,17 @@ use crate::cli::RepublishArgs;
 use crate::config::Config;
 use crate::context::AppState;
 
-/// Starts the relay (when any event is broadcast) and the subscriber runtime (when any
-/// handler is registered), unless the bus is turned off.
+/// Whether this process runs the outbox relay: the bus is on, some event type is
+/// broadcast, and the service handles commands (a service that only subscribes, like
+/// the notifier, appends nothing to broadcast).
+pub fn relay_runs(config: &Config) -> bool {
+    config.message_bus.enabled
+        && !broadcast_event_types().is_empty()
+        && !crate::registry::command_names().is_empty()
+}
+
+/// Starts the relay (see [`relay_runs`]) and the subscriber runtime (when any handler
+/// is registered), unless the bus is turned off.
 pub fn spawn(
     state: &AppState,
     pool: &PgPool,
@@ -30,7 +39,7 @@ pub fn spawn(
     }
     let mut tasks = Vec::new();
     let event_types = broadcast_event_types();
-    if !event_types.is_empty() {
+    if relay_runs(config) {
         let options = RelayOptions {
             batch_size: bus.relay_batch_size,
             poll_interval: config.read_models.projector_poll_interval,

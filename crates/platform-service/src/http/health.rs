@@ -33,11 +33,19 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         })
         .collect();
     let relay = state.relay().snapshot();
-    let bus_enabled = config.message_bus.enabled;
-    let bus = match (bus_enabled, relay.connected) {
-        (false, _) => "disabled",
-        (true, true) => "up",
-        (true, false) => "down",
+    let consumers = state.subscribers().snapshot();
+    // Up when what this process does on the bus is connected: its relay, else its
+    // subscribers.
+    let bus = if !config.message_bus.enabled {
+        "disabled"
+    } else if crate::messaging::relay_runs(config) {
+        if relay.connected { "up" } else { "down" }
+    } else if consumers.is_empty() {
+        "disabled"
+    } else if consumers.values().all(|s| s.consuming) {
+        "up"
+    } else {
+        "down"
     };
     let status = match (database_up, bus) {
         (false, _) => "unavailable",
