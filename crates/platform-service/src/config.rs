@@ -476,6 +476,48 @@ mod tests {
     }
 
     #[test]
+    fn message_bus_and_telemetry_settings() {
+        let config = Config::from_defaults_and(DEFAULTS, &[]).unwrap();
+        assert!(config.message_bus.enabled);
+        assert_eq!(config.message_bus.exchange, "platform");
+        assert_eq!(config.commands.snapshot_every, 100);
+        assert_eq!(config.telemetry.otlp_endpoint, None);
+        let config = Config::from_defaults_and(
+            DEFAULTS,
+            &[
+                ("MESSAGE_BUS_EXCHANGE", "orders"),
+                ("JAEGER_ENDPOINT", "http://jaeger:4318"),
+                ("SNAPSHOT_EVERY", "0"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.message_bus.exchange, "orders");
+        assert_eq!(
+            config.telemetry.otlp_endpoint.as_deref(),
+            Some("http://jaeger:4318")
+        );
+        assert_eq!(config.commands.snapshot_every, 0);
+        let options = config.message_bus.subscriber_options("svc");
+        assert_eq!(options.queue("notifications"), "svc.notifications");
+        assert_eq!(options.dead_letter_exchange(), "orders.dlx");
+
+        let err = Config::from_defaults_and(
+            DEFAULTS,
+            &[("MESSAGE_BUS_URL", "http://guest:secret@rabbit:5672")],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("MESSAGE_BUS_URL"), "{err}");
+        assert!(!err.to_string().contains("secret"), "{err}");
+        let err =
+            Config::from_defaults_and(DEFAULTS, &[("OTEL_EXPORTER_OTLP_ENDPOINT", "jaeger:4318")])
+                .unwrap_err();
+        assert!(
+            err.to_string().contains("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn database_url_wins_over_parts() {
         let url = "postgres://app:secret@db.internal:6543/orders";
         let config = Config::from_defaults_and(DEFAULTS, &[("DATABASE_URL", url)]).unwrap();
