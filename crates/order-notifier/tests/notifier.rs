@@ -154,7 +154,7 @@ async fn placed_and_cancelled_orders_become_notifications_exactly_once() -> anyh
         orders.pool.clone(),
         bus.options.clone(),
         RelayOptions::default(),
-        &broadcast_event_types(),
+        broadcast_event_types(),
         RelayMonitor::default(),
     );
     let relay = tokio::spawn(relay.run(stopped));
@@ -191,7 +191,7 @@ async fn placed_and_cancelled_orders_become_notifications_exactly_once() -> anyh
     let again = republish(
         &orders.pool,
         &bus.options,
-        &broadcast_event_types(),
+        broadcast_event_types(),
         &RepublishRange::default(),
         100,
         |_, _| {},

@@ -63,7 +63,7 @@ pub async fn latency(db: &TestDatabase, rate: u32, seconds: u64) -> anyhow::Resu
         db.pool.clone(),
         bus.options.clone(),
         RelayOptions::default(),
-        &broadcast_event_types(),
+        broadcast_event_types(),
         RelayMonitor::default(),
     );
     let relay_task = tokio::spawn(relay.run(stopped.clone()));
@@ -196,7 +196,7 @@ pub async fn relay_throughput(db: &TestDatabase, events: usize) -> anyhow::Resul
         db.pool.clone(),
         bus.options.clone(),
         RelayOptions::default(),
-        &broadcast_event_types(),
+        broadcast_event_types(),
         monitor.clone(),
     );
     let started = Instant::now();

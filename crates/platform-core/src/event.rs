@@ -36,15 +36,19 @@ pub struct BroadcastRegistration {
 
 inventory::collect!(BroadcastRegistration);
 
-/// Every broadcast event type linked into this program, sorted and deduplicated.
-pub fn broadcast_event_types() -> Vec<&'static str> {
-    let mut types: Vec<&'static str> = inventory::iter::<BroadcastRegistration>
-        .into_iter()
-        .flat_map(|r| r.event_types.iter().copied())
-        .collect();
-    types.sort_unstable();
-    types.dedup();
-    types
+/// Every broadcast event type linked into this program, sorted and deduplicated
+/// (collected once).
+pub fn broadcast_event_types() -> &'static [&'static str] {
+    static TYPES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    TYPES.get_or_init(|| {
+        let mut types: Vec<&'static str> = inventory::iter::<BroadcastRegistration>
+            .into_iter()
+            .flat_map(|r| r.event_types.iter().copied())
+            .collect();
+        types.sort_unstable();
+        types.dedup();
+        types
+    })
 }
 
 /// A stored event could not be turned back into a domain event.

@@ -49,7 +49,7 @@ pub fn spawn(
             pool.clone(),
             bus.bus_options(&config.service_name),
             options,
-            &event_types,
+            event_types,
             state.relay().clone(),
         );
         info!(exchange = %bus.exchange, ?event_types, "starting the outbox relay");
@@ -104,7 +104,7 @@ pub async fn republish(pool: &PgPool, config: &Config, args: &RepublishArgs) -> 
         .unwrap_or(config.message_bus.relay_batch_size)
         .max(1);
     let published =
-        platform_messaging::republish(pool, &bus, &broadcast, &range, batch_size, |n, last| {
+        platform_messaging::republish(pool, &bus, broadcast, &range, batch_size, |n, last| {
             info!(
                 published = n,
                 position = last.position.global_position,
