@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use platform_event_sourcing::testing::TestDatabase;
 
-const BIN: &str = env!("CARGO_BIN_EXE_order-service");
+mod common;
+
+use common::order_service;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -17,12 +19,8 @@ fn free_port() -> u16 {
 /// The binary with a clean environment: no inherited DATABASE_URL, quiet logs, and no
 /// broadcast (the message bus has tests of its own, on exchanges of their own).
 fn command() -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env_remove("DATABASE_URL")
-        .env("CONFIG_DIR", env!("CARGO_MANIFEST_DIR"))
-        .env("LOG_LEVEL", "info")
-        .env("MESSAGE_BUS_ENABLED", "false")
-        .stdin(Stdio::null());
+    let mut cmd = order_service(&[], None, "info");
+    cmd.env("MESSAGE_BUS_ENABLED", "false");
     cmd
 }
 

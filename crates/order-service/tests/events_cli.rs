@@ -1,21 +1,17 @@
 //! `order-service events <aggregate-id>`: the stream as a table or JSON lines.
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use platform_event_sourcing::testing::TestDatabase;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_order-service");
+mod common;
+
+use common::order_service;
 
 fn events(db: &TestDatabase, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("events")
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env("CONFIG_DIR", env!("CARGO_MANIFEST_DIR"))
-        .env("DATABASE_URL", db.url())
-        .env("LOG_LEVEL", "warn")
-        .stdin(Stdio::null())
+    let args: Vec<&str> = ["events"].iter().chain(args).copied().collect();
+    order_service(&args, Some(&db.url()), "warn")
         .output()
         .expect("the binary runs")
 }

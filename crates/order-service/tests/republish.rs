@@ -1,25 +1,20 @@
 //! `order-service republish`: a range of the log published again, for a new subscriber.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use platform_event_sourcing::testing::TestDatabase;
 use platform_messaging::testing::TestBus;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_order-service");
+mod common;
+
+use common::order_service;
 
 fn republish(db: &TestDatabase, bus: &TestBus, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .arg("republish")
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env("CONFIG_DIR", env!("CARGO_MANIFEST_DIR"))
-        .env("DATABASE_URL", db.url())
+    let args: Vec<&str> = ["republish"].iter().chain(args).copied().collect();
+    order_service(&args, Some(&db.url()), "warn")
         .env("MESSAGE_BUS_URL", &bus.options.url)
         .env("MESSAGE_BUS_EXCHANGE", bus.exchange())
-        .env("LOG_LEVEL", "warn")
-        .stdin(Stdio::null())
         .output()
         .expect("the binary runs")
 }
@@ -117,12 +112,8 @@ async fn republish_refuses_bad_ranges_and_unknown_types() -> anyhow::Result<()> 
 async fn republish_with_the_broker_down_fails_with_one_clear_line() -> anyhow::Result<()> {
     let db = TestDatabase::new().await?;
     seed(&db).await?;
-    let output = Command::new(BIN)
-        .arg("republish")
-        .env("CONFIG_DIR", env!("CARGO_MANIFEST_DIR"))
-        .env("DATABASE_URL", db.url())
+    let output = order_service(&["republish"], Some(&db.url()), "warn")
         .env("MESSAGE_BUS_URL", "amqp://guest:guest@127.0.0.1:1/%2f")
-        .env("LOG_LEVEL", "warn")
         .output()?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());

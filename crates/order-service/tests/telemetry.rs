@@ -11,7 +11,9 @@ use axum::extract::State;
 use axum::routing::post;
 use platform_event_sourcing::testing::TestDatabase;
 
-const BIN: &str = env!("CARGO_BIN_EXE_order-service");
+mod common;
+
+use common::order_service;
 
 type Received = Arc<Mutex<Vec<Vec<u8>>>>;
 
@@ -51,16 +53,11 @@ async fn a_command_continues_the_callers_trace_and_exports_its_spans() -> anyhow
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let child = Command::new(BIN)
-        .env_remove("DATABASE_URL")
-        .env("CONFIG_DIR", env!("CARGO_MANIFEST_DIR"))
-        .env("DATABASE_URL", db.url())
+    let child = order_service(&[], Some(&db.url()), "info")
         .env("MESSAGE_BUS_ENABLED", "false")
         .env("HTTP_HOST", "127.0.0.1")
         .env("HTTP_PORT", port.to_string())
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)
-        .env("LOG_LEVEL", "info")
-        .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()?;
     let client = reqwest::Client::new();

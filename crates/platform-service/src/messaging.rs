@@ -21,7 +21,7 @@ use crate::context::AppState;
 pub fn relay_runs(config: &Config) -> bool {
     config.message_bus.enabled
         && !broadcast_event_types().is_empty()
-        && !crate::registry::command_names().is_empty()
+        && !crate::registry::commands().is_empty()
 }
 
 /// Starts the relay (see [`relay_runs`]) and the subscriber runtime (when any handler

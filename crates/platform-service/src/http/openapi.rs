@@ -26,25 +26,17 @@ pub fn document(title: &str, version: &str) -> Value {
         .into_generator();
     let (commands, queries) = registrations();
     let mut paths = Map::new();
-    for c in commands {
-        let op = operation(
-            &mut generator,
-            "commands",
-            c.name,
-            c.request_schema,
-            c.result_schema,
+    let endpoints = commands
+        .iter()
+        .map(|c| ("commands", c.name, c.request_schema, c.result_schema))
+        .chain(
+            queries
+                .iter()
+                .map(|q| ("queries", q.name, q.request_schema, q.result_schema)),
         );
-        paths.insert(format!("/api/commands/{}", c.name), op);
-    }
-    for q in queries {
-        let op = operation(
-            &mut generator,
-            "queries",
-            q.name,
-            q.request_schema,
-            q.result_schema,
-        );
-        paths.insert(format!("/api/queries/{}", q.name), op);
+    for (kind, name, request, result) in endpoints {
+        let op = operation(&mut generator, kind, name, request, result);
+        paths.insert(format!("/api/{kind}/{name}"), op);
     }
     paths.insert(
         "/health".to_owned(),
