@@ -178,7 +178,7 @@ async fn the_order_flow_arrives_in_order_with_envelope_and_properties() -> anyho
     }
     // The checkpoint moved past the last event, after the broker confirmed it.
     let checkpoint: i64 =
-        sqlx::query_scalar("SELECT global_position FROM relay_checkpoints WHERE name = $1")
+        sqlx::query_scalar("SELECT global_position FROM checkpoints WHERE name = $1")
             .bind(format!("relay:{}", svc.bus().exchange()))
             .fetch_one(&db.pool)
             .await?;

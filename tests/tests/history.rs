@@ -9,8 +9,8 @@ use order_service_client::{
     OrderStatus, PlaceOrder,
 };
 use platform_event_sourcing::testing::TestDatabase;
-use platform_event_sourcing::{RebuildOptions, read_models, rebuild};
 use platform_messaging::testing::TestBus;
+use platform_read_models::{RebuildOptions, read_models, rebuild};
 use serde_json::{Value, json};
 use workspace_tests::TestService;
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use platform_event_sourcing::testing::TestDatabase;
-use platform_event_sourcing::{ReadModelRegistration, RebuildOptions, rebuild};
+use platform_read_models::{ReadModelRegistration, RebuildOptions, rebuild};
 use serde_json::json;
 use workspace_tests::TestService;
 

@@ -195,7 +195,7 @@ async fn a_killed_catchup_resumes_from_its_checkpoint() -> anyhow::Result<()> {
     let mut child = catchup().spawn()?;
     let checkpoint = || async {
         let position: Option<i64> = sqlx::query_scalar(
-            "SELECT global_position FROM projection_checkpoints WHERE name = 'rebuild:rm_orders'",
+            "SELECT global_position FROM checkpoints WHERE name = 'rebuild:rm_orders'",
         )
         .fetch_optional(&db.pool)
         .await?;

@@ -7,24 +7,27 @@ use std::time::Duration;
 use order_service::domain::{Order, OrderCommand};
 use platform_core::Metadata;
 use platform_event_sourcing::testing::TestDatabase;
-use platform_event_sourcing::{
-    AggregateCache, CommandExecutor, PgEventStore, Projector, ProjectorMonitor, ProjectorOptions,
-    ReadModelRegistration, RebuildOptions, StreamExpectation, prepare_read_models, read_models,
-    rebuild,
+use platform_event_sourcing::{AggregateCache, CommandExecutor, PgEventStore, StreamExpectation};
+use platform_read_models::{
+    InlineProjection, ProjectionGate, Projector, ProjectorMonitor, ProjectorOptions,
+    ReadModelRegistration, RebuildOptions, prepare_read_models, read_models, rebuild,
 };
 use rand::Rng;
 use sqlx::PgPool;
 use tokio::sync::watch;
 
-fn executor(db: &TestDatabase) -> CommandExecutor {
+type Executor = CommandExecutor<InlineProjection>;
+
+fn executor(db: &TestDatabase) -> Executor {
     CommandExecutor::new(
         PgEventStore::new(db.pool.clone()),
         Arc::new(AggregateCache::new(1000)),
         20,
     )
+    .with_append_path(InlineProjection::new(1000, Arc::new(ProjectionGate::new())))
 }
 
-async fn run(exec: &CommandExecutor, id: &str, command: OrderCommand) -> anyhow::Result<()> {
+async fn run(exec: &Executor, id: &str, command: OrderCommand) -> anyhow::Result<()> {
     let expectation = match command {
         OrderCommand::Create { .. } => StreamExpectation::New,
         _ => StreamExpectation::Existing,
@@ -40,11 +43,7 @@ async fn run(exec: &CommandExecutor, id: &str, command: OrderCommand) -> anyhow:
 }
 
 /// A random mix of every command over a few customers and products.
-async fn random_workload(
-    exec: &CommandExecutor,
-    prefix: &str,
-    orders: usize,
-) -> anyhow::Result<()> {
+async fn random_workload(exec: &Executor, prefix: &str, orders: usize) -> anyhow::Result<()> {
     for i in 0..orders {
         let id = format!("{prefix}-{i}");
         let (steps, customer) = {
@@ -187,7 +186,7 @@ async fn a_rebuild_equals_the_live_result_for_every_read_model() -> anyhow::Resu
     // No shadow table or rebuild checkpoint is left behind.
     let leftovers: i64 = sqlx::query_scalar(
         "SELECT (SELECT count(*) FROM pg_tables WHERE tablename LIKE '%__rebuild') \
-         + (SELECT count(*) FROM projection_checkpoints WHERE name LIKE 'rebuild:%')",
+         + (SELECT count(*) FROM checkpoints WHERE name LIKE 'rebuild:%')",
     )
     .fetch_one(&db.pool)
     .await?;

@@ -8,9 +8,12 @@ use order_service::read_models::{CustomerOrdersReadModel, OrderReadModel};
 use platform_core::Metadata;
 use platform_event_sourcing::testing::TestDatabase;
 use platform_event_sourcing::{
-    AggregateCache, CommandExecutor, ExecuteError, PageRequest, PgEventStore, Projection,
-    ReadModelStatus, ReadModelStore, RebuildOptions, StoreError, StreamExpectation, StreamRange,
-    prepare_read_models, read_models, rebuild,
+    AggregateCache, CommandExecutor, ExecuteError, PgEventStore, StoreError, StreamExpectation,
+    StreamRange,
+};
+use platform_read_models::{
+    InlineProjection, PageRequest, Projection, ProjectionGate, ReadModelStatus, ReadModelStore,
+    RebuildOptions, prepare_read_models, read_models, rebuild,
 };
 use rust_decimal::Decimal;
 use sqlx::PgPool;
@@ -19,18 +22,21 @@ fn dec(s: &str) -> Decimal {
     s.parse().expect("decimal")
 }
 
-async fn setup() -> anyhow::Result<(TestDatabase, CommandExecutor)> {
+type Executor = CommandExecutor<InlineProjection>;
+
+async fn setup() -> anyhow::Result<(TestDatabase, Executor)> {
     let db = TestDatabase::new().await?;
     prepare_read_models(&db.pool).await?;
     let executor = CommandExecutor::new(
         PgEventStore::new(db.pool.clone()),
         Arc::new(AggregateCache::new(100)),
         5,
-    );
+    )
+    .with_append_path(InlineProjection::new(100, Arc::new(ProjectionGate::new())));
     Ok((db, executor))
 }
 
-async fn run(exec: &CommandExecutor, id: &str, command: OrderCommand) -> Result<i64, ExecuteError> {
+async fn run(exec: &Executor, id: &str, command: OrderCommand) -> Result<i64, ExecuteError> {
     let expectation = match command {
         OrderCommand::Create { .. } => StreamExpectation::New,
         _ => StreamExpectation::Existing,
@@ -339,8 +345,9 @@ async fn cached_rows_never_overwrite_newer_ones() -> anyhow::Result<()> {
         PgEventStore::new(db.pool.clone()),
         Arc::new(AggregateCache::new(100)),
         5,
-    );
-    let place = async |exec: &CommandExecutor, id: &str, price: &str| -> anyhow::Result<()> {
+    )
+    .with_append_path(InlineProjection::new(100, Arc::new(ProjectionGate::new())));
+    let place = async |exec: &Executor, id: &str, price: &str| -> anyhow::Result<()> {
         run(exec, id, create(id, "c-1")).await?;
         run(exec, id, add("p", 1, price)).await?;
         run(exec, id, OrderCommand::Place).await?;

@@ -9,8 +9,8 @@ use platform_core::Metadata;
 use platform_event_sourcing::testing::TestDatabase;
 use platform_event_sourcing::{
     AggregateCache, CommandExecutor, Loaded, PgEventStore, StreamExpectation, StreamRange,
-    prepare_read_models,
 };
+use platform_read_models::{InlineProjection, ProjectionGate, prepare_read_models};
 use rust_decimal::Decimal;
 
 const EVERY: u32 = 100;
@@ -22,7 +22,8 @@ async fn long_order(db: &TestDatabase, id: &str) -> anyhow::Result<PgEventStore>
     let store = PgEventStore::new(db.pool.clone());
     // No cache: every command loads, so loads start from snapshots as they appear.
     let executor = CommandExecutor::new(store.clone(), Arc::new(AggregateCache::new(0)), 3)
-        .with_snapshots(EVERY);
+        .with_snapshots(EVERY)
+        .with_append_path(InlineProjection::new(0, Arc::new(ProjectionGate::new())));
     let meta = Metadata::default();
     executor
         .execute::<Order>(

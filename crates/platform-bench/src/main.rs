@@ -46,7 +46,7 @@ struct Args {
     #[arg(long, default_value_t = 1_000_000)]
     w3_events: usize,
     /// Events per transaction when W3 rebuilds.
-    #[arg(long, default_value_t = platform_event_sourcing::DEFAULT_BATCH_SIZE)]
+    #[arg(long, default_value_t = platform_read_models::DEFAULT_BATCH_SIZE)]
     w3_batch_size: i64,
     /// W4 append rate, events per second.
     #[arg(long, default_value_t = 1000)]
@@ -70,11 +70,11 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut report = Report::default();
     for &workers in &args.workers {
-        for inline in [false, true] {
-            let db = TestDatabase::new().await?;
-            platform_event_sourcing::prepare_read_models(&db.pool).await?;
-            report.push(w1::command_path(&db, args.orders, workers, inline).await?);
-        }
+        let db = TestDatabase::new().await?;
+        report.push(w1::no_read_models(&db, args.orders, workers).await?);
+        let db = TestDatabase::new().await?;
+        platform_read_models::prepare_read_models(&db.pool).await?;
+        report.push(w1::command_path(&db, args.orders, workers).await?);
         if !args.skip_http {
             let db = TestDatabase::new().await?;
             report.push(w1::http(&db, args.orders, workers).await?);

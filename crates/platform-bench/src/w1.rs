@@ -7,8 +7,10 @@ use futures_util::future::try_join_all;
 use hdrhistogram::Histogram;
 use order_contracts::{AddItem, CreateOrder, Decimal, PlaceOrder};
 use order_service::commands::{AddItemHandler, CreateOrderHandler, PlaceOrderHandler};
+use order_service::domain::{Order, OrderCommand};
 use platform_core::Metadata;
 use platform_event_sourcing::testing::TestDatabase;
+use platform_event_sourcing::{AggregateCache, CommandExecutor, PgEventStore, StreamExpectation};
 use platform_service::{AppState, CommandHandler, Config};
 use serde_json::json;
 use tokio::sync::oneshot;
@@ -77,19 +79,71 @@ where
     Ok((all, wall))
 }
 
-/// W1 through the platform's command path (handlers called directly, no HTTP), with
-/// read models projected inline (`inline = true`) or not at all.
-pub async fn command_path(
+/// W1 through the executor alone: the order aggregate's commands appended without
+/// read models (the command path's cost without projection).
+pub async fn no_read_models(
     db: &TestDatabase,
     orders: usize,
     workers: usize,
-    inline: bool,
 ) -> anyhow::Result<Row> {
-    let state = if inline {
-        AppState::new(config(db)?, db.pool.clone())
-    } else {
-        AppState::without_inline_projections(config(db)?, db.pool.clone())
-    };
+    let executor = CommandExecutor::new(
+        PgEventStore::new(db.pool.clone()),
+        Arc::new(AggregateCache::new(
+            config(db)?.commands.aggregate_cache_size,
+        )),
+        config(db)?.commands.max_attempts,
+    );
+    let (hist, wall) = run_workers(orders, workers, move |share| {
+        let executor = executor.clone();
+        async move {
+            let mut hist = histogram();
+            let metadata = Metadata::default();
+            for _ in 0..share {
+                let order_id = uuid::Uuid::now_v7().to_string();
+                let mut commands = vec![(
+                    StreamExpectation::New,
+                    OrderCommand::Create {
+                        order_id: order_id.clone(),
+                        customer_id: customer(),
+                    },
+                )];
+                for i in 0..3 {
+                    let item = add_item(&order_id, i);
+                    commands.push((
+                        StreamExpectation::Existing,
+                        OrderCommand::AddItem {
+                            product_id: item.product_id,
+                            quantity: item.quantity,
+                            price: item.price,
+                        },
+                    ));
+                }
+                commands.push((StreamExpectation::Existing, OrderCommand::Place));
+                for (expectation, command) in commands {
+                    let t = Instant::now();
+                    executor
+                        .execute::<Order>(&order_id, expectation, command, &metadata)
+                        .await?;
+                    hist.record(t.elapsed().as_micros() as u64)?;
+                }
+            }
+            Ok(hist)
+        }
+    })
+    .await?;
+    Ok(Row::from_histogram(
+        "W1",
+        "order flow, no read models",
+        workers,
+        &hist,
+        wall,
+    ))
+}
+
+/// W1 through the platform's command path (handlers called directly, no HTTP), read
+/// models projected inline.
+pub async fn command_path(db: &TestDatabase, orders: usize, workers: usize) -> anyhow::Result<Row> {
+    let state = AppState::new(config(db)?, db.pool.clone());
     let (hist, wall) = run_workers(orders, workers, move |share| {
         let state = state.clone();
         async move {
@@ -124,12 +178,13 @@ pub async fn command_path(
         }
     })
     .await?;
-    let variant = if inline {
-        "order flow, command path"
-    } else {
-        "order flow, no read models"
-    };
-    Ok(Row::from_histogram("W1", variant, workers, &hist, wall))
+    Ok(Row::from_histogram(
+        "W1",
+        "order flow, command path",
+        workers,
+        &hist,
+        wall,
+    ))
 }
 
 /// W1 through HTTP against the service running in this process, its outbox relay

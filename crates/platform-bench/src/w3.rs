@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use platform_event_sourcing::testing::TestDatabase;
-use platform_event_sourcing::{RebuildOptions, prepare_read_models, read_models, rebuild};
+use platform_read_models::{RebuildOptions, prepare_read_models, read_models, rebuild};
 
 use crate::report::Row;
 

@@ -58,40 +58,6 @@ impl AggregateCache {
         }
     }
 
-    /// A cached value of any kind (e.g. a read-model row keyed by its table).
-    pub(crate) fn get_value<T: Clone + 'static>(
-        &self,
-        kind: &'static str,
-        key: &str,
-    ) -> Option<(i64, T)> {
-        let entries = self.entries.as_ref()?;
-        let mut entries = entries.lock().unwrap_or_else(|p| p.into_inner());
-        let (version, value) = entries.get(&(kind, key.to_owned()))?;
-        Some((*version, value.downcast_ref::<T>()?.clone()))
-    }
-
-    /// Remembers a value of any kind at a version.
-    pub(crate) fn put_value(
-        &self,
-        kind: &'static str,
-        key: String,
-        version: i64,
-        value: Arc<dyn Any + Send + Sync>,
-    ) {
-        if let Some(entries) = &self.entries {
-            let mut entries = entries.lock().unwrap_or_else(|p| p.into_inner());
-            entries.put((kind, key), (version, value));
-        }
-    }
-
-    /// Forgets a value of any kind.
-    pub(crate) fn remove_value(&self, kind: &'static str, key: &str) {
-        if let Some(entries) = &self.entries {
-            let mut entries = entries.lock().unwrap_or_else(|p| p.into_inner());
-            entries.pop(&(kind, key.to_owned()));
-        }
-    }
-
     /// Forgets a stream.
     pub fn remove<A: Aggregate>(&self, stream_id: &str) {
         if let Some(entries) = &self.entries {

@@ -15,13 +15,10 @@ pub enum StoreError {
     /// An event could not be serialized (HTTP 500, logged).
     #[error("event serialization failed: {0}")]
     Serialize(#[from] serde_json::Error),
-    /// Projecting the events into a read model failed; nothing was appended (HTTP 500, logged).
+    /// A row written with the events (an inline read model) was refused; nothing was
+    /// appended (HTTP 500, logged; 503 when the database is unavailable).
     #[error(transparent)]
-    Projection(#[from] crate::read_model::ReadModelError),
-    /// A cached read-model row was stale, so a combined append-and-project statement
-    /// was undone; the executor then projects the slow way (never reaches a client).
-    #[error("a cached read-model row was stale")]
-    StaleRow,
+    Projection(#[from] ProjectionError),
     /// The database failed or is unreachable (HTTP 503/500, logged).
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -30,8 +27,23 @@ pub enum StoreError {
 impl StoreError {
     /// Whether the database could not be reached at all (as opposed to refusing a query).
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, StoreError::Database(e) if is_unavailable(e))
+        match self {
+            StoreError::Database(e) => is_unavailable(e),
+            StoreError::Projection(p) => is_unavailable(&p.source),
+            _ => false,
+        }
     }
+}
+
+/// Writing the rows of a read model with the events failed.
+#[derive(Debug, thiserror::Error)]
+#[error("projection into {table} failed: {source}")]
+pub struct ProjectionError {
+    /// The table written.
+    pub table: String,
+    /// What the database said.
+    #[source]
+    pub source: sqlx::Error,
 }
 
 /// Whether a database error means the server cannot be used right now — unreachable,

@@ -1,3 +1,4 @@
+use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +13,7 @@ use tracing::{debug, instrument, warn};
 use crate::cache::AggregateCache;
 use crate::error::{ExecuteError, RuleViolation, StoreError};
 use crate::load::Loaded;
-use crate::read_model::{
-    EventNotifier, FastRow, Projection, ProjectionGate, ReadModelRegistration, read_models_for,
-};
+use crate::notify::EventNotifier;
 use crate::store::{AppendResult, PgEventStore};
 
 /// What the command assumes about the stream before it runs.
@@ -47,33 +46,122 @@ pub struct Executed<A: Aggregate> {
 /// stream id), so they queue instead of conflicting; conflicts then only come from
 /// other processes, and retries back off with jitter.
 #[derive(Debug, Clone)]
-pub struct CommandExecutor {
+pub struct CommandExecutor<P = PlainAppend> {
     store: PgEventStore,
     cache: Arc<AggregateCache>,
     max_attempts: u32,
     stripes: Arc<[Mutex<()>]>,
-    inline_projections: bool,
-    gate: Arc<ProjectionGate>,
+    path: P,
     notifier: Option<EventNotifier>,
     snapshot_every: i64,
+}
+
+/// A command's decided events, about to be appended by an [`AppendPath`].
+#[derive(Debug)]
+pub struct PendingAppend<'a, A: Aggregate> {
+    /// The stream.
+    pub stream_id: &'a str,
+    /// The version the stream must have.
+    pub expected: ExpectedVersion,
+    /// Version the first event gets.
+    pub first_version: i64,
+    /// The events, typed.
+    pub events: &'a [A::Event],
+    /// The same events, serialized and stamped.
+    pub new_events: &'a [NewEvent],
+}
+
+impl<A: Aggregate> PendingAppend<'_, A> {
+    /// The events as envelopes; global positions are 0 until `positions` are known.
+    pub fn envelopes(&self, positions: Option<&[i64]>) -> Vec<EventEnvelope<A::Event>> {
+        self.events
+            .iter()
+            .zip(self.new_events)
+            .enumerate()
+            .map(|(i, (event, new))| EventEnvelope {
+                event_id: new.event_id,
+                aggregate_type: A::TYPE.to_owned(),
+                aggregate_id: self.stream_id.to_owned(),
+                version: self.first_version + i as i64,
+                global_position: positions.and_then(|p| p.get(i)).copied().unwrap_or(0),
+                schema_version: new.schema_version,
+                occurred_at: new.occurred_at,
+                metadata: new.metadata.clone(),
+                event: event.clone(),
+            })
+            .collect()
+    }
+}
+
+/// How the executor writes a command's events: [`PlainAppend`] appends them alone; the
+/// read-model runtime's inline projection writes its rows in the same transaction.
+pub trait AppendPath: Send + Sync + 'static {
+    /// Appends the events (and whatever goes with them) atomically, checking
+    /// `pending.expected`.
+    fn append<A: Aggregate>(
+        &self,
+        store: &PgEventStore,
+        pending: &PendingAppend<'_, A>,
+    ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send;
+}
+
+/// Appends the events and nothing else.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlainAppend;
+
+impl AppendPath for PlainAppend {
+    async fn append<A: Aggregate>(
+        &self,
+        store: &PgEventStore,
+        pending: &PendingAppend<'_, A>,
+    ) -> Result<AppendResult, StoreError> {
+        store
+            .append(
+                pending.stream_id,
+                A::TYPE,
+                pending.expected,
+                pending.new_events,
+            )
+            .await
+    }
 }
 
 /// Number of stream lock stripes per process.
 const STRIPES: usize = 1024;
 
 impl CommandExecutor {
-    /// An executor over a store with an aggregate cache and a retry bound.
+    /// An executor over a store with an aggregate cache and a retry bound, appending
+    /// events alone.
     pub fn new(store: PgEventStore, cache: Arc<AggregateCache>, max_attempts: u32) -> Self {
         CommandExecutor {
             store,
             cache,
             max_attempts: max_attempts.max(1),
             stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
-            inline_projections: true,
-            gate: Arc::new(ProjectionGate::new()),
+            path: PlainAppend,
             notifier: None,
             snapshot_every: 0,
         }
+    }
+}
+
+impl<P: AppendPath> CommandExecutor<P> {
+    /// The same executor, appending through `path` (e.g. with inline read models).
+    pub fn with_append_path<Q: AppendPath>(self, path: Q) -> CommandExecutor<Q> {
+        CommandExecutor {
+            store: self.store,
+            cache: self.cache,
+            max_attempts: self.max_attempts,
+            stripes: self.stripes,
+            path,
+            notifier: self.notifier,
+            snapshot_every: self.snapshot_every,
+        }
+    }
+
+    /// How events are appended.
+    pub fn append_path(&self) -> &P {
+        &self.path
     }
 
     /// Snapshots aggregates that declare a snapshot schema each time their stream
@@ -86,33 +174,13 @@ impl CommandExecutor {
         }
     }
 
-    /// Shares a projection gate (to pause read models under rebuild).
-    pub fn with_gate(self, gate: Arc<ProjectionGate>) -> Self {
-        CommandExecutor { gate, ..self }
-    }
-
-    /// Wakes async projectors after each append.
+    /// Wakes readers of the log (async projectors, the outbox relay) after each append.
     pub fn with_notifier(self, notifier: EventNotifier) -> Self {
         CommandExecutor {
             notifier: Some(notifier),
             ..self
         }
     }
-
-    /// The gate pausing inline projection of read models under rebuild.
-    pub fn gate(&self) -> &Arc<ProjectionGate> {
-        &self.gate
-    }
-
-    /// Appends without projecting into read models (they then lag until rebuilt);
-    /// for measuring the cost of inline projection.
-    pub fn without_inline_projections(self) -> Self {
-        CommandExecutor {
-            inline_projections: false,
-            ..self
-        }
-    }
-
     /// The store commands are appended to.
     pub fn store(&self) -> &PgEventStore {
         &self.store
@@ -225,55 +293,18 @@ impl CommandExecutor {
             .iter()
             .map(|e| NewEvent::from_event(e, metadata.clone()))
             .collect::<Result<Vec<_>, _>>()?;
-        let expected = match state.version {
-            0 => ExpectedVersion::NoStream,
-            v => ExpectedVersion::Exact(v),
+        let pending = PendingAppend::<A> {
+            stream_id,
+            expected: match state.version {
+                0 => ExpectedVersion::NoStream,
+                v => ExpectedVersion::Exact(v),
+            },
+            first_version: state.version + 1,
+            events,
+            new_events: &new_events,
         };
-        let models = read_models_for(A::TYPE);
-        let paused = self.gate.read().await;
-        let projections: Vec<_> = models
-            .iter()
-            .filter(|m| self.inline_projections && m.projection == Projection::Inline)
-            .filter(|m| !paused.contains(m.table))
-            .filter(|m| {
-                events
-                    .iter()
-                    .any(|e| m.event_types.contains(&e.event_type()))
-            })
-            .collect();
-        let result = if projections.is_empty() {
-            self.store
-                .append(stream_id, A::TYPE, expected, &new_events)
-                .await?
-        } else {
-            match self
-                .append_fast::<A>(
-                    stream_id,
-                    state.version,
-                    expected,
-                    events,
-                    &new_events,
-                    &projections,
-                )
-                .await?
-            {
-                Some(result) => result,
-                None => {
-                    self.append_and_project::<A>(
-                        stream_id,
-                        expected,
-                        events,
-                        &new_events,
-                        &projections,
-                    )
-                    .await?
-                }
-            }
-        };
-        drop(paused);
-        if let Some(notifier) = &self.notifier
-            && models.iter().any(|m| m.projection == Projection::Async)
-        {
+        let result = self.path.append(&self.store, &pending).await?;
+        if let Some(notifier) = &self.notifier {
             notifier.notify();
         }
         debug!(
@@ -282,85 +313,6 @@ impl CommandExecutor {
             "appended"
         );
         Ok(result.last_version)
-    }
-
-    /// Events and every read-model row in one statement, when each row can be computed
-    /// from the cache; `None` when it cannot, or a cached row proved stale.
-    async fn append_fast<A: Aggregate>(
-        &self,
-        stream_id: &str,
-        version: i64,
-        expected: ExpectedVersion,
-        events: &[A::Event],
-        new_events: &[NewEvent],
-        projections: &[&&'static ReadModelRegistration],
-    ) -> Result<Option<AppendResult>, StoreError> {
-        let envelopes = envelopes::<A>(stream_id, events, new_events, version + 1, None);
-        let rows: Option<Vec<FastRow>> = projections
-            .iter()
-            .map(|m| m.prepare_fast(&envelopes, &self.cache))
-            .collect();
-        let Some(rows) = rows else {
-            return Ok(None);
-        };
-        match self
-            .store
-            .append_projected(stream_id, A::TYPE, expected, new_events, &rows)
-            .await
-        {
-            Ok(result) => {
-                let last_position = result.positions.iter().copied().max().unwrap_or(0);
-                for row in &rows {
-                    row.written(last_position).cache(&self.cache);
-                }
-                Ok(Some(result))
-            }
-            // A stale cached row, or a row the database refused (a constraint): the
-            // statement was undone; the transactional path decides and reports precisely.
-            Err(StoreError::StaleRow | StoreError::Database(_)) => {
-                for row in &rows {
-                    self.cache.remove_value(row.table, &row.key);
-                }
-                Ok(None)
-            }
-            Err(err) => Err(err),
-        }
-    }
-
-    /// Events and read-model rows in one transaction, rows loaded as needed.
-    async fn append_and_project<A: Aggregate>(
-        &self,
-        stream_id: &str,
-        expected: ExpectedVersion,
-        events: &[A::Event],
-        new_events: &[NewEvent],
-        projections: &[&&'static ReadModelRegistration],
-    ) -> Result<AppendResult, StoreError> {
-        // Events and read-model rows commit together: a query right after the command
-        // sees it, and a failed projection appends nothing.
-        let mut tx = self.store.pool().begin().await?;
-        let result = self
-            .store
-            .append_in(&mut tx, stream_id, A::TYPE, expected, new_events)
-            .await?;
-        let envelopes = envelopes::<A>(
-            stream_id,
-            events,
-            new_events,
-            result.first_version,
-            Some(&result.positions),
-        );
-        let mut written = Vec::new();
-        for model in projections {
-            model
-                .project_typed(&mut tx, &envelopes, &self.cache, &mut written)
-                .await?;
-        }
-        tx.commit().await?;
-        for row in written {
-            row.cache(&self.cache);
-        }
-        Ok(result)
     }
 
     /// A no-op decided on a cached state is confirmed against the store's version,
@@ -389,32 +341,6 @@ fn backoff(attempt: u32) -> Duration {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::from(d.subsec_nanos()));
     Duration::from_micros(nanos % (cap_ms * 1000) + 200)
-}
-
-/// The events as envelopes, for inline projection; positions are 0 until known.
-fn envelopes<A: Aggregate>(
-    stream_id: &str,
-    events: &[A::Event],
-    new_events: &[NewEvent],
-    first_version: i64,
-    positions: Option<&[i64]>,
-) -> Vec<EventEnvelope<A::Event>> {
-    events
-        .iter()
-        .zip(new_events)
-        .enumerate()
-        .map(|(i, (event, new))| EventEnvelope {
-            event_id: new.event_id,
-            aggregate_type: A::TYPE.to_owned(),
-            aggregate_id: stream_id.to_owned(),
-            version: first_version + i as i64,
-            global_position: positions.and_then(|p| p.get(i)).copied().unwrap_or(0),
-            schema_version: new.schema_version,
-            occurred_at: new.occurred_at,
-            metadata: new.metadata.clone(),
-            event: event.clone(),
-        })
-        .collect()
 }
 
 fn rule<E: BusinessRuleError>(err: E) -> RuleViolation {

@@ -76,25 +76,8 @@ impl PgEventStore {
             return Ok(());
         }
         let state = loaded.aggregate.to_snapshot()?;
-        sqlx::query(
-            "WITH saved AS (
-                 INSERT INTO snapshots (stream_id, version, aggregate_type, state_schema_version, state)
-                 VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (stream_id, version) DO UPDATE
-                 SET state = excluded.state, state_schema_version = excluded.state_schema_version,
-                     taken_at = now()
-                 RETURNING version
-             )
-             DELETE FROM snapshots WHERE stream_id = $1 AND version < (SELECT version FROM saved)",
-        )
-        .bind(stream_id)
-        .bind(loaded.version)
-        .bind(A::TYPE)
-        .bind(schema)
-        .bind(state)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.write_snapshot(stream_id, A::TYPE, loaded.version, schema, state)
+            .await
     }
 
     /// The newest snapshot in `range` in the code's state schema version, if any; one
@@ -107,25 +90,11 @@ impl PgEventStore {
         let Some(schema) = A::SNAPSHOT_SCHEMA_VERSION else {
             return Ok(None);
         };
-        let row: Option<(i64, serde_json::Value)> = sqlx::query_as(
-            "SELECT s.version, s.state FROM snapshots s
-             WHERE s.stream_id = $1 AND s.state_schema_version = $2
-               AND ($3::bigint IS NULL OR s.version <= $3)
-               AND ($4::timestamptz IS NULL OR (
-                   SELECT e.occurred_at FROM events e
-                   WHERE e.stream_id = s.stream_id AND e.version = s.version) <= $4)
-             ORDER BY s.version DESC LIMIT 1",
-        )
-        .bind(stream_id)
-        .bind(schema)
-        .bind(range.to_version)
-        .bind(range.until)
-        .fetch_optional(self.pool())
-        .await?;
-        let Some((version, state)) = row else {
+        let Some(row) = self.read_snapshot(stream_id, schema, range).await? else {
             return Ok(None);
         };
-        match A::from_snapshot(state) {
+        let version = row.version;
+        match A::from_snapshot(row.state) {
             Ok(aggregate) => Ok(Some(Loaded { aggregate, version })),
             Err(err) => {
                 warn!(stream_id, version, cause = %err, "unreadable snapshot ignored; replaying events");
@@ -143,26 +112,16 @@ impl PgEventStore {
         range: StreamRange,
     ) -> Result<Loaded<A>, StoreError> {
         let after = range.after_version.max(loaded.version);
-        // The payload comes as text and is parsed once, straight into the event type
-        // (after upcasting, when its stored schema version is an old one).
-        let mut rows = sqlx::query_as::<_, (i64, String, i32, String)>(
-            "SELECT version, event_type, schema_version, payload::text FROM events \
-             WHERE stream_id = $1 AND version > $2 \
-             AND ($3::bigint IS NULL OR version <= $3) \
-             AND ($4::timestamptz IS NULL OR occurred_at <= $4) ORDER BY version",
-        )
-        .bind(stream_id)
-        .bind(after)
-        .bind(range.to_version)
-        .bind(range.until)
-        .fetch(self.pool());
-        while let Some((version, event_type, schema_version, payload)) = rows.try_next().await? {
-            let event = match upcast(&event_type, schema_version, &payload)? {
-                None => A::Event::from_payload(&event_type, &payload)?,
-                Some((_, current)) => A::Event::from_payload(&event_type, &current)?,
+        let mut rows = self.stream_payloads(stream_id, after, range);
+        while let Some(row) = rows.try_next().await? {
+            // Parsed once, straight into the event type (after upcasting, when its
+            // stored schema version is an old one).
+            let event = match upcast(&row.event_type, row.schema_version, &row.payload)? {
+                None => A::Event::from_payload(&row.event_type, &row.payload)?,
+                Some((_, current)) => A::Event::from_payload(&row.event_type, &current)?,
             };
             loaded.aggregate.apply(&event);
-            loaded.version = version;
+            loaded.version = row.version;
         }
         Ok(loaded)
     }

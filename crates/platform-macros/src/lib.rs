@@ -28,7 +28,7 @@ pub fn derive_domain_event(input: TokenStream) -> TokenStream {
 
 /// Declares a read model: an `rm_*` table kept current from an aggregate's events.
 ///
-/// See `platform_event_sourcing::ReadModel` for the attributes.
+/// See `platform_read_models::ReadModel` for the attributes.
 #[proc_macro_derive(
     ReadModel,
     attributes(read_model, aggregate_id, version, map_from_event, reduce, index)

@@ -2,17 +2,21 @@
 //!
 //! The event log is the outbox. The relay reads it in gap-safe log order after its
 //! checkpoint, publishes a batch with publisher confirms, and only then moves the
-//! checkpoint, in `relay_checkpoints`. A crash between the confirm and the checkpoint
+//! checkpoint (`relay:{exchange}` in `checkpoints`). A crash between the confirm and the checkpoint
 //! publishes the batch again (at least once); nothing is ever skipped.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use lapin::Connection;
-use platform_event_sourcing::{EVENTS_CHANNEL, LogFilter, LogPosition, RecordedEvent, read_log};
+use platform_event_sourcing::{
+    Checkpoint, EVENTS_CHANNEL, LogFilter, LogPosition, RecordedEvent, custom_plans, log_backlog,
+    read_log,
+};
+use sqlx::PgConnection;
+use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use sqlx::{PgConnection, PgPool};
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
@@ -108,17 +112,14 @@ impl OutboxRelay {
             pool,
             bus,
             options,
-            filter: LogFilter {
-                event_types: Some(event_types.iter().map(|t| (*t).to_owned()).collect()),
-                ..LogFilter::default()
-            },
+            filter: LogFilter::event_types(event_types),
             monitor,
         }
     }
 
-    /// The checkpoint's name for this exchange.
-    pub fn checkpoint_name(&self) -> String {
-        format!("relay:{}", self.bus.exchange)
+    /// The checkpoint of this exchange's relay.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint::new(format!("relay:{}", self.bus.exchange))
     }
 
     /// Connects (with backoff while the broker is away), takes the lease when free and
@@ -213,9 +214,7 @@ impl OutboxRelay {
         // The lease is a session advisory lock on a connection of its own: a process
         // that dies releases it with its connection, and a standby takes over.
         let mut db = self.pool.acquire().await?.detach();
-        sqlx::query("SET plan_cache_mode = force_custom_plan")
-            .execute(&mut db)
-            .await?;
+        custom_plans(&mut db).await?;
         let leased: bool =
             sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext('platform.relay:' || $1))")
                 .bind(&self.bus.exchange)
@@ -228,15 +227,15 @@ impl OutboxRelay {
         self.monitor.update(|s| s.active = true);
         let mut listener = PgListener::connect_with(&self.pool).await?;
         listener.listen(EVENTS_CHANNEL).await?;
-        let name = self.checkpoint_name();
-        let mut checkpoint = load_checkpoint(&mut db, &name).await?;
+        let saved = self.checkpoint();
+        let mut checkpoint = saved.load(&mut db).await?.unwrap_or(LogPosition::START);
         let mut lag_measured: Option<Instant> = None;
         loop {
             let batch =
                 read_log(&mut db, checkpoint, &self.filter, self.options.batch_size).await?;
             if let Some(last) = batch.last().map(|e| e.position) {
                 publisher.publish(&batch).await?;
-                save_checkpoint(&mut db, &name, last).await?;
+                saved.save(&mut db, last).await?;
                 checkpoint = last;
                 debug!(exchange = %self.bus.exchange, events = batch.len(), %checkpoint, "published");
                 self.monitor.update(|s| {
@@ -266,7 +265,7 @@ impl OutboxRelay {
     }
 
     async fn measure_lag(&self, db: &mut PgConnection, at: LogPosition) -> Result<(), BusError> {
-        let lag = lag_after(db, at, &self.filter).await?;
+        let lag = log_backlog(db, at, &self.filter, LAG_COUNT_BOUND).await?;
         self.monitor.update(|s| {
             s.checkpoint = at.global_position;
             s.lag_events = lag.events;
@@ -278,66 +277,8 @@ impl OutboxRelay {
     }
 }
 
-struct Lag {
-    events: i64,
-    oldest: Option<DateTime<Utc>>,
-}
-
-/// Broadcast events committed after `at` (counted up to a bound), and the oldest one's time.
-async fn lag_after(
-    db: &mut PgConnection,
-    at: LogPosition,
-    filter: &LogFilter,
-) -> Result<Lag, sqlx::Error> {
-    let (events, oldest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
-        "SELECT count(*), min(occurred_at) FROM (
-             SELECT occurred_at FROM events
-             WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
-               AND ($3::text[] IS NULL OR event_type = ANY($3))
-             ORDER BY transaction_id, global_position
-             LIMIT 1000000
-         ) pending",
-    )
-    .bind(at.transaction_id.to_string())
-    .bind(at.global_position)
-    .bind(filter.event_types.as_deref())
-    .fetch_one(&mut *db)
-    .await?;
-    Ok(Lag { events, oldest })
-}
-
-async fn load_checkpoint(db: &mut PgConnection, name: &str) -> Result<LogPosition, sqlx::Error> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT transaction_id, global_position FROM relay_checkpoints WHERE name = $1",
-    )
-    .bind(name)
-    .fetch_optional(&mut *db)
-    .await?;
-    Ok(row.map_or(LogPosition::START, |(tx, pos)| LogPosition {
-        transaction_id: tx,
-        global_position: pos,
-    }))
-}
-
-async fn save_checkpoint(
-    db: &mut PgConnection,
-    name: &str,
-    at: LogPosition,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO relay_checkpoints (name, transaction_id, global_position) VALUES ($1, $2, $3)
-         ON CONFLICT (name) DO UPDATE
-         SET transaction_id = excluded.transaction_id,
-             global_position = excluded.global_position,
-             updated_at = now()",
-    )
-    .bind(name)
-    .bind(at.transaction_id)
-    .bind(at.global_position)
-    .execute(&mut *db)
-    .await?;
-    Ok(())
-}
+/// Most unpublished events counted for the lag (counting costs what it reads).
+const LAG_COUNT_BOUND: i64 = 1_000_000;
 
 /// Which part of the log to publish again.
 #[derive(Debug, Clone, Default)]
@@ -373,6 +314,7 @@ pub async fn republish(
         event_types: Some(event_types),
         from_position: range.from_position,
         to_position: range.to_position,
+        ..LogFilter::default()
     };
     let connection = connect(bus, "republish").await?;
     let publisher = Publisher::open(&connection, bus).await?;

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
-use platform_event_sourcing::{
+use platform_read_models::{
     ReadModelRegistration, RebuildOptions, RebuildProgress, read_models, rebuild,
 };
 use sqlx::PgPool;

@@ -4,10 +4,13 @@ use std::sync::Arc;
 
 use platform_core::{Aggregate, Metadata};
 use platform_event_sourcing::{
-    AggregateCache, CommandExecutor, EventNotifier, Executed, Loaded, PgEventStore, ProjectionGate,
-    ProjectorMonitor, ReadModel, ReadModelStore, StreamExpectation, StreamRange,
+    AggregateCache, CommandExecutor, EventNotifier, Executed, Loaded, PgEventStore,
+    StreamExpectation, StreamRange,
 };
 use platform_messaging::{RelayMonitor, SubscriberMonitor};
+use platform_read_models::{
+    InlineProjection, ProjectionGate, ProjectorMonitor, ReadModel, ReadModelStore,
+};
 use sqlx::PgPool;
 
 use crate::config::Config;
@@ -23,7 +26,7 @@ pub struct AppState {
 #[derive(Debug)]
 struct Inner {
     config: Config,
-    executor: CommandExecutor,
+    executor: CommandExecutor<InlineProjection>,
     notifier: EventNotifier,
     monitor: ProjectorMonitor,
     relay: RelayMonitor,
@@ -34,27 +37,17 @@ struct Inner {
 impl AppState {
     /// State over a migrated database.
     pub fn new(config: Config, pool: PgPool) -> Self {
-        Self::build(config, pool, true)
-    }
-
-    /// State whose commands do not project into read models (which then go stale);
-    /// only for measuring what inline projection costs.
-    pub fn without_inline_projections(config: Config, pool: PgPool) -> Self {
-        Self::build(config, pool, false)
-    }
-
-    fn build(config: Config, pool: PgPool, inline: bool) -> Self {
-        let cache = Arc::new(AggregateCache::new(config.commands.aggregate_cache_size));
+        let cache_size = config.commands.aggregate_cache_size;
         let notifier = EventNotifier::default();
-        let executor =
-            CommandExecutor::new(PgEventStore::new(pool), cache, config.commands.max_attempts)
-                .with_notifier(notifier.clone())
-                .with_snapshots(config.commands.snapshot_every);
-        let executor = if inline {
-            executor
-        } else {
-            executor.without_inline_projections()
-        };
+        let projection = InlineProjection::new(cache_size, Arc::new(ProjectionGate::new()));
+        let executor = CommandExecutor::new(
+            PgEventStore::new(pool),
+            Arc::new(AggregateCache::new(cache_size)),
+            config.commands.max_attempts,
+        )
+        .with_notifier(notifier.clone())
+        .with_snapshots(config.commands.snapshot_every)
+        .with_append_path(projection);
         AppState {
             inner: Arc::new(Inner {
                 config,
@@ -70,7 +63,7 @@ impl AppState {
 
     /// The gate pausing inline projection of read models under rebuild.
     pub fn gate(&self) -> &Arc<ProjectionGate> {
-        self.inner.executor.gate()
+        self.inner.executor.append_path().gate()
     }
 
     /// Wakes async projectors after appends.

@@ -4,7 +4,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 use tracing::info;
 
-use platform_event_sourcing::PreparedReadModel;
+use platform_read_models::PreparedReadModel;
 
 use crate::config::DatabaseConfig;
 
@@ -32,7 +32,7 @@ pub enum DatabaseError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A read model's table could not be prepared or rebuilt.
     #[error("read model preparation failed: {0}")]
-    ReadModel(#[from] platform_event_sourcing::ReadModelError),
+    ReadModel(#[from] platform_read_models::ReadModelError),
 }
 
 /// Connects a pool, creating the database first when it does not exist.
@@ -69,7 +69,7 @@ pub async fn connect_and_migrate(
 ) -> Result<(PgPool, Vec<PreparedReadModel>), DatabaseError> {
     let pool = connect(config).await?;
     platform_event_sourcing::migrator()?.run(&pool).await?;
-    let prepared = platform_event_sourcing::prepare_read_models(&pool).await?;
+    let prepared = platform_read_models::prepare_read_models(&pool).await?;
     Ok((pool, prepared))
 }
 

@@ -2,7 +2,8 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use platform_event_sourcing::{ExecuteError, ReadModelError, StoreError};
+use platform_event_sourcing::{ExecuteError, StoreError};
+use platform_read_models::ReadModelError;
 use serde_json::json;
 
 /// Why a request failed. Each variant says what the client sees.
@@ -146,9 +147,7 @@ impl From<ReadModelError> for HandlerError {
     fn from(err: ReadModelError) -> Self {
         match err {
             ReadModelError::InvalidCursor(_) => HandlerError::Validation(err.to_string()),
-            ReadModelError::Database(e) if platform_event_sourcing::is_unavailable(&e) => {
-                HandlerError::Unavailable(e.to_string())
-            }
+            e if e.is_unavailable() => HandlerError::Unavailable(e.to_string()),
             other => HandlerError::Internal(other.to_string()),
         }
     }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use axum::serve::ListenerExt;
 use clap::{CommandFactory, FromArgMatches};
-use platform_event_sourcing::{ProjectorOptions, ReadModelStatus, spawn_projectors};
+use platform_read_models::{ProjectorOptions, ReadModelStatus, spawn_projectors};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;

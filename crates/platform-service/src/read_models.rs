@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use platform_event_sourcing::{ReadModelRegistration, RebuildOptions, rebuild};
+use platform_read_models::{ReadModelRegistration, RebuildOptions, rebuild};
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 

@@ -1,5 +1,5 @@
 use order_contracts::{ListOrders, OrderList};
-use platform_event_sourcing::PageRequest;
+use platform_read_models::PageRequest;
 use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
 
 use crate::read_models::OrderReadModel;

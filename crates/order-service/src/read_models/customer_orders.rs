@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use order_contracts::CustomerOrders;
-use platform_event_sourcing::ReadModel;
+use platform_read_models::ReadModel;
 use rust_decimal::Decimal;
 
 use super::reducers;

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use order_contracts::{OrderItem, OrderStatus, OrderView};
-use platform_event_sourcing::ReadModel;
+use platform_read_models::ReadModel;
 use rust_decimal::Decimal;
 
 use super::reducers;

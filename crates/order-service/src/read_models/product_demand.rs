@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use order_contracts::ProductDemand;
-use platform_event_sourcing::ReadModel;
+use platform_read_models::ReadModel;
 
 use super::reducers;
 use crate::domain::Order;

@@ -47,7 +47,7 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
     let ident = model.ident;
     let aggregate = &checked.aggregate;
     let table = &checked.table;
-    let private = quote!(::platform_event_sourcing::__private);
+    let private = quote!(::platform_read_models::__private);
     let events_alias =
         quote!(type __Events = <#aggregate as #private::platform_core::Aggregate>::Event;);
     let event_names: Vec<String> = checked.events.iter().map(ToString::to_string).collect();
@@ -62,12 +62,12 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
             let sql_type = column.sql_type();
             let nullable = column.nullable;
             let index = match &field.index {
-                None => quote!(::platform_event_sourcing::IndexKind::None),
-                Some(i) if i.unique => quote!(::platform_event_sourcing::IndexKind::Unique),
-                Some(_) => quote!(::platform_event_sourcing::IndexKind::Plain),
+                None => quote!(::platform_read_models::IndexKind::None),
+                Some(i) if i.unique => quote!(::platform_read_models::IndexKind::Unique),
+                Some(_) => quote!(::platform_read_models::IndexKind::Plain),
             };
             quote! {
-                ::platform_event_sourcing::Column {
+                ::platform_read_models::Column {
                     name: #name,
                     sql_type: #sql_type,
                     nullable: #nullable,
@@ -85,7 +85,7 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
             let version_name = version_field.to_string();
             let events = &checked.events;
             (
-                quote!(::platform_event_sourcing::RowKey::Aggregate { column: #id_name, version_column: #version_name }),
+                quote!(::platform_read_models::RowKey::Aggregate { column: #id_name, version_column: #version_name }),
                 quote! {
                     match &event.event {
                         #(__Events::#events(_))|* => ::core::option::Option::Some(::core::clone::Clone::clone(&event.aggregate_id)),
@@ -113,7 +113,7 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
                 }
             });
             (
-                quote!(::platform_event_sourcing::RowKey::GroupBy { column: #name }),
+                quote!(::platform_read_models::RowKey::GroupBy { column: #name }),
                 quote! {
                     let __env = event;
                     let _ = &__env;
@@ -195,24 +195,31 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
     });
 
     let definition = definition(checked);
+    let reads_global_position = model.fields.iter().any(|field| {
+        field
+            .maps
+            .iter()
+            .any(|m| matches!(&m.source, Source::Envelope(name) if name == "global_position"))
+    });
     let projection = if checked.asynchronous {
-        quote!(::platform_event_sourcing::Projection::Async)
+        quote!(::platform_read_models::Projection::Async)
     } else {
-        quote!(::platform_event_sourcing::Projection::Inline)
+        quote!(::platform_read_models::Projection::Inline)
     };
     let name = ident.to_string();
 
     quote! {
         #[automatically_derived]
-        impl ::platform_event_sourcing::ReadModel for #ident {
+        impl ::platform_read_models::ReadModel for #ident {
             type Aggregate = #aggregate;
             const NAME: &'static str = #name;
             const TABLE: &'static str = #table;
-            const COLUMNS: &'static [::platform_event_sourcing::Column] = &[#(#columns),*];
-            const KEY: ::platform_event_sourcing::RowKey = #key_const;
+            const COLUMNS: &'static [::platform_read_models::Column] = &[#(#columns),*];
+            const KEY: ::platform_read_models::RowKey = #key_const;
             const EVENT_TYPES: &'static [&'static str] = &[#(#event_names),*];
             const DEFINITION: &'static str = #definition;
-            const PROJECTION: ::platform_event_sourcing::Projection = #projection;
+            const READS_GLOBAL_POSITION: bool = #reads_global_position;
+            const PROJECTION: ::platform_read_models::Projection = #projection;
 
             fn key(
                 event: &#private::platform_core::EventEnvelope<<#aggregate as #private::platform_core::Aggregate>::Event>,
@@ -253,7 +260,7 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
         }
 
         #private::inventory::submit! {
-            ::platform_event_sourcing::ReadModelRegistration::of::<#ident>()
+            ::platform_read_models::ReadModelRegistration::of::<#ident>()
         }
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use platform_event_sourcing::ProjectorStatus;
+use platform_read_models::ProjectorStatus;
 
 use crate::context::AppState;
 

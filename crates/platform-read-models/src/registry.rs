@@ -1,32 +1,34 @@
-//! Read models registered at link time by `#[derive(ReadModel)]`.
+//! Read models registered at link time by `#[derive(ReadModel)]`, type-erased.
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::OnceLock;
 
+use futures_util::future::BoxFuture;
 use platform_core::{Aggregate, EventEnvelope};
+use platform_event_sourcing::{Checkpoint, LogFilter, RecordedEvent};
 use sqlx::PgConnection;
 
-use super::ReadModelError;
-use super::model::{Column, EventOf, Projection, ReadModel, RowKey};
-use super::project::{FastRow, WrittenRow, prepare_fast, project, project_with_cache};
-use crate::cache::AggregateCache;
-use crate::recorded::RecordedEvent;
+use crate::cache::{CachedRow, RowCache};
+use crate::error::ReadModelError;
+use crate::model::{Column, EventOf, Projection, ReadModel, RowKey};
+use crate::project::{InlineRow, PreparedRow, project, project_rows};
 
-/// A boxed, sendable future borrowing its arguments.
-pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// Version of the platform's table layout (its own columns and indexes); folded into
+/// every declaration hash, so tables built under another layout are rebuilt.
+const TABLE_LAYOUT: &str = "layout=2;";
 
+/// Projects typed envelopes (`&Vec<EventEnvelope<A::Event>>`) into the live table.
 type ProjectTyped = for<'a> fn(
     &'a mut PgConnection,
     &'a (dyn Any + Send + Sync),
-    &'a AggregateCache,
-    &'a mut Vec<WrittenRow>,
+    &'a mut Vec<CachedRow>,
 ) -> BoxFuture<'a, Result<usize, ReadModelError>>;
 
-type PrepareFast = fn(&(dyn Any + Send + Sync), &AggregateCache) -> Option<FastRow>;
+/// One command's row from the cache, for typed envelopes.
+type PrepareInline = fn(&(dyn Any + Send + Sync), &RowCache) -> Option<Box<dyn PreparedRow>>;
 
+/// Projects stored events into a table.
 type ProjectRecorded = for<'a> fn(
     &'a mut PgConnection,
     &'a str,
@@ -52,9 +54,9 @@ pub struct ReadModelRegistration {
     pub key: RowKey,
     /// Inline or async.
     pub projection: Projection,
-    pub(crate) project_typed: ProjectTyped,
-    pub(crate) project_recorded: ProjectRecorded,
-    pub(crate) prepare_fast: PrepareFast,
+    project_typed: ProjectTyped,
+    project_recorded: ProjectRecorded,
+    prepare_inline: PrepareInline,
 }
 
 inventory::collect!(ReadModelRegistration);
@@ -73,7 +75,7 @@ impl ReadModelRegistration {
             projection: R::PROJECTION,
             project_typed: project_typed::<R>,
             project_recorded: project_recorded::<R>,
-            prepare_fast: prepare_fast_typed::<R>,
+            prepare_inline: prepare_inline::<R>,
         }
     }
 
@@ -90,14 +92,29 @@ impl ReadModelRegistration {
         self.aggregate_type == aggregate_type && self.event_types.contains(&event_type)
     }
 
-    /// Stable hash of the declaration (FNV-1a, hex).
+    /// Stable hash of the declaration and the platform's table layout (FNV-1a, hex).
     pub fn definition_hash(&self) -> String {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for byte in self.definition.bytes() {
+        for byte in TABLE_LAYOUT.bytes().chain(self.definition.bytes()) {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(0x0100_0000_01b3);
         }
         format!("{hash:016x}")
+    }
+
+    /// The events of the log this model reads.
+    pub fn log_filter(&self) -> LogFilter {
+        LogFilter::events_of(self.aggregate_type, self.event_types)
+    }
+
+    /// The checkpoint of a rebuild of this declaration in progress.
+    pub fn rebuild_checkpoint(&self) -> Checkpoint {
+        Checkpoint::for_definition(format!("rebuild:{}", self.table), self.definition_hash())
+    }
+
+    /// The checkpoint of this declaration's async projector.
+    pub fn projector_checkpoint(&self) -> Checkpoint {
+        Checkpoint::for_definition(format!("async:{}", self.table), self.definition_hash())
     }
 
     /// Projects stored events (other aggregates' and unhandled ones are skipped) into `table`.
@@ -110,52 +127,47 @@ impl ReadModelRegistration {
         (self.project_recorded)(conn, table, events).await
     }
 
-    /// The model's new row for typed envelopes, from the cache, to write along with them.
-    pub(crate) fn prepare_fast(
-        &self,
-        events: &(dyn Any + Send + Sync),
-        cache: &AggregateCache,
-    ) -> Option<FastRow> {
-        (self.prepare_fast)(events, cache)
-    }
-
-    /// Projects typed envelopes (a `Vec<EventEnvelope<A::Event>>` of this model's
-    /// aggregate) into the live table, using and reporting cached rows.
+    /// Projects a command's typed envelopes (a `Vec<EventEnvelope<A::Event>>` of this
+    /// model's aggregate) into the live table, reporting the rows written.
     pub(crate) async fn project_typed(
         &self,
         conn: &mut PgConnection,
-        events: &(dyn Any + Send + Sync),
-        cache: &AggregateCache,
-        written: &mut Vec<WrittenRow>,
+        envelopes: &(dyn Any + Send + Sync),
+        written: &mut Vec<CachedRow>,
     ) -> Result<usize, ReadModelError> {
-        (self.project_typed)(conn, events, cache, written).await
+        (self.project_typed)(conn, envelopes, written).await
+    }
+
+    /// The model's row after a command's typed envelopes, computed from the cache, to
+    /// write with the append; `None` when the cache cannot tell.
+    pub(crate) fn prepare_inline(
+        &self,
+        envelopes: &(dyn Any + Send + Sync),
+        cache: &RowCache,
+    ) -> Option<Box<dyn PreparedRow>> {
+        (self.prepare_inline)(envelopes, cache)
     }
 }
 
 fn project_typed<'a, R: ReadModel>(
     conn: &'a mut PgConnection,
-    events: &'a (dyn Any + Send + Sync),
-    cache: &'a AggregateCache,
-    written: &'a mut Vec<WrittenRow>,
+    envelopes: &'a (dyn Any + Send + Sync),
+    written: &'a mut Vec<CachedRow>,
 ) -> BoxFuture<'a, Result<usize, ReadModelError>> {
     Box::pin(async move {
-        match events.downcast_ref::<Vec<EventEnvelope<EventOf<R>>>>() {
-            Some(events) => {
-                project_with_cache::<R>(conn, R::TABLE, events, Some(cache), written).await
-            }
+        match envelopes.downcast_ref::<Vec<EventEnvelope<EventOf<R>>>>() {
+            Some(events) => project_rows::<R>(conn, R::TABLE, events, Some(written)).await,
             None => Ok(0),
         }
     })
 }
 
-fn prepare_fast_typed<R: ReadModel>(
-    events: &(dyn Any + Send + Sync),
-    cache: &AggregateCache,
-) -> Option<FastRow> {
-    prepare_fast::<R>(
-        events.downcast_ref::<Vec<EventEnvelope<EventOf<R>>>>()?,
-        cache,
-    )
+fn prepare_inline<R: ReadModel>(
+    envelopes: &(dyn Any + Send + Sync),
+    cache: &RowCache,
+) -> Option<Box<dyn PreparedRow>> {
+    let events = envelopes.downcast_ref::<Vec<EventEnvelope<EventOf<R>>>>()?;
+    Some(Box::new(InlineRow::<R>::from_cache(events, cache)?))
 }
 
 fn project_recorded<'a, R: ReadModel>(

@@ -7,9 +7,9 @@ use sqlx::PgPool;
 use tokio::sync::{RwLock, RwLockReadGuard};
 use tracing::info;
 
-use super::ReadModelError;
-use super::rebuild::catch_up_live;
-use super::registry::ReadModelRegistration;
+use crate::error::ReadModelError;
+use crate::rebuild::catch_up_live;
+use crate::registry::ReadModelRegistration;
 
 /// Which read models this process projects inline right now.
 ///

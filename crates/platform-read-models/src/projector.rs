@@ -5,22 +5,19 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
+use platform_event_sourcing::{
+    EVENTS_CHANNEL, LogPosition, custom_plans, log_backlog, log_head, read_log,
+};
 use sqlx::postgres::PgListener;
 use sqlx::{Acquire, PgConnection, PgPool};
-use tokio::sync::{Notify, watch};
-use tracing::{debug, info, warn};
+use tokio::sync::watch;
+use tracing::{info, warn};
 
-use super::ReadModelError;
-use super::model::Projection;
-use super::rebuild::{
-    async_checkpoint_name, custom_plans, load_checkpoint, read_model_events, save_checkpoint,
-};
-use super::registry::{ReadModelRegistration, read_models};
-use crate::position::LogPosition;
-
-/// The channel appends are announced on.
-pub const EVENTS_CHANNEL: &str = "platform_events";
+use crate::error::ReadModelError;
+use crate::model::Projection;
+use crate::registry::{ReadModelRegistration, read_models};
+use crate::store::ledger;
 
 /// How projectors run.
 #[derive(Debug, Clone, Copy)]
@@ -79,44 +76,6 @@ impl ProjectorMonitor {
     fn update(&self, table: &'static str, f: impl FnOnce(&mut ProjectorStatus)) {
         let mut statuses = self.statuses.lock().unwrap_or_else(|p| p.into_inner());
         f(statuses.entry(table).or_default());
-    }
-}
-
-/// Wakes projectors after appends: in this process at once, in others through
-/// `NOTIFY`, coalescing bursts into one notification.
-#[derive(Debug, Clone, Default)]
-pub struct EventNotifier {
-    wake: Arc<Notify>,
-}
-
-impl EventNotifier {
-    /// Announces that events were appended.
-    pub fn notify(&self) {
-        self.wake.notify_one();
-    }
-
-    /// Sends `NOTIFY platform_events` after each burst of appends until shutdown.
-    pub fn spawn(
-        &self,
-        pool: PgPool,
-        mut shutdown: watch::Receiver<bool>,
-    ) -> tokio::task::JoinHandle<()> {
-        let wake = Arc::clone(&self.wake);
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    () = wake.notified() => {}
-                    _ = shutdown.changed() => return,
-                }
-                let sent = sqlx::query("SELECT pg_notify($1, '')")
-                    .bind(EVENTS_CHANNEL)
-                    .execute(&pool)
-                    .await;
-                if let Err(err) = sent {
-                    debug!(cause = %err, "event notification failed; projectors fall back to polling");
-                }
-            }
-        })
     }
 }
 
@@ -203,13 +162,7 @@ impl Projector {
         // long as that connection, so a dead process releases it.
         let mut conn = self.pool.acquire().await?.detach();
         custom_plans(&mut conn).await?;
-        let leased: bool = sqlx::query_scalar(
-            "SELECT pg_try_advisory_lock(hashtext('platform.projector:' || $1))",
-        )
-        .bind(self.model.table)
-        .fetch_one(&mut conn)
-        .await?;
-        if !leased {
+        if !ledger::try_lease_projector(&mut conn, self.model.table).await? {
             return Ok(Outcome::LeaseBusy);
         }
         info!(read_model = self.model.name, "projector lease taken");
@@ -235,24 +188,23 @@ impl Projector {
     /// Projects one batch after the checkpoint; returns how many events it read.
     async fn step(&self, conn: &mut PgConnection) -> Result<usize, ReadModelError> {
         let model = self.model;
-        let name = async_checkpoint_name(model);
-        let hash = model.definition_hash();
-        let Some(checkpoint) = load_checkpoint(conn, &name, &hash).await? else {
+        let checkpoint = model.projector_checkpoint();
+        let Some(at) = checkpoint.load(conn).await? else {
             // No checkpoint for this declaration: the table awaits a rebuild.
             self.monitor
                 .update(model.table, |s| s.waiting_for_rebuild = true);
             return Ok(0);
         };
-        let batch =
-            read_model_events(conn, model, checkpoint, self.options.batch_size, true).await?;
+        let filter = model.log_filter();
+        let batch = read_log(conn, at, &filter, self.options.batch_size).await?;
         if let Some(last) = batch.last() {
             let last = last.position;
             let mut tx = conn.begin().await?;
             model.project_recorded(&mut tx, model.table, &batch).await?;
-            save_checkpoint(&mut tx, &name, last, &hash).await?;
+            checkpoint.save(&mut tx, last).await?;
             tx.commit().await?;
         }
-        let position = batch.last().map_or(checkpoint, |e| e.position);
+        let position = batch.last().map_or(at, |e| e.position);
         self.report_lag(conn, position).await?;
         Ok(batch.len())
     }
@@ -262,17 +214,14 @@ impl Projector {
         conn: &mut PgConnection,
         at: LogPosition,
     ) -> Result<(), ReadModelError> {
-        let head: i64 = sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
-            .fetch_one(&mut *conn)
-            .await?;
-        let next = read_model_events(conn, self.model, at, 1, false).await?;
-        let oldest: Option<DateTime<Utc>> = next.first().map(|e| e.occurred_at);
-        let lag_seconds = oldest.map_or(0.0, |t| {
+        let head = log_head(conn).await?;
+        let backlog = log_backlog(conn, at, &self.model.log_filter(), 1).await?;
+        let lag_seconds = backlog.oldest.map_or(0.0, |t| {
             (Utc::now() - t).num_milliseconds().max(0) as f64 / 1000.0
         });
         // Caught up when no committed event of this model follows the checkpoint, even
         // if the log's head is further on (events the model does not handle).
-        let behind = if next.is_empty() {
+        let behind = if backlog.events == 0 {
             0
         } else {
             (head - at.global_position).max(0)

@@ -1,11 +1,8 @@
 //! The trait `#[derive(ReadModel)]` implements, and what it says about the table.
 
 use platform_core::{Aggregate, EventEnvelope};
-use sqlx::Postgres;
-use sqlx::postgres::{PgArguments, PgRow};
-
-/// A query with bound arguments, as the derive binds row values into it.
-pub type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+use platform_event_sourcing::PgQuery;
+use sqlx::postgres::PgRow;
 
 /// The event type of a read model's aggregate.
 pub type EventOf<R> = <<R as ReadModel>::Aggregate as Aggregate>::Event;
@@ -120,6 +117,9 @@ pub trait ReadModel: Clone + Send + Sync + Unpin + 'static {
     const EVENT_TYPES: &'static [&'static str];
     /// Canonical text of the declaration; its hash tells when a rebuild is due.
     const DEFINITION: &'static str;
+    /// Whether a mapping reads an event's global position, which is known only once the
+    /// event is stored: such rows are never computed before the append.
+    const READS_GLOBAL_POSITION: bool;
     /// Inline (default) or async (`#[read_model(projection = "async")]`).
     const PROJECTION: Projection;
 

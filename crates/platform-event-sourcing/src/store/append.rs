@@ -1,0 +1,306 @@
+//! Appending to a stream: one statement that checks the expected version and inserts
+//! every event, optionally with rows for other tables written by the same statement.
+
+use chrono::{DateTime, Utc};
+use platform_core::{ConcurrencyError, ExpectedVersion, Metadata, NewEvent};
+use sqlx::postgres::PgArguments;
+use sqlx::types::Json;
+use sqlx::{FromRow, PgConnection, Postgres};
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::{PgEventStore, stream_version_with};
+use crate::error::{ProjectionError, StoreError};
+
+/// A query with bound arguments, as a [`CoWrite`] binds its values into it.
+pub type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+
+/// What an append wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendResult {
+    /// Version of the stream's first new event.
+    pub first_version: i64,
+    /// Version of the stream after the append.
+    pub last_version: i64,
+    /// Global position of each new event, in order.
+    pub positions: Vec<i64>,
+}
+
+impl AppendResult {
+    /// Global position of the last event appended (0 when none was).
+    pub fn last_position(&self) -> i64 {
+        self.positions.last().copied().unwrap_or(0)
+    }
+}
+
+/// How an append with co-writes ended, when the database did not fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppendOutcome {
+    /// The events and every co-written row are stored.
+    Appended(AppendResult),
+    /// A co-write's guard did not hold; the whole statement was undone and nothing is
+    /// stored. The co-writer decides what to do instead.
+    GuardFailed,
+}
+
+/// SQL of a [`CoWrite`]: data-modifying CTEs and how many parameters they bind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoWriteSql {
+    /// CTE bodies (`INSERT …`), in order. They may read the CTE `ins`: the inserted
+    /// events' `version` and `global_position`, empty when the version check failed.
+    /// The first must return exactly one row when its guard held and it wrote.
+    pub ctes: Vec<String>,
+    /// Parameters the CTEs use, numbered from the `first_param` they were given.
+    pub params: usize,
+}
+
+/// Rows another table gets in the same statement as an append (one round trip, one
+/// implicit transaction): written with the events, or undone with them.
+pub trait CoWrite: Send + Sync {
+    /// The table written, to attribute a refusal to it.
+    fn table(&self) -> &str;
+
+    /// The CTEs, with parameters numbered from `first_param`.
+    fn sql(&self, first_param: usize) -> CoWriteSql;
+
+    /// Binds the parameters the CTEs use, in order.
+    fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q>;
+}
+
+/// The append as a CTE (`ins`), checking the expected version in the same statement.
+macro_rules! append_cte {
+    () => {
+        r#"
+WITH current_version AS (
+    SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1
+), checked AS (
+    SELECT v FROM current_version WHERE $3::bigint IS NULL OR v = $3
+), ins AS (
+    INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type,
+                        schema_version, payload, metadata, occurred_at)
+    SELECT e.event_id, $1, $2, checked.v + e.n, e.event_type,
+           e.schema_version, e.payload, e.metadata, e.occurred_at
+    FROM checked,
+         unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::timestamptz[])
+             WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, metadata, occurred_at, n)
+    ORDER BY e.n
+    RETURNING version, global_position
+)"#
+    };
+}
+
+/// The append CTE, for statements that add co-writes after it.
+const APPEND_CTE: &str = append_cte!();
+
+/// Parameters [`APPEND_CTE`] takes.
+const APPEND_PARAMS: usize = 9;
+
+/// The plain append: the CTE and its result.
+const APPEND: &str = concat!(
+    append_cte!(),
+    " SELECT version, global_position FROM ins ORDER BY version"
+);
+
+/// One inserted event, as the append statement returns it.
+#[derive(Debug, sqlx::FromRow)]
+struct Inserted {
+    version: i64,
+    global_position: i64,
+}
+
+impl PgEventStore {
+    /// Appends events to a stream as one atomic statement, if `expected` holds.
+    ///
+    /// Fails with [`StoreError::Concurrency`] when another writer got there first.
+    #[instrument(skip_all, fields(stream_id = %stream_id, events = events.len()))]
+    pub async fn append(
+        &self,
+        stream_id: &str,
+        aggregate_type: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+    ) -> Result<AppendResult, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        self.append_in(&mut conn, stream_id, aggregate_type, expected, events)
+            .await
+    }
+
+    /// Like [`append`](Self::append), on a caller's connection or transaction.
+    ///
+    /// A version race inside the caller's transaction aborts that transaction; the
+    /// actual version in the error is then read through the pool.
+    pub async fn append_in(
+        &self,
+        conn: &mut PgConnection,
+        stream_id: &str,
+        aggregate_type: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+    ) -> Result<AppendResult, StoreError> {
+        if events.is_empty() {
+            let actual = stream_version_with(&mut *conn, stream_id).await?;
+            if !expected.matches(actual) {
+                return Err(conflict(stream_id, expected, actual));
+            }
+            return Ok(AppendResult {
+                first_version: actual + 1,
+                last_version: actual,
+                positions: Vec::new(),
+            });
+        }
+        match self
+            .run(conn, stream_id, aggregate_type, expected, events, &[])
+            .await?
+        {
+            AppendOutcome::Appended(result) => Ok(result),
+            // Only a co-write has a guard; none was given.
+            AppendOutcome::GuardFailed => Err(StoreError::Database(sqlx::Error::Protocol(
+                "an append without co-writes reported a failed guard".to_owned(),
+            ))),
+        }
+    }
+
+    /// Appends events and writes `co_writes` in the same statement: all of it or none.
+    ///
+    /// [`AppendOutcome::GuardFailed`] when a co-write's guard did not hold (nothing is
+    /// stored); a co-write the database refuses (a constraint) is
+    /// [`StoreError::Projection`] naming its table.
+    #[instrument(skip_all, fields(stream_id = %stream_id, events = events.len(), co_writes = co_writes.len()))]
+    pub async fn append_with(
+        &self,
+        stream_id: &str,
+        aggregate_type: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+        co_writes: &[&dyn CoWrite],
+    ) -> Result<AppendOutcome, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        self.run(
+            &mut conn,
+            stream_id,
+            aggregate_type,
+            expected,
+            events,
+            co_writes,
+        )
+        .await
+    }
+
+    async fn run(
+        &self,
+        conn: &mut PgConnection,
+        stream_id: &str,
+        aggregate_type: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+        co_writes: &[&dyn CoWrite],
+    ) -> Result<AppendOutcome, StoreError> {
+        let expected_param = match expected {
+            ExpectedVersion::Any => None,
+            ExpectedVersion::NoStream => Some(0_i64),
+            ExpectedVersion::Exact(v) => Some(v),
+        };
+        let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
+        let types: Vec<&str> = events.iter().map(|e| e.event_type).collect();
+        let schemas: Vec<i32> = events.iter().map(|e| e.schema_version).collect();
+        let payloads: Vec<&serde_json::Value> = events.iter().map(|e| &e.payload).collect();
+        let metadata: Vec<Json<&Metadata>> = events.iter().map(|e| Json(&e.metadata)).collect();
+        let times: Vec<DateTime<Utc>> = events.iter().map(|e| e.occurred_at).collect();
+        let combined;
+        let sql = if co_writes.is_empty() {
+            APPEND
+        } else {
+            combined = with_co_writes(co_writes);
+            combined.as_str()
+        };
+        let mut query = sqlx::query(sql)
+            .bind(stream_id)
+            .bind(aggregate_type)
+            .bind(expected_param)
+            .bind(&ids)
+            .bind(&types)
+            .bind(&schemas)
+            .bind(&payloads)
+            .bind(&metadata)
+            .bind(&times);
+        for co_write in co_writes {
+            query = co_write.bind(query);
+        }
+        match query.fetch_all(&mut *conn).await {
+            Ok(rows) if !rows.is_empty() => {
+                let rows = rows
+                    .iter()
+                    .map(Inserted::from_row)
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(AppendOutcome::Appended(AppendResult {
+                    first_version: rows[0].version,
+                    last_version: rows[rows.len() - 1].version,
+                    positions: rows.iter().map(|r| r.global_position).collect(),
+                }))
+            }
+            Ok(_) => {
+                let actual = stream_version_with(&mut *conn, stream_id).await?;
+                Err(conflict(stream_id, expected, actual))
+            }
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some(GUARD_FAILED) => {
+                Ok(AppendOutcome::GuardFailed)
+            }
+            Err(sqlx::Error::Database(db))
+                if db
+                    .table()
+                    .is_some_and(|t| co_writes.iter().any(|c| c.table() == t)) =>
+            {
+                let table = db.table().unwrap_or_default().to_owned();
+                Err(StoreError::Projection(ProjectionError {
+                    table,
+                    source: sqlx::Error::Database(db),
+                }))
+            }
+            Err(sqlx::Error::Database(db)) if db.constraint() == Some("events_event_id_key") => {
+                Err(StoreError::DuplicateEvent(ids[0]))
+            }
+            Err(sqlx::Error::Database(db))
+                if db.constraint() == Some("events_stream_version_key") =>
+            {
+                // The other writer has committed; `conn` may be in an aborted transaction.
+                let actual = self.stream_version(stream_id).await?;
+                Err(conflict(stream_id, expected, actual))
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+/// SQLSTATE raised by `platform_expect_projected` when a co-write's guard failed.
+const GUARD_FAILED: &str = "PX001";
+
+/// The append CTE, each co-write's CTEs after it, and a final select that undoes the
+/// statement (raising [`GUARD_FAILED`]) unless every co-write's first CTE wrote its row.
+fn with_co_writes(co_writes: &[&dyn CoWrite]) -> String {
+    let mut sql = APPEND_CTE.to_owned();
+    let mut next = APPEND_PARAMS + 1;
+    let mut counts = Vec::with_capacity(co_writes.len());
+    for (i, co_write) in co_writes.iter().enumerate() {
+        let CoWriteSql { ctes, params } = co_write.sql(next);
+        for (j, cte) in ctes.iter().enumerate() {
+            sql.push_str(&format!(", cw{i}_{j} AS ({cte})"));
+        }
+        counts.push(format!("(SELECT count(*) FROM cw{i}_0)"));
+        next += params;
+    }
+    sql.push_str(&format!(
+        " SELECT version, global_position, platform_expect_projected({}, {}) \
+         FROM ins ORDER BY version",
+        counts.join(" + "),
+        co_writes.len()
+    ));
+    sql
+}
+
+fn conflict(stream_id: &str, expected: ExpectedVersion, actual: i64) -> StoreError {
+    StoreError::Concurrency(ConcurrencyError {
+        stream_id: stream_id.to_owned(),
+        expected,
+        actual,
+    })
+}

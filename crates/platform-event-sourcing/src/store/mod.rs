@@ -1,0 +1,200 @@
+//! The PostgreSQL event store: every statement on `events` and `snapshots` lives here
+//! and in the modules below.
+//!
+//! - `append`: appends with an expected version, alone or with [`CoWrite`]s (rows other
+//!   tables get in the same statement).
+//! - `log`: the one gap-safe reader of the global log, and counts over it.
+//! - `row`: decoding `events` rows into [`RecordedEvent`]s, upcast.
+
+mod append;
+mod log;
+mod row;
+
+use sqlx::{PgExecutor, PgPool};
+use tracing::instrument;
+
+pub use append::{AppendOutcome, AppendResult, CoWrite, CoWriteSql, PgQuery};
+pub use log::{
+    Backlog, LogFilter, count_log, custom_plans, log_backlog, log_head, read_committed, read_log,
+};
+pub(crate) use row::{EventRow, PayloadRow};
+
+use crate::error::StoreError;
+use crate::position::LogPosition;
+use crate::recorded::{RecordedEvent, StreamRange};
+
+/// The PostgreSQL event store: a cheap handle around a connection pool.
+#[derive(Debug, Clone)]
+pub struct PgEventStore {
+    pool: PgPool,
+}
+
+impl PgEventStore {
+    /// A store over an existing pool (migrations must have run).
+    pub fn new(pool: PgPool) -> Self {
+        PgEventStore { pool }
+    }
+
+    /// The underlying pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The version of a stream's last event (0 when it has none).
+    pub async fn stream_version(&self, stream_id: &str) -> Result<i64, StoreError> {
+        stream_version_with(&self.pool, stream_id).await
+    }
+
+    /// Reads part of a stream in version order.
+    #[instrument(skip_all, fields(stream_id = %stream_id))]
+    pub async fn read_stream(
+        &self,
+        stream_id: &str,
+        range: StreamRange,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows: Vec<EventRow> = sqlx::query_as(
+            r#"
+SELECT transaction_id::text::bigint AS tx_id, global_position, event_id, stream_id,
+       aggregate_type, version, event_type, schema_version, payload, metadata, occurred_at
+FROM events
+WHERE stream_id = $1 AND version > $2
+  AND ($3::bigint IS NULL OR version <= $3)
+  AND ($4::timestamptz IS NULL OR occurred_at <= $4)
+ORDER BY version
+"#,
+        )
+        .bind(stream_id)
+        .bind(range.after_version)
+        .bind(range.to_version)
+        .bind(range.until)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(row::into_recorded(rows)?)
+    }
+
+    /// Reads up to `limit` events of the global log after `after`, in log order.
+    ///
+    /// Gap-safe: only events of transactions older than every transaction still in
+    /// flight are returned, so an event that commits late is never skipped; it is
+    /// delivered after the position it gets, exactly once.
+    pub async fn read_all(
+        &self,
+        after: LogPosition,
+        limit: i64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        read_log(&mut conn, after, &LogFilter::default(), limit).await
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Writes a snapshot (a state's JSON at a stream version) and drops the stream's
+    /// older ones.
+    pub(crate) async fn write_snapshot(
+        &self,
+        stream_id: &str,
+        aggregate_type: &str,
+        version: i64,
+        state_schema_version: i32,
+        state: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            r#"
+WITH saved AS (
+    INSERT INTO snapshots (stream_id, version, aggregate_type, state_schema_version, state)
+    VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (stream_id, version) DO UPDATE
+    SET state = excluded.state, state_schema_version = excluded.state_schema_version,
+        taken_at = now()
+    RETURNING version
+)
+DELETE FROM snapshots WHERE stream_id = $1 AND version < (SELECT version FROM saved)
+"#,
+        )
+        .bind(stream_id)
+        .bind(version)
+        .bind(aggregate_type)
+        .bind(state_schema_version)
+        .bind(state)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest snapshot of a stream in a state schema version, within `range`.
+    pub(crate) async fn read_snapshot(
+        &self,
+        stream_id: &str,
+        state_schema_version: i32,
+        range: StreamRange,
+    ) -> Result<Option<SnapshotRow>, StoreError> {
+        Ok(sqlx::query_as(
+            r#"
+SELECT s.version, s.state FROM snapshots s
+WHERE s.stream_id = $1 AND s.state_schema_version = $2
+  AND ($3::bigint IS NULL OR s.version <= $3)
+  AND ($4::timestamptz IS NULL OR (
+      SELECT e.occurred_at FROM events e
+      WHERE e.stream_id = s.stream_id AND e.version = s.version) <= $4)
+ORDER BY s.version DESC LIMIT 1
+"#,
+        )
+        .bind(stream_id)
+        .bind(state_schema_version)
+        .bind(range.to_version)
+        .bind(range.until)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// The payloads of a stream's events after `after` within `range`, in version order,
+    /// as a stream of rows (for folding an aggregate without holding them all).
+    pub(crate) fn stream_payloads<'a>(
+        &'a self,
+        stream_id: &'a str,
+        after: i64,
+        range: StreamRange,
+    ) -> futures_util::stream::BoxStream<'a, Result<PayloadRow, sqlx::Error>> {
+        // The payload comes as text and is parsed once, straight into the event type.
+        sqlx::query_as(
+            r#"
+SELECT version, event_type, schema_version, payload::text AS payload FROM events
+WHERE stream_id = $1 AND version > $2
+  AND ($3::bigint IS NULL OR version <= $3)
+  AND ($4::timestamptz IS NULL OR occurred_at <= $4)
+ORDER BY version
+"#,
+        )
+        .bind(stream_id)
+        .bind(after)
+        .bind(range.to_version)
+        .bind(range.until)
+        .fetch(&self.pool)
+    }
+}
+
+/// One snapshot row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct SnapshotRow {
+    /// The stream version the state is at.
+    pub version: i64,
+    /// The state.
+    pub state: serde_json::Value,
+}
+
+/// The version of a stream's last event, on any executor.
+pub(crate) async fn stream_version_with<'e, E: PgExecutor<'e>>(
+    executor: E,
+    stream_id: &str,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1",
+    )
+    .bind(stream_id)
+    .fetch_one(executor)
+    .await?)
+}

@@ -1,0 +1,241 @@
+//! Applying events to a read model's rows, typed.
+//!
+//! Two ways, one rule (`ReadModel::apply` in event order, skipping what a row has
+//! seen): [`project`] loads and locks the rows a batch touches and writes them back in
+//! one multi-row upsert (rebuilds, projectors, and commands whose rows are not
+//! cached); [`InlineRow`] computes one command's row from its cached state, to be
+//! written by the append statement itself, guarded by the revision it was computed
+//! from.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use platform_core::EventEnvelope;
+use platform_event_sourcing::{CoWrite, CoWriteSql, PgQuery};
+use sqlx::PgConnection;
+
+use crate::cache::{CachedRow, RowCache};
+use crate::error::{ReadModelError, projection_failed};
+use crate::model::{EventOf, ReadModel, RowKey};
+use crate::store::{ledger, rows};
+
+/// Applies `events` (in log order) to the rows of `table`; returns the events applied.
+///
+/// Idempotent: per-aggregate rows skip events at or below their version; group_by
+/// rows skip events at or below the version recorded for their stream.
+pub async fn project<R: ReadModel>(
+    conn: &mut PgConnection,
+    table: &str,
+    events: &[EventEnvelope<EventOf<R>>],
+) -> Result<usize, ReadModelError> {
+    project_rows::<R>(conn, table, events, None).await
+}
+
+/// [`project`], handing every row written to `written` (to cache after commit).
+pub(crate) async fn project_rows<R: ReadModel>(
+    conn: &mut PgConnection,
+    table: &str,
+    events: &[EventEnvelope<EventOf<R>>],
+    written: Option<&mut Vec<CachedRow>>,
+) -> Result<usize, ReadModelError> {
+    let failed = projection_failed(table);
+    let mut keyed: Vec<(String, &EventEnvelope<EventOf<R>>)> = events
+        .iter()
+        .filter_map(|e| R::key(e).map(|k| (k, e)))
+        .collect();
+    if let RowKey::GroupBy { .. } = R::KEY {
+        keyed = skip_applied_streams(conn, table, keyed)
+            .await
+            .map_err(&failed)?;
+    }
+    if keyed.is_empty() {
+        return Ok(0);
+    }
+
+    let mut keys: Vec<&str> = keyed.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    // key → (row, first position, newest position applied, dirty)
+    let mut touched: HashMap<String, (R, i64, i64, bool)> = rows::lock::<R>(conn, table, &keys)
+        .await
+        .map_err(&failed)?
+        .into_iter()
+        .map(|s| (s.key, (s.row, s.position, s.revision, false)))
+        .collect();
+
+    let per_aggregate = R::KEY.is_per_aggregate();
+    let mut applied = 0;
+    for (key, event) in keyed {
+        let (row, _, newest, dirty) = touched
+            .entry(key)
+            .or_insert_with_key(|key| (R::new(key.clone()), event.global_position, 0, false));
+        if per_aggregate && event.version <= row.version() {
+            continue;
+        }
+        row.apply(event);
+        *newest = (*newest).max(event.global_position);
+        *dirty = true;
+        applied += 1;
+    }
+
+    // In key order: concurrent inserts of new keys cannot deadlock.
+    let mut dirty: Vec<(&String, &R, i64, i64)> = touched
+        .iter()
+        .filter(|(_, (_, _, _, dirty))| *dirty)
+        .map(|(key, (row, position, newest, _))| (key, row, *position, revision_of(row, *newest)))
+        .collect();
+    dirty.sort_unstable_by_key(|(key, ..)| *key);
+    let writes: Vec<rows::RowWrite<'_, R>> = dirty
+        .iter()
+        .map(|(_, row, position, revision)| (*row, *position, *revision))
+        .collect();
+    rows::upsert::<R>(conn, table, &writes)
+        .await
+        .map_err(&failed)?;
+    if let Some(written) = written {
+        written.extend(dirty.iter().map(|(key, row, _, revision)| CachedRow {
+            table: R::TABLE,
+            key: (*key).clone(),
+            revision: *revision,
+            row: Arc::new((*row).clone()),
+        }));
+    }
+    Ok(applied)
+}
+
+/// The revision a row gets once `last_position` is the newest event applied to it:
+/// per-aggregate rows take their version, group_by rows that position. Either way the
+/// same events give the same revision, so a rebuilt row that matches a cached one's
+/// revision also matches its content.
+fn revision_of<R: ReadModel>(row: &R, last_position: i64) -> i64 {
+    match R::KEY {
+        RowKey::Aggregate { .. } => row.version(),
+        RowKey::GroupBy { .. } => last_position,
+    }
+}
+
+/// Drops events whose stream version was already applied to `table`, and records the
+/// new last version of each stream.
+async fn skip_applied_streams<'e, E>(
+    conn: &mut PgConnection,
+    table: &str,
+    keyed: Vec<(String, &'e EventEnvelope<E>)>,
+) -> Result<Vec<(String, &'e EventEnvelope<E>)>, sqlx::Error> {
+    if keyed.is_empty() {
+        return Ok(keyed);
+    }
+    let mut newest: HashMap<&str, i64> = HashMap::new();
+    for (_, e) in &keyed {
+        let v = newest.entry(e.aggregate_id.as_str()).or_insert(e.version);
+        *v = (*v).max(e.version);
+    }
+    let mut streams: Vec<(&str, i64)> = newest.into_iter().collect();
+    streams.sort_unstable();
+    let known = ledger::applied_versions(conn, table, &streams).await?;
+    Ok(keyed
+        .into_iter()
+        .filter(|(_, e)| e.version > known.get(&e.aggregate_id).copied().unwrap_or(0))
+        .collect())
+}
+
+/// One command's row of a model computed from its cached state, written by the append
+/// statement as a [`CoWrite`] guarded by the revision the stored row must have.
+pub(crate) struct InlineRow<R> {
+    key: String,
+    row: Arc<R>,
+    /// The revision the stored row must have (0: no row yet).
+    guard: i64,
+}
+
+/// An [`InlineRow`] of any model.
+pub(crate) trait PreparedRow: CoWrite {
+    /// The row to cache once the append committed with `last_position` as its newest
+    /// event's position.
+    fn cached(&self, last_position: i64) -> CachedRow;
+
+    /// The row's live table and key.
+    fn address(&self) -> (&'static str, &str);
+}
+
+impl<R: ReadModel> InlineRow<R> {
+    /// The row after one command's freshly appended events (all for one key), from the
+    /// cached row or a fresh one; `None` when the cache cannot tell.
+    ///
+    /// Per-aggregate rows are fresh for a new stream; a group_by row missing from the
+    /// cache is taken to be new, and a stored one then fails the guard.
+    pub(crate) fn from_cache(
+        events: &[EventEnvelope<EventOf<R>>],
+        cache: &RowCache,
+    ) -> Option<Self> {
+        // Global positions are only known once the events are stored.
+        if R::READS_GLOBAL_POSITION {
+            return None;
+        }
+        let mut keyed = events.iter().filter_map(|e| R::key(e).map(|k| (k, e)));
+        let (key, first) = keyed.next()?;
+        let rest: Vec<_> = keyed.collect();
+        if rest.iter().any(|(k, _)| *k != key) {
+            return None;
+        }
+        let cached = cache.get::<R>(&key);
+        let (mut row, guard) = match R::KEY {
+            RowKey::Aggregate { .. } => {
+                let previous = first.version - 1;
+                match cached {
+                    _ if previous == 0 => (R::new(key.clone()), 0),
+                    Some((revision, row)) if revision == previous && row.version() == previous => {
+                        (row, previous)
+                    }
+                    _ => return None,
+                }
+            }
+            RowKey::GroupBy { .. } => cached
+                .map(|(revision, row)| (row, revision))
+                .unwrap_or_else(|| (R::new(key.clone()), 0)),
+        };
+        row.apply(first);
+        for (_, event) in &rest {
+            row.apply(event);
+        }
+        Some(InlineRow {
+            key,
+            row: Arc::new(row),
+            guard,
+        })
+    }
+}
+
+impl<R: ReadModel> CoWrite for InlineRow<R> {
+    fn table(&self) -> &str {
+        R::TABLE
+    }
+
+    fn sql(&self, first_param: usize) -> CoWriteSql {
+        rows::co_write_sql::<R>(first_param)
+    }
+
+    fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q> {
+        let query = self.row.bind(query);
+        let query = if R::KEY.is_per_aggregate() {
+            query.bind(self.row.version())
+        } else {
+            query
+        };
+        query.bind(self.guard)
+    }
+}
+
+impl<R: ReadModel> PreparedRow for InlineRow<R> {
+    fn cached(&self, last_position: i64) -> CachedRow {
+        CachedRow {
+            table: R::TABLE,
+            key: self.key.clone(),
+            revision: revision_of(self.row.as_ref(), last_position),
+            row: Arc::clone(&self.row) as Arc<dyn std::any::Any + Send + Sync>,
+        }
+    }
+
+    fn address(&self) -> (&'static str, &str) {
+        (R::TABLE, &self.key)
+    }
+}

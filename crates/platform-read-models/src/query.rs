@@ -1,0 +1,118 @@
+//! The generic query API over read-model tables: by key, by indexed column, paged.
+
+use std::marker::PhantomData;
+
+use sqlx::{PgPool, Postgres};
+
+use crate::error::ReadModelError;
+use crate::model::{IndexKind, ReadModel};
+use crate::store::rows;
+
+/// Rows per page when the caller gives no limit.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+/// Most rows per page.
+pub const MAX_PAGE_SIZE: u32 = 500;
+
+/// Which page to read: newest rows first, `cursor` from the previous page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Rows per page (default 50, at most 500).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// One page of rows, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<R> {
+    /// The rows.
+    pub items: Vec<R>,
+    /// Cursor of the next page, when there is one.
+    pub next_cursor: Option<String>,
+}
+
+/// Read access to one read model's table.
+#[derive(Debug, Clone)]
+pub struct ReadModelStore<R> {
+    pool: PgPool,
+    _model: PhantomData<fn() -> R>,
+}
+
+impl<R: ReadModel> ReadModelStore<R> {
+    /// Queries over this pool.
+    pub fn new(pool: PgPool) -> Self {
+        ReadModelStore {
+            pool,
+            _model: PhantomData,
+        }
+    }
+
+    /// The row with this key, if any.
+    pub async fn get(&self, key: &str) -> Result<Option<R>, ReadModelError> {
+        Ok(rows::get::<R>(&self.pool, key).await?)
+    }
+
+    /// Rows whose `column` (the key or an `#[index]` column) equals `value`, newest first.
+    pub async fn find_by<V>(
+        &self,
+        column: &str,
+        value: V,
+        page: &PageRequest,
+    ) -> Result<Page<R>, ReadModelError>
+    where
+        V: for<'q> sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres> + Send + 'static,
+    {
+        let queryable = column == R::KEY.column()
+            || R::COLUMNS
+                .iter()
+                .any(|c| c.name == column && c.index != IndexKind::None);
+        if !queryable {
+            return Err(ReadModelError::NotQueryable {
+                read_model: R::NAME,
+                column: column.to_owned(),
+            });
+        }
+        self.page(Some((column, value)), page).await
+    }
+
+    /// Every row, newest first.
+    pub async fn list(&self, page: &PageRequest) -> Result<Page<R>, ReadModelError> {
+        self.page::<&str>(None, page).await
+    }
+
+    async fn page<V>(
+        &self,
+        filter: Option<(&str, V)>,
+        page: &PageRequest,
+    ) -> Result<Page<R>, ReadModelError>
+    where
+        V: for<'q> sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres> + Send + 'static,
+    {
+        let limit = page
+            .limit
+            .unwrap_or(DEFAULT_PAGE_SIZE)
+            .clamp(1, MAX_PAGE_SIZE);
+        let before = match page.cursor.as_deref() {
+            None | Some("") => None,
+            Some(cursor) => Some(
+                cursor
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| ReadModelError::InvalidCursor(cursor.to_owned()))?,
+            ),
+        };
+        let mut found =
+            rows::page::<R, V>(&self.pool, filter, before, i64::from(limit) + 1).await?;
+        let next_cursor = if found.len() > limit as usize {
+            found.truncate(limit as usize);
+            found.last().map(|(_, position)| position.to_string())
+        } else {
+            None
+        };
+        Ok(Page {
+            items: found.into_iter().map(|(row, _)| row).collect(),
+            next_cursor,
+        })
+    }
+}

@@ -1,0 +1,145 @@
+//! Tables and indexes from read-model declarations, and swapping a rebuilt table in.
+
+use sqlx::PgConnection;
+
+use crate::model::IndexKind;
+use crate::registry::ReadModelRegistration;
+
+/// A double-quoted identifier. Names come only from derive declarations, which the
+/// macro has validated as `[a-z_][a-z0-9_]*`; anything else is refused here again.
+pub(crate) fn quoted(name: &str) -> String {
+    let valid = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    assert!(
+        valid,
+        "invalid SQL identifier {name:?} in a read-model declaration"
+    );
+    format!("\"{name}\"")
+}
+
+/// `CREATE TABLE` and `CREATE INDEX` statements of a model's table (named `table`).
+fn statements(model: &ReadModelRegistration, table: &str) -> Vec<String> {
+    let key = model.key.column();
+    let mut columns: Vec<String> = model
+        .columns
+        .iter()
+        .map(|c| {
+            let null = if c.nullable { "" } else { " NOT NULL" };
+            let primary = if c.name == key { " PRIMARY KEY" } else { "" };
+            format!("{} {}{null}{primary}", quoted(c.name), c.sql_type)
+        })
+        .collect();
+    columns.push("\"_position\" bigint NOT NULL".to_owned());
+    columns.push("\"_revision\" bigint NOT NULL DEFAULT 0".to_owned());
+    let mut statements = vec![
+        format!("CREATE TABLE {} ({})", quoted(table), columns.join(", ")),
+        format!(
+            "CREATE INDEX {} ON {} (\"_position\")",
+            quoted(&format!("{table}__position_idx")),
+            quoted(table)
+        ),
+    ];
+    for column in model.columns {
+        let index = quoted(&format!("{table}_{}_idx", column.name));
+        match column.index {
+            IndexKind::None => {}
+            IndexKind::Plain => statements.push(format!(
+                "CREATE INDEX {index} ON {} ({}, \"_position\")",
+                quoted(table),
+                quoted(column.name)
+            )),
+            IndexKind::Unique => statements.push(format!(
+                "CREATE UNIQUE INDEX {index} ON {} ({})",
+                quoted(table),
+                quoted(column.name)
+            )),
+        }
+    }
+    statements
+}
+
+/// Whether a table exists.
+pub(crate) async fn table_exists(
+    conn: &mut PgConnection,
+    table: &str,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+        .bind(table)
+        .fetch_one(&mut *conn)
+        .await
+}
+
+/// Creates a model's table (named `table`) with its indexes, replacing one left over.
+pub(crate) async fn create_table(
+    conn: &mut PgConnection,
+    model: &ReadModelRegistration,
+    table: &str,
+) -> Result<(), sqlx::Error> {
+    drop_table(conn, table).await?;
+    for statement in statements(model, table) {
+        sqlx::query(&statement).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Drops a table if it exists.
+pub(crate) async fn drop_table(conn: &mut PgConnection, table: &str) -> Result<(), sqlx::Error> {
+    // Checked first: `DROP TABLE IF EXISTS` of a missing table raises a notice.
+    if table_exists(conn, table).await? {
+        sqlx::query(&format!("DROP TABLE {}", quoted(table)))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Takes the live table away from readers and writers until the transaction ends.
+pub(crate) async fn lock_exclusive(
+    conn: &mut PgConnection,
+    table: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE",
+        quoted(table)
+    ))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the live table by the shadow one: table, indexes and stream ledger.
+pub(crate) async fn swap_in(
+    conn: &mut PgConnection,
+    model: &ReadModelRegistration,
+    shadow: &str,
+) -> Result<(), sqlx::Error> {
+    drop_table(conn, model.table).await?;
+    sqlx::query(&format!(
+        "ALTER TABLE {} RENAME TO {}",
+        quoted(shadow),
+        quoted(model.table)
+    ))
+    .execute(&mut *conn)
+    .await?;
+    let indexes: Vec<String> = sqlx::query_scalar(
+        "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() \
+         AND tablename = $1 AND indexname LIKE $2",
+    )
+    .bind(model.table)
+    .bind(format!("{shadow}%"))
+    .fetch_all(&mut *conn)
+    .await?;
+    for index in indexes {
+        let renamed = format!("{}{}", model.table, &index[shadow.len()..]);
+        sqlx::query(&format!(
+            "ALTER INDEX {} RENAME TO {}",
+            quoted(&index),
+            quoted(&renamed)
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
+    super::ledger::move_streams(conn, shadow, model.table).await
+}

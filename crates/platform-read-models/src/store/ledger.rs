@@ -1,0 +1,156 @@
+//! The platform's bookkeeping of read models: `read_models` (which declaration each
+//! table was built from, and where its last rebuild swapped in), `read_model_streams`
+//! (the last version of each stream applied to a group_by table), and the advisory
+//! locks that serialise rebuilds and lease async projectors.
+
+use std::collections::HashMap;
+
+use sqlx::{PgConnection, PgExecutor};
+
+use crate::model::Projection;
+use crate::registry::ReadModelRegistration;
+
+/// A model's row in `read_models`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct StoredModel {
+    /// Hash of the declaration the table was built from.
+    pub definition_hash: String,
+    /// Oldest transaction running when the last rebuild swapped in.
+    pub rebuilt_transaction_id: Option<i64>,
+    /// Global position the last rebuild swapped in at.
+    pub rebuilt_global_position: Option<i64>,
+    /// Whether its table exists.
+    pub table_exists: bool,
+}
+
+/// What `read_models` records for a model, if anything.
+pub(crate) async fn stored_model<'e, E: PgExecutor<'e>>(
+    executor: E,
+    model: &ReadModelRegistration,
+) -> Result<Option<StoredModel>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT definition_hash, rebuilt_transaction_id, rebuilt_global_position, \
+         to_regclass(table_name) IS NOT NULL AS table_exists \
+         FROM read_models WHERE name = $1",
+    )
+    .bind(model.name)
+    .fetch_optional(executor)
+    .await
+}
+
+/// Records that a model's table was rebuilt from its declaration and swapped in.
+pub(crate) async fn record_rebuilt(
+    conn: &mut PgConnection,
+    model: &ReadModelRegistration,
+    hash: &str,
+    swap_xmin: i64,
+    position: i64,
+) -> Result<(), sqlx::Error> {
+    let projection = match model.projection {
+        Projection::Inline => "inline",
+        Projection::Async => "async",
+    };
+    sqlx::query(
+        "INSERT INTO read_models (name, table_name, aggregate_type, definition_hash, rebuilt_at, \
+         rebuilt_transaction_id, rebuilt_global_position, projection) \
+         VALUES ($1, $2, $3, $4, now(), $5, $6, $7) \
+         ON CONFLICT (name) DO UPDATE SET table_name = EXCLUDED.table_name, \
+         aggregate_type = EXCLUDED.aggregate_type, definition_hash = EXCLUDED.definition_hash, \
+         rebuilt_at = now(), rebuilt_transaction_id = EXCLUDED.rebuilt_transaction_id, \
+         rebuilt_global_position = EXCLUDED.rebuilt_global_position, \
+         projection = EXCLUDED.projection, updated_at = now()",
+    )
+    .bind(model.name)
+    .bind(model.table)
+    .bind(model.aggregate_type)
+    .bind(hash)
+    .bind(swap_xmin)
+    .bind(position)
+    .bind(projection)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The last version of each stream already applied to `table`, locked, while the
+/// newest version of this batch (`streams`, sorted by id) is recorded in the same
+/// statement.
+pub(crate) async fn applied_versions(
+    conn: &mut PgConnection,
+    table: &str,
+    streams: &[(&str, i64)],
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let (ids, versions): (Vec<&str>, Vec<i64>) = streams.iter().copied().unzip();
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "WITH old AS ( \
+             SELECT stream_id, version FROM read_model_streams \
+             WHERE table_name = $1 AND stream_id = ANY($2) ORDER BY stream_id FOR UPDATE \
+         ), new AS ( \
+             INSERT INTO read_model_streams (table_name, stream_id, version) \
+             SELECT $1, s, v FROM unnest($2::text[], $3::bigint[]) AS t(s, v) \
+             ON CONFLICT (table_name, stream_id) DO UPDATE \
+             SET version = GREATEST(read_model_streams.version, EXCLUDED.version) \
+         ) SELECT stream_id, version FROM old",
+    )
+    .bind(table)
+    .bind(&ids)
+    .bind(&versions)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Forgets every stream version recorded for `table`.
+pub(crate) async fn clear_streams(conn: &mut PgConnection, table: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM read_model_streams WHERE table_name = $1")
+        .bind(table)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Moves the stream versions recorded for `from` to `to` (a rebuilt table swapped in).
+pub(crate) async fn move_streams(
+    conn: &mut PgConnection,
+    from: &str,
+    to: &str,
+) -> Result<(), sqlx::Error> {
+    clear_streams(conn, to).await?;
+    sqlx::query("UPDATE read_model_streams SET table_name = $1 WHERE table_name = $2")
+        .bind(to)
+        .bind(from)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Waits for the session lock that lets one process at a time rebuild `table`; held
+/// until the connection closes.
+pub(crate) async fn lock_rebuild(conn: &mut PgConnection, table: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_lock(hashtext('platform.rebuild:' || $1))")
+        .bind(table)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Tries to take the session lock that leases `table`'s async projector to this
+/// connection; held until the connection closes.
+pub(crate) async fn try_lease_projector(
+    conn: &mut PgConnection,
+    table: &str,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext('platform.projector:' || $1))")
+        .bind(table)
+        .fetch_one(&mut *conn)
+        .await
+}
+
+/// The oldest transaction still running in the cluster, as this transaction sees it.
+pub(crate) async fn oldest_running_transaction(
+    conn: &mut PgConnection,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        .fetch_one(&mut *conn)
+        .await
+}

@@ -1,0 +1,230 @@
+//! Reading, locking and writing `rm_*` rows.
+//!
+//! Every table has two platform columns after the declared ones: `_position`, the
+//! global position of the row's first event (paging is newest-first by it), and
+//! `_revision`, the row's version (per-aggregate rows) or the position of the newest
+//! event applied (group_by rows): equal revisions mean equal content.
+
+use platform_event_sourcing::CoWriteSql;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, PgPool, Postgres, Row};
+
+use super::ddl::quoted;
+use crate::model::ReadModel;
+
+/// Most bind parameters in one statement (PostgreSQL allows 65,535).
+const MAX_PARAMS: usize = 60_000;
+
+/// Platform columns after the declared ones.
+const PLATFORM_COLUMNS: &str = "\"_position\", \"_revision\"";
+
+/// A stored row with its platform columns.
+pub(crate) struct StoredRow<R> {
+    /// The row key.
+    pub key: String,
+    /// The row.
+    pub row: R,
+    /// Global position of its first event.
+    pub position: i64,
+    /// Its revision.
+    pub revision: i64,
+}
+
+/// A row to write: the row, its first position and its new revision.
+pub(crate) type RowWrite<'r, R> = (&'r R, i64, i64);
+
+/// The rows of `table` with these keys, locked for update in key order (concurrent
+/// writers cannot deadlock). `keys` must be sorted.
+pub(crate) async fn lock<R: ReadModel>(
+    conn: &mut PgConnection,
+    table: &str,
+    keys: &[&str],
+) -> Result<Vec<StoredRow<R>>, sqlx::Error> {
+    let key_column = quoted(R::KEY.column());
+    let select = format!(
+        "SELECT * FROM {} WHERE {key_column} = ANY($1) ORDER BY {key_column} FOR UPDATE",
+        quoted(table)
+    );
+    let rows = sqlx::query(&select)
+        .bind(keys)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(StoredRow {
+                key: row.try_get(R::KEY.column())?,
+                row: R::from_row(row)?,
+                position: row.try_get("_position")?,
+                revision: row.try_get("_revision")?,
+            })
+        })
+        .collect()
+}
+
+/// Writes rows (inserting new keys, replacing every column of existing ones but their
+/// first position), in as few statements as the parameter limit allows. `rows` in key
+/// order.
+pub(crate) async fn upsert<R: ReadModel>(
+    conn: &mut PgConnection,
+    table: &str,
+    rows: &[RowWrite<'_, R>],
+) -> Result<(), sqlx::Error> {
+    let per_statement = (MAX_PARAMS / (R::COLUMNS.len() + 2)).max(1);
+    for chunk in rows.chunks(per_statement) {
+        let sql = upsert_sql::<R>(table, chunk.len());
+        let mut query = sqlx::query(&sql);
+        for (row, position, revision) in chunk {
+            query = row.bind(query).bind(*position).bind(*revision);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// `INSERT … VALUES (…), (…) ON CONFLICT (key) DO UPDATE SET every column`; each row
+/// binds its columns, position and revision.
+fn upsert_sql<R: ReadModel>(table: &str, rows: usize) -> String {
+    let width = R::COLUMNS.len() + 2;
+    let values: Vec<String> = (0..rows)
+        .map(|r| {
+            let params: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO {} ({}, {PLATFORM_COLUMNS}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
+        quoted(table),
+        column_list::<R>(),
+        values.join(", "),
+        quoted(R::KEY.column()),
+        update_list::<R>()
+    )
+}
+
+/// The upsert of one row as co-write CTEs of an append (see
+/// [`platform_event_sourcing::CoWrite`]): written only if the events were, positioned at
+/// the first of them, and only over a stored row whose revision is the guard (or none);
+/// for group_by models, the stream's entry in `read_model_streams` too.
+///
+/// Parameters from `first`: the row's columns, then its revision (per-aggregate rows;
+/// a group_by row's revision is the statement's newest position), then the guard.
+pub(crate) fn co_write_sql<R: ReadModel>(first: usize) -> CoWriteSql {
+    let columns = R::COLUMNS.len();
+    let params: Vec<String> = (0..columns).map(|i| format!("${}", first + i)).collect();
+    let per_aggregate = R::KEY.is_per_aggregate();
+    let (revision, guard) = if per_aggregate {
+        let param = first + columns;
+        (format!("${param}"), param + 1)
+    } else {
+        (
+            "(SELECT max(global_position) FROM ins)".to_owned(),
+            first + columns,
+        )
+    };
+    let table = quoted(R::TABLE);
+    let mut ctes = vec![format!(
+        "INSERT INTO {table} ({}, {PLATFORM_COLUMNS}) \
+         SELECT {}, (SELECT min(global_position) FROM ins), {revision} \
+         WHERE EXISTS (SELECT 1 FROM ins) ON CONFLICT ({}) DO UPDATE SET {} \
+         WHERE {table}.\"_revision\" = ${guard} RETURNING 1",
+        column_list::<R>(),
+        params.join(", "),
+        quoted(R::KEY.column()),
+        update_list::<R>(),
+    )];
+    if !per_aggregate {
+        // The events are new: record their stream's last version for this table.
+        ctes.push(format!(
+            "INSERT INTO read_model_streams (table_name, stream_id, version) \
+             SELECT '{}', $1, (SELECT max(version) FROM ins) WHERE EXISTS (SELECT 1 FROM ins) \
+             ON CONFLICT (table_name, stream_id) DO UPDATE \
+             SET version = GREATEST(read_model_streams.version, EXCLUDED.version)",
+            R::TABLE
+        ));
+    }
+    CoWriteSql {
+        ctes,
+        params: columns + if per_aggregate { 2 } else { 1 },
+    }
+}
+
+fn column_list<R: ReadModel>() -> String {
+    let columns: Vec<String> = R::COLUMNS.iter().map(|c| quoted(c.name)).collect();
+    columns.join(", ")
+}
+
+/// `column = EXCLUDED.column` for every column but the key and the first position.
+fn update_list<R: ReadModel>() -> String {
+    let mut updates: Vec<String> = R::COLUMNS
+        .iter()
+        .filter(|c| c.name != R::KEY.column())
+        .map(|c| format!("{0} = EXCLUDED.{0}", quoted(c.name)))
+        .collect();
+    updates.push("\"_revision\" = EXCLUDED.\"_revision\"".to_owned());
+    updates.join(", ")
+}
+
+/// The row of `R` with this key.
+pub(crate) async fn get<R: ReadModel>(pool: &PgPool, key: &str) -> Result<Option<R>, sqlx::Error> {
+    let sql = format!(
+        "SELECT * FROM {} WHERE {} = $1",
+        quoted(R::TABLE),
+        quoted(R::KEY.column())
+    );
+    let row = sqlx::query(&sql).bind(key).fetch_optional(pool).await?;
+    row.as_ref().map(R::from_row).transpose()
+}
+
+/// Up to `limit` rows of `R` positioned before `before` (all when `None`), newest first,
+/// where `column` equals `value` (every row when `column` is `None`); each with its
+/// position.
+pub(crate) async fn page<R, V>(
+    pool: &PgPool,
+    filter: Option<(&str, V)>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<(R, i64)>, sqlx::Error>
+where
+    R: ReadModel,
+    V: for<'q> sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres> + Send + 'static,
+{
+    let table = quoted(R::TABLE);
+    let rows: Vec<PgRow> = match filter {
+        Some((column, value)) => {
+            let sql = format!(
+                "SELECT * FROM {table} WHERE {} = $1 AND ($2::bigint IS NULL OR \"_position\" < $2) \
+                 ORDER BY \"_position\" DESC LIMIT $3",
+                quoted(column)
+            );
+            sqlx::query(&sql)
+                .bind(value)
+                .bind(before)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }
+        None => {
+            let sql = format!(
+                "SELECT * FROM {table} WHERE ($1::bigint IS NULL OR \"_position\" < $1) \
+                 ORDER BY \"_position\" DESC LIMIT $2"
+            );
+            sqlx::query(&sql)
+                .bind(before)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }
+    };
+    rows.iter()
+        .map(|row| Ok((R::from_row(row)?, row.try_get("_position")?)))
+        .collect()
+}
+
+/// Keeps this transaction's row lookups on the key index: a table being rebuilt grows
+/// faster than its statistics follow, and would otherwise be scanned once per batch.
+pub(crate) async fn prefer_index_lookups(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("SET LOCAL enable_seqscan = off")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
