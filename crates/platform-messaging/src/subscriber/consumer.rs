@@ -1,0 +1,124 @@
+//! One handler's consumer: connects, declares its topology, consumes until shutdown,
+//! and reconnects with backoff when the broker goes away.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use lapin::Connection;
+use lapin::options::{
+    BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions,
+};
+use lapin::types::{FieldTable, ShortString};
+use sqlx::PgPool;
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+use super::delivery::Flow;
+use super::handler::SubscriberRegistration;
+use super::options::{SubscriberMonitor, SubscriberOptions};
+use super::topology::declare;
+use crate::connection::{Backoff, connect, with_timeout};
+use crate::error::BusError;
+
+/// Consumes the queue of one handler.
+pub(super) struct Consumer {
+    pub(super) pool: PgPool,
+    pub(super) options: SubscriberOptions,
+    pub(super) handler: &'static SubscriberRegistration,
+    pub(super) monitor: SubscriberMonitor,
+}
+
+impl Consumer {
+    /// Consumes until `shutdown`, reconnecting with backoff after each interruption.
+    pub(super) async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let bus = &self.options.bus;
+        let mut backoff = Backoff::new(bus.reconnect_min, bus.reconnect_max);
+        while !*shutdown.borrow() {
+            match self.session(&mut shutdown, &mut backoff).await {
+                Ok(()) => break,
+                Err(err) => {
+                    warn!(subscriber = self.handler.name, cause = %err, "subscriber interrupted; reconnecting");
+                    self.monitor.update(self.handler.name, |s| {
+                        s.consuming = false;
+                        s.last_error = Some(err.to_string());
+                    });
+                }
+            }
+            tokio::select! {
+                () = tokio::time::sleep(backoff.next_delay()) => {}
+                _ = shutdown.changed() => break,
+            }
+        }
+    }
+
+    async fn session(
+        &self,
+        shutdown: &mut watch::Receiver<bool>,
+        backoff: &mut Backoff,
+    ) -> Result<(), BusError> {
+        let connection = connect(
+            &self.options.bus,
+            &format!("subscriber {}", self.handler.name),
+        )
+        .await?;
+        let result = self.consume(&connection, shutdown, backoff).await;
+        let _ = tokio::time::timeout(
+            Duration::from_secs(2),
+            connection.close(200, "subscriber stopping".into()),
+        )
+        .await;
+        result
+    }
+
+    async fn consume(
+        &self,
+        connection: &Connection,
+        shutdown: &mut watch::Receiver<bool>,
+        backoff: &mut Backoff,
+    ) -> Result<(), BusError> {
+        let bus = &self.options.bus;
+        let channel = with_timeout(bus, connection.create_channel()).await?;
+        let queue = with_timeout(bus, declare(&channel, &self.options, self.handler)).await?;
+        let dead_letters = with_timeout(bus, connection.create_channel()).await?;
+        with_timeout(
+            bus,
+            dead_letters.confirm_select(ConfirmSelectOptions::default()),
+        )
+        .await?;
+        channel
+            .basic_qos(self.options.prefetch, BasicQosOptions::default())
+            .await?;
+        let tag: ShortString = format!("{}-{}", queue, uuid::Uuid::new_v4()).into();
+        let mut deliveries = channel
+            .basic_consume(
+                queue.as_str().into(),
+                tag.clone(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+        info!(subscriber = self.handler.name, %queue, bindings = ?self.handler.bindings, "subscriber consuming");
+        self.monitor
+            .update(self.handler.name, |s| s.consuming = true);
+        backoff.reset();
+        loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.changed() => {
+                    let _ = channel.basic_cancel(tag, BasicCancelOptions::default()).await;
+                    self.monitor.update(self.handler.name, |s| s.consuming = false);
+                    return Ok(());
+                }
+                next = deliveries.next() => match next {
+                    None => return Err(BusError::Closed),
+                    Some(Err(err)) => return Err(err.into()),
+                    Some(Ok(delivery)) => {
+                        if let Flow::Stop = self.process(&dead_letters, delivery, shutdown).await? {
+                            return Ok(());
+                        }
+                    }
+                },
+            }
+        }
+    }
+}

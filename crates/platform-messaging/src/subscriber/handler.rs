@@ -1,0 +1,136 @@
+//! Event handlers and their registration: [`EventHandler`], what it gets
+//! ([`HandlerContext`]), and the link-time registry fed by
+//! [`register_event_handler!`](crate::register_event_handler).
+
+use std::future::Future;
+
+use futures_util::future::BoxFuture;
+use platform_core::{DomainEvent, EventEnvelope};
+use sqlx::PgConnection;
+
+use crate::envelope::BroadcastEnvelope;
+
+/// A handler could not apply an event; the delivery is retried, then dead-lettered.
+#[derive(Debug, thiserror::Error)]
+pub enum HandleError {
+    /// A database statement failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The handler refused or failed, with its reason.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// What a handler gets besides the event: the transaction its writes belong to.
+pub struct HandlerContext<'c> {
+    pub(super) conn: &'c mut PgConnection,
+    pub(super) subscriber: &'static str,
+    pub(super) attempt: u32,
+}
+
+impl HandlerContext<'_> {
+    /// The transaction that also records the event in the inbox; write through it so
+    /// the writes and the dedupe record commit together.
+    pub fn db(&mut self) -> &mut PgConnection {
+        self.conn
+    }
+
+    /// The subscriber's name.
+    pub fn subscriber(&self) -> &'static str {
+        self.subscriber
+    }
+
+    /// 1 on the first attempt, counting retries of this delivery.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+}
+
+/// Handles broadcast events; register it with [`register_event_handler!`](crate::register_event_handler).
+pub trait EventHandler: Send + Sync + 'static {
+    /// The event enum its messages decode into.
+    type Event: DomainEvent;
+    /// The subscriber's name: names its queue and its inbox records.
+    const NAME: &'static str;
+    /// Routing-key patterns bound to its queue, e.g. `Order.OrderPlaced` or `Order.#`.
+    const BINDINGS: &'static [&'static str];
+
+    /// Applies one event; an error rolls the transaction back and retries the delivery.
+    fn handle(
+        ctx: &mut HandlerContext<'_>,
+        event: EventEnvelope<Self::Event>,
+    ) -> impl Future<Output = Result<(), HandleError>> + Send;
+}
+
+/// Why a delivery was not handled.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    /// The message is not an event this handler can read: dead-lettered at once.
+    #[error("cannot decode: {0}")]
+    Decode(String),
+    /// The handler failed: retried.
+    #[error("handler failed: {0}")]
+    Handler(#[from] HandleError),
+}
+
+/// Type-erased entry point of a handler.
+pub type EventDispatch = for<'a, 'c> fn(
+    &'a mut HandlerContext<'c>,
+    &'a BroadcastEnvelope,
+) -> BoxFuture<'a, Result<(), DispatchError>>;
+
+/// An event handler registered at link time.
+#[derive(Debug)]
+pub struct SubscriberRegistration {
+    /// The subscriber's name.
+    pub name: &'static str,
+    /// Routing-key patterns.
+    pub bindings: &'static [&'static str],
+    /// Decodes and handles one event.
+    pub dispatch: EventDispatch,
+}
+
+inventory::collect!(SubscriberRegistration);
+
+impl SubscriberRegistration {
+    /// The registration of a handler type.
+    pub const fn of<H: EventHandler>() -> Self {
+        SubscriberRegistration {
+            name: H::NAME,
+            bindings: H::BINDINGS,
+            dispatch: dispatch::<H>,
+        }
+    }
+}
+
+fn dispatch<'a, 'c, H: EventHandler>(
+    ctx: &'a mut HandlerContext<'c>,
+    envelope: &'a BroadcastEnvelope,
+) -> BoxFuture<'a, Result<(), DispatchError>> {
+    Box::pin(async move {
+        let event = envelope
+            .decode::<H::Event>()
+            .map_err(|e| DispatchError::Decode(e.to_string()))?;
+        H::handle(ctx, event).await?;
+        Ok(())
+    })
+}
+
+/// Registers an [`EventHandler`] with the subscriber runtime.
+#[macro_export]
+macro_rules! register_event_handler {
+    ($handler:ty) => {
+        $crate::__private::inventory::submit! {
+            $crate::SubscriberRegistration::of::<$handler>()
+        }
+    };
+}
+
+/// Every registered event handler, by name.
+pub fn subscribers() -> Vec<&'static SubscriberRegistration> {
+    let mut all: Vec<_> = inventory::iter::<SubscriberRegistration>
+        .into_iter()
+        .collect();
+    all.sort_by_key(|r| r.name);
+    all
+}

@@ -1,0 +1,259 @@
+//! [`Config`]: the whole configuration, built from raw settings and validated.
+
+use std::net::IpAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::PgConnectOptions;
+
+use super::error::ConfigError;
+use super::raw::{Raw, parse, positive, redact, string};
+use super::sections::{
+    CommandsConfig, DatabaseConfig, HttpConfig, MessageBusConfig, ReadModelsConfig, TelemetryConfig,
+};
+use super::sources;
+
+/// The whole, validated configuration of a service.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `SERVICE_NAME`.
+    pub service_name: String,
+    /// `SERVICE_VERSION`.
+    pub service_version: String,
+    /// `ENVIRONMENT`, e.g. development or production.
+    pub environment: String,
+    /// Database settings.
+    pub database: DatabaseConfig,
+    /// HTTP settings.
+    pub http: HttpConfig,
+    /// Command execution settings.
+    pub commands: CommandsConfig,
+    /// Read-model settings.
+    pub read_models: ReadModelsConfig,
+    /// Message-bus settings.
+    pub message_bus: MessageBusConfig,
+    /// Span export settings.
+    pub telemetry: TelemetryConfig,
+    /// `LOG_LEVEL`, a tracing filter (`RUST_LOG` wins when set).
+    pub log_level: String,
+}
+
+impl Config {
+    /// Reads every source (see the module docs) over the given TOML defaults.
+    pub fn load(defaults_toml: &str) -> Result<Self, ConfigError> {
+        Self::from_raw(&sources::layered(defaults_toml)?)
+    }
+
+    /// Builds the configuration from TOML defaults and explicit overrides only.
+    pub fn from_defaults_and(
+        defaults_toml: &str,
+        overrides: &[(&str, &str)],
+    ) -> Result<Self, ConfigError> {
+        Self::from_raw(&sources::with_overrides(defaults_toml, overrides)?)
+    }
+
+    fn from_raw(raw: &Raw) -> Result<Self, ConfigError> {
+        let event_sourcing: bool = parse(raw, "EVENT_SOURCING_ENABLED", Some(true))?;
+        if !event_sourcing {
+            return Err(ConfigError::Invalid {
+                key: "EVENT_SOURCING_ENABLED",
+                value: "false".to_owned(),
+                reason: "this service is event-sourced and cannot run without its event store"
+                    .to_owned(),
+            });
+        }
+        let config = Config {
+            service_name: string(raw, "SERVICE_NAME", None)?,
+            service_version: string(raw, "SERVICE_VERSION", Some(env!("CARGO_PKG_VERSION")))?,
+            environment: string(raw, "ENVIRONMENT", Some("development"))?,
+            database: DatabaseConfig {
+                url: raw.get("DATABASE_URL").filter(|u| !u.is_empty()).cloned(),
+                host: string(raw, "DB_HOST", Some("127.0.0.1"))?,
+                port: parse(raw, "DB_PORT", Some(5432))?,
+                name: string(raw, "DB_NAME", None)?,
+                username: string(raw, "DB_USERNAME", Some("postgres"))?,
+                password: raw.get("DB_PASSWORD").filter(|p| !p.is_empty()).cloned(),
+                max_connections: positive(raw, "DB_MAX_CONNECTIONS", 16)?,
+                connect_timeout: Duration::from_secs(u64::from(positive(
+                    raw,
+                    "DB_CONNECT_TIMEOUT_SECS",
+                    5,
+                )?)),
+            },
+            http: HttpConfig {
+                host: parse(raw, "HTTP_HOST", Some(IpAddr::from([0, 0, 0, 0])))?,
+                port: parse(raw, "HTTP_PORT", Some(3000))?,
+                body_limit: parse(raw, "HTTP_BODY_LIMIT_BYTES", Some(1024 * 1024))?,
+            },
+            commands: CommandsConfig {
+                max_attempts: positive(raw, "COMMAND_MAX_ATTEMPTS", 10)?,
+                aggregate_cache_size: parse(raw, "AGGREGATE_CACHE_SIZE", Some(10_000))?,
+                snapshot_every: parse(raw, "SNAPSHOT_EVERY", Some(100))?,
+                idempotency_key_ttl: Duration::from_secs(
+                    3600 * u64::from(positive(raw, "IDEMPOTENCY_KEY_TTL_HOURS", 24)?),
+                ),
+            },
+            read_models: ReadModelsConfig {
+                auto_rebuild: parse(raw, "READ_MODELS_AUTO_REBUILD", Some(false))?,
+                catchup_batch_size: i64::from(positive(raw, "CATCHUP_BATCH_SIZE", 10_000)?),
+                projector_poll_interval: Duration::from_millis(u64::from(positive(
+                    raw,
+                    "PROJECTOR_POLL_INTERVAL_MS",
+                    1_000,
+                )?)),
+            },
+            message_bus: MessageBusConfig {
+                enabled: parse(raw, "MESSAGE_BUS_ENABLED", Some(true))?,
+                url: string(
+                    raw,
+                    "MESSAGE_BUS_URL",
+                    Some("amqp://guest:guest@127.0.0.1:5672/%2f"),
+                )?,
+                exchange: string(raw, "MESSAGE_BUS_EXCHANGE", Some("platform"))?,
+                relay_batch_size: i64::from(positive(raw, "RELAY_BATCH_SIZE", 500)?),
+                subscriber_prefetch: parse(raw, "SUBSCRIBER_PREFETCH", Some(32))?,
+                subscriber_max_attempts: positive(raw, "SUBSCRIBER_MAX_ATTEMPTS", 5)?,
+                subscriber_retry_base: Duration::from_millis(u64::from(positive(
+                    raw,
+                    "SUBSCRIBER_RETRY_BASE_MS",
+                    200,
+                )?)),
+            },
+            telemetry: TelemetryConfig {
+                otlp_endpoint: ["OTEL_EXPORTER_OTLP_ENDPOINT", "JAEGER_ENDPOINT"]
+                    .iter()
+                    .find_map(|key| raw.get(*key).filter(|v| !v.trim().is_empty()))
+                    .map(|v| v.trim().to_owned()),
+            },
+            log_level: match string(raw, "RUST_LOG", None) {
+                Ok(filter) => filter,
+                Err(_) => string(raw, "LOG_LEVEL", Some("info"))?,
+            },
+        };
+        if let Some(endpoint) = &config.telemetry.otlp_endpoint
+            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid {
+                key: "OTEL_EXPORTER_OTLP_ENDPOINT",
+                value: endpoint.clone(),
+                reason: "expected the collector's OTLP/HTTP base URL, e.g. http://localhost:4318"
+                    .to_owned(),
+            });
+        }
+        let bus_url = &config.message_bus.url;
+        if !(bus_url.starts_with("amqp://") || bus_url.starts_with("amqps://")) {
+            return Err(ConfigError::Invalid {
+                key: "MESSAGE_BUS_URL",
+                value: redact(bus_url),
+                reason: "expected amqp://user:password@host:port/vhost".to_owned(),
+            });
+        }
+        if config.message_bus.exchange.is_empty() || config.message_bus.exchange.len() > 200 {
+            return Err(ConfigError::Invalid {
+                key: "MESSAGE_BUS_EXCHANGE",
+                value: config.message_bus.exchange.clone(),
+                reason: "an exchange name is 1 to 200 characters".to_owned(),
+            });
+        }
+        if let Some(url) = &config.database.url {
+            let invalid = |reason: String| ConfigError::Invalid {
+                key: "DATABASE_URL",
+                value: redact(url),
+                reason,
+            };
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(invalid(
+                    "expected postgres://user@host:port/database".to_owned(),
+                ));
+            }
+            PgConnectOptions::from_str(url).map_err(|e| invalid(e.to_string()))?;
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULTS: &str = "service_name = \"svc\"\ndb_name = \"svc_db\"\nhttp_port = 3000\n";
+
+    #[test]
+    fn defaults_then_overrides() {
+        let config = Config::from_defaults_and(DEFAULTS, &[("HTTP_PORT", "8080")]).unwrap();
+        assert_eq!(config.service_name, "svc");
+        assert_eq!(config.http.port, 8080);
+        assert_eq!(config.database.name, "svc_db");
+        assert_eq!(config.database.describe(), "127.0.0.1:5432/svc_db");
+        assert_eq!(config.commands.max_attempts, 10);
+    }
+
+    #[test]
+    fn message_bus_and_telemetry_settings() {
+        let config = Config::from_defaults_and(DEFAULTS, &[]).unwrap();
+        assert!(config.message_bus.enabled);
+        assert_eq!(config.message_bus.exchange, "platform");
+        assert_eq!(config.commands.snapshot_every, 100);
+        assert_eq!(config.telemetry.otlp_endpoint, None);
+        let config = Config::from_defaults_and(
+            DEFAULTS,
+            &[
+                ("MESSAGE_BUS_EXCHANGE", "orders"),
+                ("JAEGER_ENDPOINT", "http://jaeger:4318"),
+                ("SNAPSHOT_EVERY", "0"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.message_bus.exchange, "orders");
+        assert_eq!(
+            config.telemetry.otlp_endpoint.as_deref(),
+            Some("http://jaeger:4318")
+        );
+        assert_eq!(config.commands.snapshot_every, 0);
+        let options = config.message_bus.subscriber_options("svc");
+        assert_eq!(options.queue("notifications"), "svc.notifications");
+        assert_eq!(options.dead_letter_exchange(), "orders.dlx");
+
+        let err = Config::from_defaults_and(
+            DEFAULTS,
+            &[("MESSAGE_BUS_URL", "http://guest:secret@rabbit:5672")],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("MESSAGE_BUS_URL"), "{err}");
+        assert!(!err.to_string().contains("secret"), "{err}");
+        let err =
+            Config::from_defaults_and(DEFAULTS, &[("OTEL_EXPORTER_OTLP_ENDPOINT", "jaeger:4318")])
+                .unwrap_err();
+        assert!(
+            err.to_string().contains("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn database_url_wins_over_parts() {
+        let url = "postgres://app:secret@db.internal:6543/orders";
+        let config = Config::from_defaults_and(DEFAULTS, &[("DATABASE_URL", url)]).unwrap();
+        assert_eq!(config.database.describe(), "db.internal:6543/orders");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = Config::from_defaults_and(DEFAULTS, &[("HTTP_PORT", "http")]).unwrap_err();
+        assert!(
+            err.to_string().starts_with("invalid HTTP_PORT=\"http\""),
+            "{err}"
+        );
+        let err = Config::from_defaults_and(DEFAULTS, &[("DB_MAX_CONNECTIONS", "0")]).unwrap_err();
+        assert!(err.to_string().contains("DB_MAX_CONNECTIONS"), "{err}");
+        let err = Config::from_defaults_and(DEFAULTS, &[("EVENT_SOURCING_ENABLED", "false")])
+            .unwrap_err();
+        assert!(err.to_string().contains("EVENT_SOURCING_ENABLED"), "{err}");
+        let err = Config::from_defaults_and(DEFAULTS, &[("DATABASE_URL", "mysql://x:pw@h/d")])
+            .unwrap_err();
+        assert!(
+            !err.to_string().contains("pw"),
+            "credentials must not leak: {err}"
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! The typed sections of a [`Config`](super::Config): database, HTTP, commands, read
+//! models, message bus and span export.
+
+use std::net::IpAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::PgConnectOptions;
+
+/// Where the event store lives.
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// `DATABASE_URL`, which wins over the `DB_*` parts when set.
+    pub url: Option<String>,
+    /// `DB_HOST`.
+    pub host: String,
+    /// `DB_PORT`.
+    pub port: u16,
+    /// `DB_NAME`.
+    pub name: String,
+    /// `DB_USERNAME`.
+    pub username: String,
+    /// `DB_PASSWORD`.
+    pub password: Option<String>,
+    /// `DB_MAX_CONNECTIONS`.
+    pub max_connections: u32,
+    /// `DB_CONNECT_TIMEOUT_SECS`.
+    pub connect_timeout: Duration,
+}
+
+/// The HTTP listener.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// `HTTP_HOST`.
+    pub host: IpAddr,
+    /// `HTTP_PORT`.
+    pub port: u16,
+    /// `HTTP_BODY_LIMIT_BYTES`: larger bodies get 413.
+    pub body_limit: usize,
+}
+
+/// Command execution.
+#[derive(Debug, Clone)]
+pub struct CommandsConfig {
+    /// `COMMAND_MAX_ATTEMPTS`: decide/append attempts before a conflict becomes a 409.
+    pub max_attempts: u32,
+    /// `AGGREGATE_CACHE_SIZE`: aggregates kept in memory between commands (0 = off).
+    pub aggregate_cache_size: usize,
+    /// `IDEMPOTENCY_KEY_TTL_HOURS`: how long an `Idempotency-Key`'s response is replayed.
+    pub idempotency_key_ttl: Duration,
+    /// `SNAPSHOT_EVERY`: snapshot an aggregate each time its stream passes a multiple of
+    /// this many events (0 = never).
+    pub snapshot_every: u32,
+}
+
+/// Read models: rebuilds and async projection.
+#[derive(Debug, Clone)]
+pub struct ReadModelsConfig {
+    /// `READ_MODELS_AUTO_REBUILD`: rebuild stale read models in the background at start-up.
+    pub auto_rebuild: bool,
+    /// `CATCHUP_BATCH_SIZE`: events per transaction when rebuilding.
+    pub catchup_batch_size: i64,
+    /// `PROJECTOR_POLL_INTERVAL_MS`: longest wait of an async projector without a notification.
+    pub projector_poll_interval: Duration,
+}
+
+/// The message bus: broadcast of domain events, and subscribers.
+#[derive(Debug, Clone)]
+pub struct MessageBusConfig {
+    /// `MESSAGE_BUS_ENABLED`: run the outbox relay (and subscribers) in `serve`.
+    pub enabled: bool,
+    /// `MESSAGE_BUS_URL`, e.g. `amqp://guest:guest@127.0.0.1:5672/%2f`.
+    pub url: String,
+    /// `MESSAGE_BUS_EXCHANGE`: the durable topic exchange events are broadcast on.
+    pub exchange: String,
+    /// `RELAY_BATCH_SIZE`: events per confirmed batch.
+    pub relay_batch_size: i64,
+    /// `SUBSCRIBER_PREFETCH`: unacknowledged messages a subscriber takes ahead.
+    pub subscriber_prefetch: u16,
+    /// `SUBSCRIBER_MAX_ATTEMPTS`: handler attempts before a message is dead-lettered.
+    pub subscriber_max_attempts: u32,
+    /// `SUBSCRIBER_RETRY_BASE_MS`: wait before the first retry (doubling after).
+    pub subscriber_retry_base: Duration,
+}
+
+/// Span export.
+#[derive(Debug, Clone, Default)]
+pub struct TelemetryConfig {
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (or `JAEGER_ENDPOINT`): base URL of an OTLP/HTTP
+    /// collector, e.g. `http://localhost:4318`; spans are not exported when unset.
+    pub otlp_endpoint: Option<String>,
+}
+
+impl MessageBusConfig {
+    /// Broker options for a service named `app_id`.
+    pub fn bus_options(&self, app_id: &str) -> platform_messaging::BusOptions {
+        platform_messaging::BusOptions::new(&self.url, &self.exchange, app_id)
+    }
+
+    /// Subscriber options, queues prefixed with the service's name.
+    pub fn subscriber_options(&self, service_name: &str) -> platform_messaging::SubscriberOptions {
+        let mut options = platform_messaging::SubscriberOptions::new(
+            self.bus_options(service_name),
+            service_name,
+        );
+        options.prefetch = self.subscriber_prefetch.max(1);
+        options.max_attempts = self.subscriber_max_attempts;
+        options.retry_base = self.subscriber_retry_base;
+        options.continue_trace = Some(crate::telemetry::continue_trace);
+        options
+    }
+}
+
+impl DatabaseConfig {
+    /// Connection options for the service's database.
+    pub fn connect_options(&self) -> PgConnectOptions {
+        let options = match self.url.as_deref().map(PgConnectOptions::from_str) {
+            // Validated in `Config::from_raw`.
+            Some(Ok(options)) => options,
+            _ => {
+                let options = PgConnectOptions::new_without_pgpass()
+                    .host(&self.host)
+                    .port(self.port)
+                    .username(&self.username)
+                    .database(&self.name);
+                match &self.password {
+                    Some(p) => options.password(p),
+                    None => options,
+                }
+            }
+        };
+        options.application_name("platform-service")
+    }
+
+    /// `host:port/database`, for messages (no credentials).
+    pub fn describe(&self) -> String {
+        let options = self.connect_options();
+        format!(
+            "{}:{}/{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or_default()
+        )
+    }
+}
