@@ -8,7 +8,7 @@ use order_contracts::{
     GetOrder, GetOrderEvents, GetProductDemand, ListOrders, OrderEvents, OrderList, OrderUpdated,
     OrderView, PlaceOrder, ProductDemand, RemoveItem,
 };
-use platform_core::{Command, Query};
+use platform_contracts::{Command, Query};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -41,8 +41,8 @@
 //! # Any command or query
 //!
 //! [`OrderServiceClient::execute`] and [`OrderServiceClient::query`] take any type
-//! implementing [`platform_core::Command`] / [`platform_core::Query`]: a new contract
-//! type needs no new client code.
+//! implementing [`Command`] / [`Query`] (from `platform-contracts`, re-exported here): a
+//! new contract type needs no new client code.
 
 mod client;
 mod error;
@@ -50,3 +50,4 @@ mod error;
 pub use client::{ClientBuilder, OrderServiceClient};
 pub use error::ClientError;
 pub use order_contracts::*;
+pub use platform_contracts::{Command, Metadata, Query};

@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use platform_contracts::Metadata;
 use uuid::Uuid;
 
 /// A domain event: a fact, named in the past tense, that an aggregate emitted.
@@ -76,24 +76,6 @@ pub enum EventDecodeError {
         #[source]
         source: serde_json::Error,
     },
-}
-
-/// Context recorded with every event: who asked, and which request caused it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Metadata {
-    /// Ties together every event caused by one user request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub correlation_id: Option<String>,
-    /// The command or event that directly caused this event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub causation_id: Option<String>,
-    /// The authenticated user on whose behalf the command ran.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-    /// W3C trace context of the span that appended the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub traceparent: Option<String>,
 }
 
 /// An event ready to be appended: serialized, identified and stamped.

@@ -1,20 +1,21 @@
 //! Traits and types shared by every part of the platform.
 //!
 //! # Layout
-//! - `event`: [`DomainEvent`], [`EventEnvelope`], [`Metadata`], [`NewEvent`].
+//! - `event`: [`DomainEvent`], [`EventEnvelope`], [`NewEvent`].
 //! - `aggregate`: [`Aggregate`] (decide with `handle`, evolve with `apply`) and
 //!   [`BusinessRuleError`].
 //! - `version`: [`ExpectedVersion`] and the typed [`ConcurrencyError`].
-//! - `contract`: [`Command`] and [`Query`], the request types shared with clients.
 //! - `memory`: [`InMemoryEventStore`], an event store for tests and tools.
 //! - `testkit`: [`TestFramework`], given/when/then tests for aggregates.
 //! - `upcast`: schema evolution of stored events ([`register_upcaster!`], [`upcast`]).
+//!
+//! [`Command`], [`Query`] and [`Metadata`], the types shared with clients, live in
+//! `platform-contracts` (no proc macros, no registries) and are re-exported here.
 
 // Lets the derive macros' absolute `::platform_core` paths resolve inside this crate.
 extern crate self as platform_core;
 
 mod aggregate;
-mod contract;
 mod event;
 mod memory;
 mod testkit;
@@ -22,12 +23,12 @@ mod upcast;
 mod version;
 
 pub use aggregate::{Aggregate, BusinessRuleError};
-pub use contract::{Command, Query};
 pub use event::{
-    BroadcastRegistration, DomainEvent, EventDecodeError, EventEnvelope, Metadata, NewEvent,
+    BroadcastRegistration, DomainEvent, EventDecodeError, EventEnvelope, NewEvent,
     broadcast_event_types,
 };
 pub use memory::{InMemoryEventStore, MemoryStoreError};
+pub use platform_contracts::{Command, Metadata, Query};
 pub use platform_macros::DomainEvent;
 pub use schemars;
 pub use testkit::{TestFramework, TestOutcome};

@@ -1,7 +1,8 @@
 use std::sync::Mutex;
 
+use crate::Metadata;
 use crate::aggregate::Aggregate;
-use crate::event::{DomainEvent, EventDecodeError, EventEnvelope, Metadata, NewEvent};
+use crate::event::{DomainEvent, EventDecodeError, EventEnvelope, NewEvent};
 use crate::version::{ConcurrencyError, ExpectedVersion};
 
 /// Why the in-memory store refused an operation.

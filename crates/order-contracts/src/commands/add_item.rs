@@ -18,7 +18,7 @@ pub struct AddItem {
     pub price: Decimal,
 }
 
-impl platform_core::Command for AddItem {
+impl platform_contracts::Command for AddItem {
     const NAME: &'static str = "AddItem";
     type Result = OrderUpdated;
 }

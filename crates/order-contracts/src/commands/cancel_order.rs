@@ -14,7 +14,7 @@ pub struct CancelOrder {
     pub reason: Option<String>,
 }
 
-impl platform_core::Command for CancelOrder {
+impl platform_contracts::Command for CancelOrder {
     const NAME: &'static str = "CancelOrder";
     type Result = OrderUpdated;
 }

@@ -19,7 +19,7 @@ pub struct CreateOrderResult {
     pub customer_id: String,
 }
 
-impl platform_core::Command for CreateOrder {
+impl platform_contracts::Command for CreateOrder {
     const NAME: &'static str = "CreateOrder";
     type Result = CreateOrderResult;
 }

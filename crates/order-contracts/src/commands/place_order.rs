@@ -11,7 +11,7 @@ pub struct PlaceOrder {
     pub order_id: String,
 }
 
-impl platform_core::Command for PlaceOrder {
+impl platform_contracts::Command for PlaceOrder {
     const NAME: &'static str = "PlaceOrder";
     type Result = OrderUpdated;
 }

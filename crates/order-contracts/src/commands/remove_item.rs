@@ -13,7 +13,7 @@ pub struct RemoveItem {
     pub product_id: String,
 }
 
-impl platform_core::Command for RemoveItem {
+impl platform_contracts::Command for RemoveItem {
     const NAME: &'static str = "RemoveItem";
     type Result = OrderUpdated;
 }

@@ -11,7 +11,7 @@ pub struct GetCustomerOrders {
     pub customer_id: String,
 }
 
-impl platform_core::Query for GetCustomerOrders {
+impl platform_contracts::Query for GetCustomerOrders {
     const NAME: &'static str = "GetCustomerOrders";
     type Result = CustomerOrders;
 }

@@ -19,7 +19,7 @@ pub struct GetOrder {
     pub as_of_version: Option<i64>,
 }
 
-impl platform_core::Query for GetOrder {
+impl platform_contracts::Query for GetOrder {
     const NAME: &'static str = "GetOrder";
     type Result = OrderView;
 }

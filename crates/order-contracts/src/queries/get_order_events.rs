@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use platform_core::Metadata;
+use platform_contracts::Metadata;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -53,7 +53,7 @@ pub struct OrderEvents {
     pub next_after_version: Option<i64>,
 }
 
-impl platform_core::Query for GetOrderEvents {
+impl platform_contracts::Query for GetOrderEvents {
     const NAME: &'static str = "GetOrderEvents";
     type Result = OrderEvents;
 }

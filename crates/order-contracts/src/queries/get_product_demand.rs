@@ -25,7 +25,7 @@ pub struct ProductDemand {
     pub last_added_at: Option<DateTime<Utc>>,
 }
 
-impl platform_core::Query for GetProductDemand {
+impl platform_contracts::Query for GetProductDemand {
     const NAME: &'static str = "GetProductDemand";
     type Result = ProductDemand;
 }

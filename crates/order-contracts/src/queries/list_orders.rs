@@ -29,7 +29,7 @@ pub struct OrderList {
     pub next_cursor: Option<String>,
 }
 
-impl platform_core::Query for ListOrders {
+impl platform_contracts::Query for ListOrders {
     const NAME: &'static str = "ListOrders";
     type Result = OrderList;
 }
