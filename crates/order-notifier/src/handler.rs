@@ -4,6 +4,8 @@ use order_contracts::events::OrderEvent;
 use platform_core::EventEnvelope;
 use platform_messaging::{EventHandler, HandleError, HandlerContext, register_event_handler};
 
+use crate::store::{self, NewNotification};
+
 /// Writes one notification per placed or cancelled order.
 pub struct OrderNotifications;
 
@@ -40,18 +42,15 @@ impl EventHandler for OrderNotifications {
             // Bound only to the two above; anything else is not ours to tell.
             _ => return Ok(()),
         };
-        sqlx::query(
-            "INSERT INTO notifications (event_id, order_id, customer_id, kind, message, occurred_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(event.event_id)
-        .bind(order_id)
-        .bind(customer_id)
-        .bind(kind)
-        .bind(message)
-        .bind(event.occurred_at)
-        .execute(ctx.db())
-        .await?;
+        let notification = NewNotification {
+            event_id: event.event_id,
+            order_id,
+            customer_id,
+            kind,
+            message,
+            occurred_at: event.occurred_at,
+        };
+        store::insert(ctx.db(), &notification).await?;
         Ok(())
     }
 }

@@ -7,14 +7,18 @@
 //! One query, `GetNotifications`, serves them over HTTP.
 //!
 //! # Layout
+//! - `contract`: `GetNotifications` and what it answers.
 //! - `handler`: the event handler.
-//! - `queries`: `GetNotifications` and its handler.
+//! - `queries`: the `GetNotifications` handler.
+//! - `store`: the `notifications` table (every SQL statement of the notifier).
 
+mod contract;
 mod handler;
 mod queries;
+mod store;
 
+pub use contract::{GetNotifications, Notification, NotificationList};
 pub use handler::OrderNotifications;
-pub use queries::{GetNotifications, Notification, NotificationList};
 
 use platform_service::Service;
 use sqlx::migrate::Migrator;

@@ -1,58 +1,9 @@
-//! `GetNotifications`: a customer's or an order's notifications, newest first.
+//! The `GetNotifications` handler: a customer's or an order's notifications, newest first.
 
-use chrono::{DateTime, Utc};
 use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-/// Notifications of one customer or one order (at least one of the two), newest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct GetNotifications {
-    /// Only this customer's notifications.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<String>,
-    /// Only this order's notifications.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub order_id: Option<String>,
-    /// At most this many (default 50, at most 500).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-}
-
-/// One notification.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Notification {
-    /// Its id, increasing.
-    pub id: i64,
-    /// The event it was made from.
-    pub event_id: Uuid,
-    /// The order.
-    pub order_id: String,
-    /// The customer told.
-    pub customer_id: String,
-    /// `order_placed` or `order_cancelled`.
-    pub kind: String,
-    /// The text sent.
-    pub message: String,
-    /// When the order event happened.
-    pub occurred_at: DateTime<Utc>,
-}
-
-/// The notifications found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct NotificationList {
-    /// Newest first.
-    pub notifications: Vec<Notification>,
-}
-
-impl platform_core::Query for GetNotifications {
-    const NAME: &'static str = "GetNotifications";
-    type Result = NotificationList;
-}
+use crate::contract::{GetNotifications, NotificationList};
+use crate::store;
 
 /// Reads the `notifications` table.
 pub struct GetNotificationsHandler;
@@ -70,16 +21,12 @@ impl QueryHandler for GetNotificationsHandler {
             ));
         }
         let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 500));
-        let notifications = sqlx::query_as::<_, Notification>(
-            "SELECT id, event_id, order_id, customer_id, kind, message, occurred_at
-             FROM notifications
-             WHERE ($1::text IS NULL OR customer_id = $1) AND ($2::text IS NULL OR order_id = $2)
-             ORDER BY id DESC LIMIT $3",
+        let notifications = store::list(
+            ctx.store().pool(),
+            query.customer_id.as_deref(),
+            query.order_id.as_deref(),
+            limit,
         )
-        .bind(&query.customer_id)
-        .bind(&query.order_id)
-        .bind(limit)
-        .fetch_all(ctx.store().pool())
         .await
         .map_err(|e| HandlerError::internal("notifications", e))?;
         Ok(NotificationList { notifications })

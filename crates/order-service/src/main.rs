@@ -1,4 +1,4 @@
-//! `order-service`: serve (default) or migrate; see `--help`.
+//! `order-service`: serve (the default), migrate, catchup, republish or print events; see `--help`.
 
 use std::process::ExitCode;
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use platform_event_sourcing::{LogPosition, count_log, custom_plans, read_committed, read_log};
 use sqlx::{Acquire, PgConnection, PgPool};
-use tracing::info;
+use tracing::debug;
 
 use crate::error::ReadModelError;
 use crate::model::Projection;
@@ -14,6 +14,13 @@ use crate::store::{ddl, ledger, rows};
 
 /// Events per round trip when none is configured.
 pub const DEFAULT_BATCH_SIZE: i64 = 10_000;
+
+/// Longest a rebuild waits in all for transactions holding the gap-safe head back
+/// before it swaps in (and applies the rest under the table lock).
+const HEAD_WAIT: Duration = Duration::from_secs(1);
+
+/// How often it looks again meanwhile.
+const HEAD_POLL: Duration = Duration::from_millis(20);
 
 /// How a rebuild runs.
 #[derive(Debug, Clone, Copy)]
@@ -94,7 +101,7 @@ pub async fn rebuild(
     custom_plans(&mut conn).await?;
     ledger::lock_rebuild(&mut conn, model.table).await?;
     if options.only_if_stale
-        && let Some(stored) = ledger::stored_model(&mut conn, model).await?
+        && let Some(stored) = ledger::stored_model(&mut conn, model.name).await?
         && stored.table_exists
         && stored.definition_hash == hash
     {
@@ -121,7 +128,7 @@ pub async fn rebuild(
         Some(position) => position,
         None => {
             let mut tx = conn.begin().await?;
-            ddl::create_table(&mut tx, model, &shadow).await?;
+            ddl::create_table(&mut tx, &shadow, model.columns, model.key).await?;
             ledger::clear_streams(&mut tx, &shadow).await?;
             checkpoint.save(&mut tx, LogPosition::START).await?;
             tx.commit().await?;
@@ -139,9 +146,24 @@ pub async fn rebuild(
     on_progress(&progress);
 
     // Batches up to the gap-safe head, each committed with its checkpoint.
+    let mut waited = Duration::ZERO;
     loop {
         let batch = read_log(&mut conn, position, &filter, batch_size).await?;
-        let Some(last) = batch.last() else { break };
+        let Some(last) = batch.last() else {
+            // A transaction open anywhere in the cluster holds the gap-safe head back
+            // from committed events. Wait for it a little, so that the swap, which
+            // holds the live table locked, has little left to apply.
+            if waited < HEAD_WAIT
+                && !read_committed(&mut conn, position, &filter, 1)
+                    .await?
+                    .is_empty()
+            {
+                tokio::time::sleep(HEAD_POLL).await;
+                waited += HEAD_POLL;
+                continue;
+            }
+            break;
+        };
         let last = last.position;
         let mut tx = conn.begin().await?;
         rows::prefer_index_lookups(&mut tx).await?;
@@ -174,8 +196,17 @@ pub async fn rebuild(
         progress.done += batch.len() as u64;
     }
     let swap_xmin = ledger::oldest_running_transaction(&mut tx).await?;
-    ddl::swap_in(&mut tx, model, &shadow).await?;
-    ledger::record_rebuilt(&mut tx, model, &hash, swap_xmin, position.global_position).await?;
+    ddl::swap_in(&mut tx, model.table, &shadow).await?;
+    let rebuilt = ledger::Rebuilt {
+        name: model.name,
+        table: model.table,
+        aggregate_type: model.aggregate_type,
+        projection: model.projection,
+        hash: &hash,
+        swap_xmin,
+        position: position.global_position,
+    };
+    ledger::record_rebuilt(&mut tx, rebuilt).await?;
     if gap_safe {
         model.projector_checkpoint().save(&mut tx, position).await?;
     }
@@ -191,7 +222,7 @@ pub async fn rebuild(
         position,
         swap_xmin,
     };
-    info!(
+    debug!(
         read_model = model.name,
         events = report.events,
         resumed_from,

@@ -39,7 +39,7 @@ pub async fn prepare_read_models(pool: &PgPool) -> Result<Vec<PreparedReadModel>
     let mut prepared = Vec::new();
     for model in read_models() {
         let hash = model.definition_hash();
-        let status = match ledger::stored_model(pool, model).await? {
+        let status = match ledger::stored_model(pool, model.name).await? {
             Some(stored) if stored.table_exists && stored.definition_hash == hash => {
                 ReadModelStatus::Current
             }
@@ -74,4 +74,18 @@ pub async fn prepare_read_models(pool: &PgPool) -> Result<Vec<PreparedReadModel>
         prepared.push(PreparedReadModel { model, status });
     }
     Ok(prepared)
+}
+
+/// When the model's table matches its declaration: the oldest transaction that was
+/// running at the swap that made it so (a process that paused inline projection
+/// resumes from there, see [`ProjectionGate::resume`](crate::ProjectionGate::resume));
+/// `None` while the table is stale.
+pub async fn current_since(
+    pool: &PgPool,
+    model: &ReadModelRegistration,
+) -> Result<Option<i64>, ReadModelError> {
+    Ok(ledger::stored_model(pool, model.name)
+        .await?
+        .filter(|stored| stored.table_exists && stored.definition_hash == model.definition_hash())
+        .map(|stored| stored.rebuilt_transaction_id.unwrap_or(0)))
 }

@@ -15,7 +15,7 @@ use sqlx::PgPool;
 
 use crate::config::Config;
 use crate::error::HandlerError;
-use crate::http::Metrics;
+use crate::metrics::Metrics;
 
 /// Shared state of a running service; cheap to clone.
 #[derive(Debug, Clone)]

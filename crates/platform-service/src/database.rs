@@ -68,12 +68,39 @@ pub async fn connect_and_migrate(
     config: &DatabaseConfig,
 ) -> Result<(PgPool, Vec<PreparedReadModel>), DatabaseError> {
     let pool = connect(config).await?;
-    platform_event_sourcing::migrator()?.run(&pool).await?;
+    let migrator = platform_event_sourcing::migrator()?;
+    let applied_before = applied_migrations(&pool)
+        .await
+        .map_err(sqlx::migrate::MigrateError::from)?;
+    migrator.run(&pool).await?;
+    let known = migrator.iter().count() as i64;
+    info!(
+        applied = (known - applied_before).max(0),
+        version = migrator.iter().map(|m| m.version).max().unwrap_or(0),
+        "schema migrated"
+    );
     let prepared = platform_read_models::prepare_read_models(&pool).await?;
     Ok((pool, prepared))
 }
 
+/// How many migrations the database has applied (0 before the first).
+async fn applied_migrations(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    let table: Option<String> = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
+        .fetch_one(pool)
+        .await?;
+    match table {
+        None => Ok(0),
+        Some(_) => {
+            sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
+                .fetch_one(pool)
+                .await
+        }
+    }
+}
+
 async fn pool(config: &DatabaseConfig, options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
+    // Notices ("… already exists, skipping") are not the user's business.
+    let options = options.options([("client_min_messages", "warning")]);
     PgPoolOptions::new()
         .max_connections(config.max_connections)
         .acquire_timeout(config.connect_timeout)

@@ -64,13 +64,42 @@ pub enum HandlerError {
     Unavailable(String),
     /// A bug or an unexpected failure (500 `internal_error`; the cause is logged, not sent).
     #[error("internal error")]
-    Internal(String),
+    Internal {
+        /// What was being done.
+        context: &'static str,
+        /// What failed.
+        #[source]
+        source: InternalError,
+    },
+}
+
+/// The cause of a [`HandlerError::Internal`], kept for the log.
+#[derive(Debug, thiserror::Error)]
+pub enum InternalError {
+    /// The event store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A read model failed.
+    #[error(transparent)]
+    ReadModel(#[from] ReadModelError),
+    /// A database statement failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// JSON could not be written or read.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// The handler panicked.
+    #[error("the handler panicked")]
+    Panic,
 }
 
 impl HandlerError {
     /// An internal error with its cause, logged when answered.
-    pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
-        HandlerError::Internal(format!("{context}: {cause}"))
+    pub fn internal(context: &'static str, source: impl Into<InternalError>) -> Self {
+        HandlerError::Internal {
+            context,
+            source: source.into(),
+        }
     }
 
     /// Classifies a serde_json error: syntax → malformed JSON, shape → validation.
@@ -106,7 +135,7 @@ impl HandlerError {
             HandlerError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             HandlerError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             HandlerError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            HandlerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HandlerError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -125,7 +154,7 @@ impl HandlerError {
             HandlerError::MethodNotAllowed => "method_not_allowed",
             HandlerError::PayloadTooLarge { .. } => "payload_too_large",
             HandlerError::Unavailable(_) => "unavailable",
-            HandlerError::Internal(_) => "internal_error",
+            HandlerError::Internal { .. } => "internal_error",
         }
     }
 }
@@ -138,7 +167,7 @@ impl From<StoreError> for HandlerError {
                 HandlerError::Conflict(format!("event {id} is already stored"))
             }
             e if e.is_unavailable() => HandlerError::Unavailable(e.to_string()),
-            e => HandlerError::Internal(e.to_string()),
+            e => HandlerError::internal("event store", e),
         }
     }
 }
@@ -148,7 +177,7 @@ impl From<ReadModelError> for HandlerError {
         match err {
             ReadModelError::InvalidCursor(_) => HandlerError::Validation(err.to_string()),
             e if e.is_unavailable() => HandlerError::Unavailable(e.to_string()),
-            other => HandlerError::Internal(other.to_string()),
+            other => HandlerError::internal("read model", other),
         }
     }
 }
@@ -170,14 +199,9 @@ impl From<ExecuteError> for HandlerError {
 }
 
 impl HandlerError {
-    /// The problem+json body of this error (logging internal causes, which it omits).
+    /// The problem+json body of this error (internal causes are left out).
     pub fn problem(&self) -> serde_json::Value {
         let status = self.status();
-        match self {
-            HandlerError::Internal(cause) => tracing::error!(%cause, "request failed"),
-            HandlerError::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
-            _ => {}
-        }
         json!({
             "type": "about:blank",
             "title": status.canonical_reason().unwrap_or("Error"),
@@ -199,7 +223,15 @@ pub(crate) fn problem_response(status: StatusCode, body: serde_json::Value) -> R
 }
 
 impl IntoResponse for HandlerError {
+    /// The problem+json response; a 5xx's cause is logged here, once.
     fn into_response(self) -> Response {
+        match &self {
+            HandlerError::Internal { context, source } => {
+                tracing::error!(context, cause = %source, "request failed")
+            }
+            HandlerError::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
+            _ => {}
+        }
         problem_response(self.status(), self.problem())
     }
 }

@@ -1,6 +1,7 @@
 //! The service host of the platform: everything between `main` and the domain.
 //!
-//! A service's `main` is one line: `Service::new("order-service", DEFAULTS).run()`.
+//! A service's `main` is one line: `order_service::service().run()`, where `service()` is
+//! `Service::new(DEFAULT_CONFIG)` with the crate's built-in `config/default.toml`.
 //! Command and query handlers are found through `inventory`
 //! ([`register_command_handler!`], [`register_query_handler!`]); no router is
 //! written by hand.
@@ -16,7 +17,8 @@
 //! - `registry`: [`CommandHandler`] / [`QueryHandler`] and their registration.
 //! - `context`: [`AppState`], [`CommandContext`] and [`QueryContext`] given to handlers.
 //! - `error`: [`HandlerError`], answered as RFC 9457 problem+json.
-//! - `http`: the axum router: dispatch, health, correlation ids, body limits.
+//! - `http`: the axum router: dispatch, health, metrics, correlation ids, body limits.
+//! - `metrics`: request counts and latencies of this process.
 //! - `telemetry`: logs, OTLP span export, W3C trace context.
 //! - `host`: [`Service`], which ties it all together and runs until a signal.
 
@@ -30,6 +32,7 @@ mod events;
 mod host;
 mod http;
 mod messaging;
+mod metrics;
 mod read_models;
 mod registry;
 mod telemetry;
@@ -41,7 +44,7 @@ pub use config::{
 };
 pub use context::{AppState, CommandContext, QueryContext};
 pub use database::{DatabaseError, connect, connect_and_migrate};
-pub use error::HandlerError;
+pub use error::{HandlerError, InternalError};
 pub use host::{Service, serve, shutdown_signal};
 pub use http::router;
 pub use registry::{

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use platform_read_models::{ReadModelRegistration, RebuildOptions, rebuild};
+use platform_read_models::{ReadModelRegistration, RebuildOptions, current_since, rebuild};
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 
@@ -35,6 +35,11 @@ pub async fn handle_stale(
         match rebuilt {
             None => return,
             Some(Ok(report)) => {
+                info!(
+                    read_model = model.name,
+                    events = report.events,
+                    "stale read model rebuilt"
+                );
                 resume(&state, model, report.swap_xmin).await;
                 return;
             }
@@ -48,22 +53,13 @@ pub async fn handle_stale(
         "inline projection paused until the read model is rebuilt: run `catchup --read-model {}`",
         model.name
     );
-    let hash = model.definition_hash();
     loop {
         tokio::select! {
             () = tokio::time::sleep(WATCH_INTERVAL) => {}
             _ = shutdown.changed() => return,
         }
-        let row: Result<Option<(String, Option<i64>)>, _> = sqlx::query_as(
-            "SELECT definition_hash, rebuilt_transaction_id FROM read_models WHERE name = $1",
-        )
-        .bind(model.name)
-        .fetch_optional(&pool)
-        .await;
-        if let Ok(Some((stored, xmin))) = row
-            && stored == hash
-        {
-            resume(&state, model, xmin.unwrap_or(0)).await;
+        if let Ok(Some(xmin)) = current_since(&pool, model).await {
+            resume(&state, model, xmin).await;
             return;
         }
     }

@@ -2,17 +2,15 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::OnceLock;
+
+use futures_util::future::BoxFuture;
 
 use platform_core::schemars::{JsonSchema, Schema, SchemaGenerator};
 use platform_core::{Command, Query};
 
 use crate::context::{CommandContext, QueryContext};
 use crate::error::HandlerError;
-
-/// A boxed, sendable future.
-pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// Handles one command type; register it with [`register_command_handler!`](crate::register_command_handler).
 pub trait CommandHandler: Send + Sync + 'static {
@@ -40,11 +38,11 @@ pub trait QueryHandler: Send + Sync + 'static {
 
 /// Type-erased entry point of a command handler: JSON body in, JSON result out.
 pub type CommandDispatch =
-    fn(CommandContext, &[u8]) -> BoxFuture<Result<serde_json::Value, HandlerError>>;
+    fn(CommandContext, &[u8]) -> BoxFuture<'static, Result<serde_json::Value, HandlerError>>;
 
 /// Type-erased entry point of a query handler: JSON body in, JSON result out.
 pub type QueryDispatch =
-    fn(QueryContext, &[u8]) -> BoxFuture<Result<serde_json::Value, HandlerError>>;
+    fn(QueryContext, &[u8]) -> BoxFuture<'static, Result<serde_json::Value, HandlerError>>;
 
 /// Adds a type's JSON schema to a generator and returns a reference to it.
 pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
@@ -109,7 +107,7 @@ impl QueryRegistration {
 fn dispatch_command<H: CommandHandler>(
     ctx: CommandContext,
     body: &[u8],
-) -> BoxFuture<Result<serde_json::Value, HandlerError>> {
+) -> BoxFuture<'static, Result<serde_json::Value, HandlerError>> {
     let command = decode::<H::Command>(body);
     Box::pin(async move {
         let result = H::handle(ctx, command?).await?;
@@ -120,7 +118,7 @@ fn dispatch_command<H: CommandHandler>(
 fn dispatch_query<H: QueryHandler>(
     ctx: QueryContext,
     body: &[u8],
-) -> BoxFuture<Result<serde_json::Value, HandlerError>> {
+) -> BoxFuture<'static, Result<serde_json::Value, HandlerError>> {
     let query = decode::<H::Query>(body);
     Box::pin(async move {
         let result = H::handle(ctx, query?).await?;

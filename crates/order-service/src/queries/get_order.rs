@@ -44,8 +44,12 @@ impl QueryHandler for GetOrderHandler {
 async fn current(ctx: &QueryContext, order_id: &str) -> Result<OrderView, HandlerError> {
     let row = ctx.read_model::<OrderReadModel>().get(order_id).await?;
     let row = row.ok_or_else(|| HandlerError::not_found(Order::TYPE, order_id))?;
-    row.into_view()
-        .ok_or_else(|| HandlerError::internal("rm_orders", "unknown status"))
+    row.into_view().ok_or_else(|| {
+        HandlerError::internal(
+            "rm_orders",
+            <serde_json::Error as serde::de::Error>::custom("unknown status"),
+        )
+    })
 }
 
 /// The order at the end of `range`, folded from its events (upcast as stored).

@@ -25,7 +25,12 @@ impl QueryHandler for ListOrdersHandler {
             .into_iter()
             .map(OrderReadModel::into_view)
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| HandlerError::internal("rm_orders", "unknown status"))?;
+            .ok_or_else(|| {
+                HandlerError::internal(
+                    "rm_orders",
+                    <serde_json::Error as serde::de::Error>::custom("unknown status"),
+                )
+            })?;
         Ok(OrderList {
             orders,
             next_cursor: page.next_cursor,

@@ -13,12 +13,19 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-use super::delivery::Flow;
 use super::handler::SubscriberRegistration;
 use super::options::{SubscriberMonitor, SubscriberOptions};
 use super::topology::declare;
 use crate::connection::{Backoff, connect, with_timeout};
 use crate::error::BusError;
+
+/// Whether the consumer goes on after a delivery.
+pub(super) enum Flow {
+    /// Shutdown came while retrying: stop consuming.
+    Stop,
+    /// Take the next delivery.
+    Continue,
+}
 
 /// Consumes the queue of one handler.
 pub(super) struct Consumer {

@@ -11,21 +11,13 @@ use lapin::types::AMQPValue;
 use tokio::sync::watch;
 use tracing::{Instrument, debug, info_span, warn};
 
-use super::consumer::Consumer;
+use super::consumer::{Consumer, Flow};
 use super::handler::{DispatchError, HandlerContext};
 use super::options::headers;
 use crate::connection::{Backoff, with_timeout};
 use crate::envelope::BroadcastEnvelope;
 use crate::error::BusError;
 use crate::inbox::claim;
-
-/// Whether the consumer goes on after a delivery.
-pub(super) enum Flow {
-    /// Shutdown came while retrying: stop consuming.
-    Stop,
-    /// Take the next delivery.
-    Continue,
-}
 
 /// Why an attempt did not commit.
 enum Attempt {

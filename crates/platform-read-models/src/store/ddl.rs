@@ -2,8 +2,7 @@
 
 use sqlx::PgConnection;
 
-use crate::model::IndexKind;
-use crate::registry::ReadModelRegistration;
+use crate::model::{Column, IndexKind, RowKey};
 
 /// A double-quoted identifier. Names come only from derive declarations, which the
 /// macro has validated as `[a-z_][a-z0-9_]*`; anything else is refused here again.
@@ -19,11 +18,10 @@ pub(crate) fn quoted(name: &str) -> String {
     format!("\"{name}\"")
 }
 
-/// `CREATE TABLE` and `CREATE INDEX` statements of a model's table (named `table`).
-fn statements(model: &ReadModelRegistration, table: &str) -> Vec<String> {
-    let key = model.key.column();
-    let mut columns: Vec<String> = model
-        .columns
+/// `CREATE TABLE` and `CREATE INDEX` statements of a table of these columns.
+fn statements(table: &str, declared: &[Column], key: RowKey) -> Vec<String> {
+    let key = key.column();
+    let mut columns: Vec<String> = declared
         .iter()
         .map(|c| {
             let null = if c.nullable { "" } else { " NOT NULL" };
@@ -41,7 +39,7 @@ fn statements(model: &ReadModelRegistration, table: &str) -> Vec<String> {
             quoted(table)
         ),
     ];
-    for column in model.columns {
+    for column in declared {
         let index = quoted(&format!("{table}_{}_idx", column.name));
         match column.index {
             IndexKind::None => {}
@@ -71,14 +69,16 @@ pub(crate) async fn table_exists(
         .await
 }
 
-/// Creates a model's table (named `table`) with its indexes, replacing one left over.
+/// Creates a table of a model's columns and key, with its indexes, replacing one left
+/// over.
 pub(crate) async fn create_table(
     conn: &mut PgConnection,
-    model: &ReadModelRegistration,
     table: &str,
+    columns: &[Column],
+    key: RowKey,
 ) -> Result<(), sqlx::Error> {
     drop_table(conn, table).await?;
-    for statement in statements(model, table) {
+    for statement in statements(table, columns, key) {
         sqlx::query(&statement).execute(&mut *conn).await?;
     }
     Ok(())
@@ -112,14 +112,14 @@ pub(crate) async fn lock_exclusive(
 /// Replaces the live table by the shadow one: table, indexes and stream ledger.
 pub(crate) async fn swap_in(
     conn: &mut PgConnection,
-    model: &ReadModelRegistration,
+    live: &str,
     shadow: &str,
 ) -> Result<(), sqlx::Error> {
-    drop_table(conn, model.table).await?;
+    drop_table(conn, live).await?;
     sqlx::query(&format!(
         "ALTER TABLE {} RENAME TO {}",
         quoted(shadow),
-        quoted(model.table)
+        quoted(live)
     ))
     .execute(&mut *conn)
     .await?;
@@ -127,12 +127,12 @@ pub(crate) async fn swap_in(
         "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() \
          AND tablename = $1 AND indexname LIKE $2",
     )
-    .bind(model.table)
+    .bind(live)
     .bind(format!("{shadow}%"))
     .fetch_all(&mut *conn)
     .await?;
     for index in indexes {
-        let renamed = format!("{}{}", model.table, &index[shadow.len()..]);
+        let renamed = format!("{live}{}", &index[shadow.len()..]);
         sqlx::query(&format!(
             "ALTER INDEX {} RENAME TO {}",
             quoted(&index),
@@ -141,5 +141,5 @@ pub(crate) async fn swap_in(
         .execute(&mut *conn)
         .await?;
     }
-    super::ledger::move_streams(conn, shadow, model.table).await
+    super::ledger::move_streams(conn, shadow, live).await
 }

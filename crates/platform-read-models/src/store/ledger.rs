@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use sqlx::{PgConnection, PgExecutor};
 
 use crate::model::Projection;
-use crate::registry::ReadModelRegistration;
 
 /// A model's row in `read_models`.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -23,30 +22,46 @@ pub(crate) struct StoredModel {
     pub table_exists: bool,
 }
 
-/// What `read_models` records for a model, if anything.
+/// What `read_models` records for the model called `name`, if anything.
 pub(crate) async fn stored_model<'e, E: PgExecutor<'e>>(
     executor: E,
-    model: &ReadModelRegistration,
+    name: &str,
 ) -> Result<Option<StoredModel>, sqlx::Error> {
     sqlx::query_as(
         "SELECT definition_hash, rebuilt_transaction_id, rebuilt_global_position, \
          to_regclass(table_name) IS NOT NULL AS table_exists \
          FROM read_models WHERE name = $1",
     )
-    .bind(model.name)
+    .bind(name)
     .fetch_optional(executor)
     .await
 }
 
-/// Records that a model's table was rebuilt from its declaration and swapped in.
+/// A model's table rebuilt from its declaration and swapped in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rebuilt<'a> {
+    /// The model's name.
+    pub name: &'a str,
+    /// Its live table.
+    pub table: &'a str,
+    /// The aggregate type feeding it.
+    pub aggregate_type: &'a str,
+    /// Inline or async.
+    pub projection: Projection,
+    /// Hash of the declaration it was built from.
+    pub hash: &'a str,
+    /// Oldest transaction running at the swap.
+    pub swap_xmin: i64,
+    /// Global position it swapped in at.
+    pub position: i64,
+}
+
+/// Records a rebuilt table in `read_models`.
 pub(crate) async fn record_rebuilt(
     conn: &mut PgConnection,
-    model: &ReadModelRegistration,
-    hash: &str,
-    swap_xmin: i64,
-    position: i64,
+    rebuilt: Rebuilt<'_>,
 ) -> Result<(), sqlx::Error> {
-    let projection = match model.projection {
+    let projection = match rebuilt.projection {
         Projection::Inline => "inline",
         Projection::Async => "async",
     };
@@ -60,12 +75,12 @@ pub(crate) async fn record_rebuilt(
          rebuilt_global_position = EXCLUDED.rebuilt_global_position, \
          projection = EXCLUDED.projection, updated_at = now()",
     )
-    .bind(model.name)
-    .bind(model.table)
-    .bind(model.aggregate_type)
-    .bind(hash)
-    .bind(swap_xmin)
-    .bind(position)
+    .bind(rebuilt.name)
+    .bind(rebuilt.table)
+    .bind(rebuilt.aggregate_type)
+    .bind(rebuilt.hash)
+    .bind(rebuilt.swap_xmin)
+    .bind(rebuilt.position)
     .bind(projection)
     .execute(&mut *conn)
     .await?;
@@ -81,7 +96,7 @@ pub(crate) async fn applied_versions(
     streams: &[(&str, i64)],
 ) -> Result<HashMap<String, i64>, sqlx::Error> {
     let (ids, versions): (Vec<&str>, Vec<i64>) = streams.iter().copied().unzip();
-    let rows: Vec<(String, i64)> = sqlx::query_as(
+    let rows: Vec<AppliedVersion> = sqlx::query_as(
         "WITH old AS ( \
              SELECT stream_id, version FROM read_model_streams \
              WHERE table_name = $1 AND stream_id = ANY($2) ORDER BY stream_id FOR UPDATE \
@@ -97,7 +112,14 @@ pub(crate) async fn applied_versions(
     .bind(&versions)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows.into_iter().map(|r| (r.stream_id, r.version)).collect())
+}
+
+/// A stream's last version applied to a table.
+#[derive(Debug, sqlx::FromRow)]
+struct AppliedVersion {
+    stream_id: String,
+    version: i64,
 }
 
 /// Forgets every stream version recorded for `table`.

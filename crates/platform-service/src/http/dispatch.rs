@@ -15,7 +15,9 @@ use super::idempotency::{self, Claim};
 use super::request_meta::RequestMeta;
 use crate::context::AppState;
 use crate::error::{HandlerError, problem_response};
-use crate::registry::{self, BoxFuture};
+use futures_util::future::BoxFuture;
+
+use crate::registry;
 
 /// `POST /api/commands/{name}`; with an `Idempotency-Key`, a retry replays the first
 /// response.
@@ -119,7 +121,7 @@ async fn run_named<D: Copy>(
     name: String,
     handlers: &'static HashMap<&'static str, D>,
     body: Result<Bytes, BytesRejection>,
-    call: impl FnOnce(D, &[u8]) -> BoxFuture<Result<serde_json::Value, HandlerError>>,
+    call: impl FnOnce(D, &[u8]) -> BoxFuture<'static, Result<serde_json::Value, HandlerError>>,
 ) -> Response {
     let Some((&name, &dispatch)) = handlers.get_key_value(name.as_str()) else {
         return HandlerError::Unknown { kind, name }.into_response();

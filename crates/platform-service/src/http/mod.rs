@@ -16,10 +16,8 @@ use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
-pub use metrics::Metrics;
-
 use crate::context::AppState;
-use crate::error::HandlerError;
+use crate::error::{HandlerError, InternalError};
 
 /// The service's router: every registered command and query, health, and the error format.
 pub fn router(state: AppState) -> Router {
@@ -35,7 +33,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(request_meta::correlate))
         .layer(CatchPanicLayer::custom(|_| {
-            HandlerError::Internal("handler panicked".to_owned()).into_response()
+            HandlerError::internal("request", InternalError::Panic).into_response()
         }))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
