@@ -3,13 +3,16 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use platform_event_sourcing::testing::TestDatabase;
+use platform_event_sourcing::testing::{TestDatabase, eventually};
 use platform_messaging::testing::TestBus;
 use platform_service::Config;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// How long a test service may take to answer and to connect its relay.
+const STARTUP: Duration = Duration::from_secs(20);
 
 /// An order service serving HTTP on a loopback port, on its own database, broadcasting
 /// on its own exchange.
@@ -82,35 +85,20 @@ impl TestService {
 
     /// Waits until the outbox relay is connected (health `ok`, not `degraded`).
     async fn wait_for_bus(&self) -> anyhow::Result<()> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
+        eventually(STARTUP, "the outbox relay to connect", || async {
             let health = self.health().await?;
-            if health["checks"]["messageBus"] == "up" {
-                return Ok(());
-            }
-            if tokio::time::Instant::now() > deadline {
-                anyhow::bail!("the relay never connected: {health}");
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            anyhow::Ok((health["checks"]["messageBus"] == "up").then_some(()))
+        })
+        .await
     }
 
     async fn wait_healthy(&self) -> anyhow::Result<()> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let response = self
-                .http
-                .get(format!("{}/health", self.base_url))
-                .send()
-                .await;
-            if matches!(&response, Ok(r) if r.status().is_success()) {
-                return Ok(());
-            }
-            if tokio::time::Instant::now() > deadline {
-                anyhow::bail!("service did not become healthy: {response:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let health = format!("{}/health", self.base_url);
+        eventually(STARTUP, "the service to answer /health", || async {
+            let response = self.http.get(&health).send().await;
+            anyhow::Ok(matches!(&response, Ok(r) if r.status().is_success()).then_some(()))
+        })
+        .await
     }
 
     /// POSTs a JSON body to `/api/commands/{name}`; returns status and JSON body.

@@ -7,7 +7,7 @@ use order_service_client::{
     AddItem, CancelOrder, ClientError, CreateOrder, Decimal, GetCustomerOrders, GetOrder,
     GetProductDemand, ListOrders, OrderServiceClient, OrderStatus, PlaceOrder, RemoveItem,
 };
-use platform_event_sourcing::testing::TestDatabase;
+use platform_event_sourcing::testing::{TestDatabase, Timeout, eventually};
 use serde::{Deserialize, Serialize};
 use workspace_tests::TestService;
 
@@ -118,19 +118,20 @@ async fn every_command_and_query_through_the_client() -> anyhow::Result<()> {
     assert_eq!(order.status, OrderStatus::Cancelled);
 
     // The product demand read model is async: poll until the projector caught up.
-    let mut demand = None;
-    for _ in 0..100 {
-        let d = client
-            .get_product_demand(GetProductDemand {
-                product_id: "product-a".into(),
-            })
-            .await;
-        if let Ok(d) = d {
-            demand = Some(d);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let demand = eventually(
+        Duration::from_secs(5),
+        "rm_product_demand to project product-a",
+        || async {
+            let demand = client
+                .get_product_demand(GetProductDemand {
+                    product_id: "product-a".into(),
+                })
+                .await;
+            Ok::<_, Timeout>(demand.ok())
+        },
+    )
+    .await
+    .ok();
     let demand = demand.expect("product demand projected");
     assert_eq!(demand.product_id, "product-a");
 
@@ -298,14 +299,15 @@ async fn a_database_that_goes_away_is_unavailable() -> anyhow::Result<()> {
         "{down:?}"
     );
     // And back: the service recovers by itself.
-    let mut back = client.list_orders(ListOrders::default()).await;
-    for _ in 0..50 {
-        if back.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        back = client.list_orders(ListOrders::default()).await;
-    }
+    let back = eventually(
+        Duration::from_secs(5),
+        "the service to answer again",
+        || async {
+            let back = client.list_orders(ListOrders::default()).await;
+            Ok::<_, Timeout>(back.ok())
+        },
+    )
+    .await;
     assert_eq!(back?.orders.len(), 1);
     svc.stop().await
 }

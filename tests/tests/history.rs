@@ -8,7 +8,7 @@ use order_service_client::{
     AddItem, CancelOrder, ClientError, CreateOrder, GetOrder, GetOrderEvents, GetProductDemand,
     OrderStatus, PlaceOrder,
 };
-use platform_event_sourcing::testing::TestDatabase;
+use platform_event_sourcing::testing::{TestDatabase, Timeout, eventually};
 use platform_messaging::testing::TestBus;
 use platform_read_models::{RebuildOptions, read_models, rebuild};
 use serde_json::{Value, json};
@@ -246,19 +246,20 @@ async fn a_stored_item_added_v1_reads_as_v2_on_every_path() -> anyhow::Result<()
     assert!(envelope["payload"].get("unitPriceCents").is_none());
 
     // The async projection and a catch-up rebuild.
-    let mut demand = None;
-    for _ in 0..100 {
-        if let Ok(d) = client
-            .get_product_demand(GetProductDemand {
-                product_id: "product-v1".into(),
-            })
-            .await
-        {
-            demand = Some(d);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let demand = eventually(
+        Duration::from_secs(5),
+        "rm_product_demand to project the v1 row",
+        || async {
+            let demand = client
+                .get_product_demand(GetProductDemand {
+                    product_id: "product-v1".into(),
+                })
+                .await;
+            Ok::<_, Timeout>(demand.ok())
+        },
+    )
+    .await
+    .ok();
     assert!(demand.is_some(), "rm_product_demand projected the v1 row");
     let orders = read_models()
         .iter()

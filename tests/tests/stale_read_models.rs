@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use platform_event_sourcing::testing::TestDatabase;
+use platform_event_sourcing::testing::{TestDatabase, eventually};
 use platform_read_models::{ReadModelRegistration, RebuildOptions, rebuild};
 use serde_json::json;
 use workspace_tests::TestService;
@@ -21,15 +21,12 @@ async fn visible(svc: &TestService, id: &str) -> anyhow::Result<bool> {
 }
 
 async fn eventually_visible(svc: &TestService, id: &str) -> anyhow::Result<()> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !visible(svc, id).await? {
-        anyhow::ensure!(
-            tokio::time::Instant::now() < deadline,
-            "order {id} never became visible"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Ok(())
+    eventually(
+        Duration::from_secs(30),
+        &format!("order {id} to become visible"),
+        || async { Ok(visible(svc, id).await?.then_some(())) },
+    )
+    .await
 }
 
 /// A database whose rm_orders was built by an older declaration.
@@ -102,21 +99,18 @@ async fn health_reports_async_projection_lag() -> anyhow::Result<()> {
         json!({ "orderId": id, "productId": "sku-1", "quantity": 4, "price": 1 }),
     )
     .await?;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let (status, demand) = svc
-            .query("GetProductDemand", json!({ "productId": "sku-1" }))
-            .await?;
-        if status == 200 {
-            assert_eq!(demand["unitsAdded"], 4);
-            break;
-        }
-        anyhow::ensure!(
-            tokio::time::Instant::now() < deadline,
-            "never projected: {demand}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let demand = eventually(
+        Duration::from_secs(30),
+        "rm_product_demand to project sku-1",
+        || async {
+            let (status, demand) = svc
+                .query("GetProductDemand", json!({ "productId": "sku-1" }))
+                .await?;
+            anyhow::Ok((status == 200).then_some(demand))
+        },
+    )
+    .await?;
+    assert_eq!(demand["unitsAdded"], 4);
     let health: serde_json::Value = svc
         .http
         .get(format!("{}/health", svc.base_url))

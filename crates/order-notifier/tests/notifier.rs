@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use order_notifier::{GetNotifications, NotificationList};
 use platform_core::{Query, broadcast_event_types};
-use platform_event_sourcing::testing::TestDatabase;
+use platform_event_sourcing::testing::{TestDatabase, eventually};
 use platform_messaging::testing::TestBus;
 use platform_messaging::{OutboxRelay, RelayMonitor, RelayOptions, RepublishRange, republish};
 use serde_json::{Value, json};
@@ -49,20 +49,23 @@ impl Notifier {
             http: reqwest::Client::new(),
         };
         // Up when its subscriber consumes: its queue is bound, nothing published is lost.
-        for _ in 0..600 {
-            if let Ok(r) = notifier
-                .http
-                .get(format!("{}/health", notifier.base_url))
-                .send()
-                .await
-                && let Ok(health) = r.json::<Value>().await
-                && health["subscribers"]["notifications"]["consuming"] == true
-            {
-                return Ok(notifier);
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        anyhow::bail!("the notifier never started consuming")
+        let health = format!("{}/health", notifier.base_url);
+        eventually(
+            Duration::from_secs(30),
+            "the notifier to start consuming",
+            || async {
+                let consuming = if let Ok(r) = notifier.http.get(&health).send().await
+                    && let Ok(health) = r.json::<Value>().await
+                {
+                    health["subscribers"]["notifications"]["consuming"] == true
+                } else {
+                    false
+                };
+                anyhow::Ok(consuming.then_some(()))
+            },
+        )
+        .await?;
+        Ok(notifier)
     }
 
     async fn health(&self) -> anyhow::Result<Value> {
@@ -93,16 +96,17 @@ impl Notifier {
             customer_id: Some(customer.to_owned()),
             ..Default::default()
         };
-        for _ in 0..300 {
-            let (status, body) = self.notifications(&query).await?;
-            anyhow::ensure!(status == 200, "{body}");
-            let list: NotificationList = serde_json::from_value(body)?;
-            if list.notifications.len() >= count {
-                return Ok(list);
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        anyhow::bail!("{customer} never had {count} notifications")
+        eventually(
+            Duration::from_secs(15),
+            &format!("{customer} to have {count} notifications"),
+            || async {
+                let (status, body) = self.notifications(&query).await?;
+                anyhow::ensure!(status == 200, "{body}");
+                let list: NotificationList = serde_json::from_value(body)?;
+                Ok((list.notifications.len() >= count).then_some(list))
+            },
+        )
+        .await
     }
 
     fn stop(self) -> anyhow::Result<String> {
@@ -198,14 +202,16 @@ async fn placed_and_cancelled_orders_become_notifications_exactly_once() -> anyh
     )
     .await?;
     assert_eq!(again, 6);
-    let mut health = notifier.health().await?;
-    for _ in 0..200 {
-        if health["subscribers"]["notifications"]["duplicates"] == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        health = notifier.health().await?;
-    }
+    let health = eventually(
+        Duration::from_secs(10),
+        "the notifier to count 2 duplicates",
+        || async {
+            let health = notifier.health().await?;
+            let counted = health["subscribers"]["notifications"]["duplicates"] == 2;
+            anyhow::Ok(counted.then_some(health))
+        },
+    )
+    .await?;
     assert_eq!(
         health["subscribers"]["notifications"]["duplicates"], 2,
         "{health}"

@@ -3,7 +3,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use platform_event_sourcing::testing::TestDatabase;
+use platform_event_sourcing::testing::{TestDatabase, eventually};
 
 mod common;
 
@@ -88,18 +88,11 @@ async fn serve_answers_then_stops_cleanly_on_sigterm() -> anyhow::Result<()> {
         .spawn()?;
     let client = reqwest::Client::new();
     let health = format!("http://127.0.0.1:{port}/health");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(r) = client.get(&health).send().await {
-            assert_eq!(r.status(), 200);
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "service never answered"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let answer = eventually(Duration::from_secs(30), "the service to answer", || async {
+        anyhow::Ok(client.get(&health).send().await.ok())
+    })
+    .await?;
+    assert_eq!(answer.status(), 200);
     let created: serde_json::Value = client
         .post(format!("http://127.0.0.1:{port}/api/commands/CreateOrder"))
         .json(&serde_json::json!({ "customerId": "c-1" }))
@@ -201,14 +194,12 @@ async fn a_killed_catchup_resumes_from_its_checkpoint() -> anyhow::Result<()> {
         .await?;
         anyhow::Ok(position.unwrap_or(0))
     };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while checkpoint().await? == 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "catch-up never checkpointed"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    eventually(
+        Duration::from_secs(60),
+        "the catch-up to checkpoint",
+        || async { anyhow::Ok((checkpoint().await? > 0).then_some(())) },
+    )
+    .await?;
     child.kill()?; // SIGKILL
     child.wait()?;
     let reached = checkpoint().await?;

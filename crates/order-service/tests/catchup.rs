@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use order_service::domain::{Order, OrderCommand};
 use platform_core::Metadata;
-use platform_event_sourcing::testing::TestDatabase;
+use platform_event_sourcing::testing::{TestDatabase, eventually};
 use platform_event_sourcing::{AggregateCache, CommandExecutor, PgEventStore, StreamExpectation};
 use platform_read_models::{
     InlineProjection, ProjectionGate, Projector, ProjectorMonitor, ProjectorOptions,
@@ -17,6 +17,9 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 
 type Executor = CommandExecutor<InlineProjection>;
+
+/// How long a projector may take to reach an awaited state.
+const WAIT: Duration = Duration::from_secs(30);
 
 fn executor(db: &TestDatabase) -> Executor {
     CommandExecutor::new(
@@ -98,21 +101,6 @@ async fn rows(pool: &PgPool, table: &str) -> anyhow::Result<Vec<String>> {
     .await?)
 }
 
-async fn wait_for(
-    what: &str,
-    mut check: impl AsyncFnMut() -> anyhow::Result<bool>,
-) -> anyhow::Result<()> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !check().await? {
-        anyhow::ensure!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    Ok(())
-}
-
 fn projector(db: &TestDatabase, monitor: &ProjectorMonitor) -> Projector {
     let options = ProjectorOptions {
         batch_size: 50,
@@ -145,8 +133,8 @@ async fn a_rebuild_equals_the_live_result_for_every_read_model() -> anyhow::Resu
         s.get("rm_product_demand")
             .is_some_and(|s| s.active && s.head >= head && s.lag_positions == 0)
     };
-    wait_for("the async projector to catch up", async || {
-        Ok(caught_up(&monitor))
+    eventually(WAIT, "the async projector to catch up", || async {
+        anyhow::Ok(caught_up(&monitor).then_some(()))
     })
     .await?;
     let _ = stop.send(true);
@@ -169,8 +157,8 @@ async fn a_rebuild_equals_the_live_result_for_every_read_model() -> anyhow::Resu
     let monitor = ProjectorMonitor::default();
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(projector(&db, &monitor).run(stopped));
-    wait_for("the async projector to catch up again", async || {
-        Ok(caught_up(&monitor))
+    eventually(WAIT, "the async projector to catch up again", || async {
+        anyhow::Ok(caught_up(&monitor).then_some(()))
     })
     .await?;
     let _ = stop.send(true);
@@ -241,7 +229,10 @@ async fn one_projector_is_active_and_another_takes_over() -> anyhow::Result<()> 
             .get("rm_product_demand")
             .is_some_and(|s| s.active)
     };
-    wait_for("A to take the lease", async || Ok(active(&monitor_a))).await?;
+    eventually(WAIT, "A to take the lease", || async {
+        anyhow::Ok(active(&monitor_a).then_some(()))
+    })
+    .await?;
     let b = tokio::spawn(projector(&db, &monitor_b).run(stopped_b));
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(
@@ -275,15 +266,18 @@ async fn one_projector_is_active_and_another_takes_over() -> anyhow::Result<()> 
                 .await?;
         anyhow::Ok(units)
     };
-    wait_for("A to project", async || {
-        Ok(units(db.pool.clone()).await? == Some(2))
+    eventually(WAIT, "A to project", || async {
+        anyhow::Ok((units(db.pool.clone()).await? == Some(2)).then_some(()))
     })
     .await?;
 
     // A stops (as if its process died): B takes over and carries on.
     let _ = stop_a.send(true);
     a.await?;
-    wait_for("B to take over", async || Ok(active(&monitor_b))).await?;
+    eventually(WAIT, "B to take over", || async {
+        anyhow::Ok(active(&monitor_b).then_some(()))
+    })
+    .await?;
     run(
         &exec,
         "o-1",
@@ -294,8 +288,8 @@ async fn one_projector_is_active_and_another_takes_over() -> anyhow::Result<()> 
         },
     )
     .await?;
-    wait_for("B to project", async || {
-        Ok(units(db.pool.clone()).await? == Some(5))
+    eventually(WAIT, "B to project", || async {
+        anyhow::Ok((units(db.pool.clone()).await? == Some(5)).then_some(()))
     })
     .await?;
     let _ = stop_b.send(true);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use order_service::domain::{Order, OrderCommand};
 use order_service::read_models::{CustomerOrdersReadModel, OrderReadModel};
 use platform_core::Metadata;
-use platform_event_sourcing::testing::TestDatabase;
+use platform_event_sourcing::testing::{TestDatabase, eventually};
 use platform_event_sourcing::{
     AggregateCache, CommandExecutor, ExecuteError, PgEventStore, StoreError, StreamExpectation,
     StreamRange,
@@ -160,16 +160,17 @@ async fn replaying_the_same_events_twice_changes_nothing() -> anyhow::Result<()>
     // The gap-safe read waits for transactions still open anywhere on the server
     // (other tests run in parallel): poll until all six events are readable.
     let store = PgEventStore::new(db.pool.clone());
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-    let events = loop {
-        let events = store
-            .read_all(platform_event_sourcing::LogPosition::START, 1000)
-            .await?;
-        if events.len() == 6 || tokio::time::Instant::now() > deadline {
-            break events;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
+    let events = eventually(
+        std::time::Duration::from_secs(30),
+        "the six events to be readable",
+        || async {
+            let events = store
+                .read_all(platform_event_sourcing::LogPosition::START, 1000)
+                .await?;
+            anyhow::Ok((events.len() == 6).then_some(events))
+        },
+    )
+    .await?;
     assert_eq!(events.len(), 6);
     let mut conn = db.pool.acquire().await?;
     for model in read_models()

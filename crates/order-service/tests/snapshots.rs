@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use order_service::domain::{Order, OrderCommand};
 use platform_core::Metadata;
-use platform_event_sourcing::testing::TestDatabase;
+use platform_event_sourcing::testing::{TestDatabase, eventually};
 use platform_event_sourcing::{
     AggregateCache, CommandExecutor, Loaded, PgEventStore, StreamExpectation, StreamRange,
 };
@@ -50,13 +50,11 @@ async fn long_order(db: &TestDatabase, id: &str) -> anyhow::Result<PgEventStore>
             )
             .await?;
     }
-    for _ in 0..200 {
-        if snapshot_versions(db, id).await? == [200] {
-            return Ok(store);
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    anyhow::bail!("no snapshot at 200: {:?}", snapshot_versions(db, id).await?)
+    eventually(Duration::from_secs(4), "the snapshot at 200", || async {
+        anyhow::Ok((snapshot_versions(db, id).await? == [200]).then_some(()))
+    })
+    .await?;
+    Ok(store)
 }
 
 async fn snapshot_versions(db: &TestDatabase, id: &str) -> anyhow::Result<Vec<i64>> {

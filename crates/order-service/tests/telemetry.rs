@@ -9,7 +9,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
-use platform_event_sourcing::testing::TestDatabase;
+use platform_event_sourcing::testing::{TestDatabase, eventually};
 
 mod common;
 
@@ -62,12 +62,11 @@ async fn a_command_continues_the_callers_trace_and_exports_its_spans() -> anyhow
         .spawn()?;
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..600 {
-        if client.get(format!("{base}/health")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(Duration::from_secs(30), "the service to answer", || async {
+        let answered = client.get(format!("{base}/health")).send().await.is_ok();
+        anyhow::Ok(answered.then_some(()))
+    })
+    .await?;
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
     let response = client
         .post(format!("{base}/api/commands/CreateOrder"))

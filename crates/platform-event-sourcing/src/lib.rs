@@ -16,7 +16,8 @@
 //! - `error`: [`StoreError`] and [`ExecuteError`].
 //! - `migrate`: the embedded schema migrations ([`MIGRATOR`]) and services' own
 //!   ([`register_migrations!`], [`migrator`]).
-//! - `testing` (feature `testing`): a throwaway database per test.
+//! - `testing` (feature `testing`): a throwaway database per test, and `eventually`,
+//!   which polls for an effect until a deadline.
 
 mod cache;
 mod checkpoint;

@@ -1,8 +1,10 @@
-//! A throwaway PostgreSQL database per test, dropped when the test ends (pass or fail).
+//! Test helpers: a throwaway PostgreSQL database per test, dropped when the test ends
+//! (pass or fail), and [`eventually`], which waits for an effect by polling it.
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 use std::str::FromStr;
+use std::time::Duration;
 
 use crate::migrator;
 
@@ -88,5 +90,71 @@ impl Drop for TestDatabase {
             });
         });
         let _ = cleanup.join();
+    }
+}
+
+/// How often [`eventually`] probes.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// An awaited effect did not show up before the deadline.
+#[derive(Debug, thiserror::Error)]
+#[error("timed out after {deadline:?} waiting for {what}")]
+pub struct Timeout {
+    /// What was waited for, as the caller named it.
+    pub what: String,
+    /// How long it was waited for.
+    pub deadline: Duration,
+}
+
+/// Polls `probe` every [`POLL_INTERVAL`] until it returns `Some`, and returns that value.
+///
+/// Fails with the probe's own error as soon as it returns one, or with a [`Timeout`]
+/// naming `what` once `deadline` has passed (the probe runs once more at the deadline).
+/// Uses tokio's clock, so it also works under `tokio::time::pause()`.
+///
+/// ```
+/// use std::time::Duration;
+/// use platform_event_sourcing::testing::{Timeout, eventually};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+/// let mut polls = 0;
+/// let third = eventually(Duration::from_secs(1), "the third poll", || {
+///     polls += 1;
+///     let n = polls;
+///     async move { Ok::<_, Timeout>((n == 3).then_some(n)) }
+/// })
+/// .await?;
+/// assert_eq!(third, 3);
+///
+/// let never = eventually(Duration::from_millis(50), "a miracle", || async {
+///     Ok::<Option<()>, Timeout>(None)
+/// })
+/// .await;
+/// assert_eq!(
+///     never.unwrap_err().to_string(),
+///     "timed out after 50ms waiting for a miracle"
+/// );
+/// # Ok::<(), Timeout>(())
+/// # }).unwrap();
+/// ```
+pub async fn eventually<T, E, F, Fut>(deadline: Duration, what: &str, mut probe: F) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, E>>,
+    E: From<Timeout>,
+{
+    let until = tokio::time::Instant::now() + deadline;
+    loop {
+        if let Some(value) = probe().await? {
+            return Ok(value);
+        }
+        if tokio::time::Instant::now() >= until {
+            return Err(Timeout {
+                what: what.to_owned(),
+                deadline,
+            }
+            .into());
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
     }
 }

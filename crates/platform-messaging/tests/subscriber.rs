@@ -9,7 +9,7 @@ use lapin::BasicProperties;
 use lapin::message::Delivery;
 use lapin::types::AMQPValue;
 use platform_core::{DomainEvent, EventEnvelope, Metadata};
-use platform_event_sourcing::testing::TestDatabase;
+use platform_event_sourcing::testing::{TestDatabase, eventually};
 use platform_messaging::testing::{TestBus, WatchQueue};
 use platform_messaging::{
     BroadcastEnvelope, EventHandler, HandleError, HandlerContext, SubscriberOptions,
@@ -142,14 +142,15 @@ impl Harness {
     /// the queue succeeds, and a probe message routed to it is consumed).
     async fn wait_for_queue(&self) -> anyhow::Result<()> {
         let probe = Uuid::now_v7();
-        for _ in 0..400 {
-            self.publish(probe, ping("probe")).await?;
-            tokio::time::sleep(Duration::from_millis(25)).await;
-            if self.handled(probe).await? > 0 {
-                return Ok(());
-            }
-        }
-        anyhow::bail!("the subscriber never consumed from its queue")
+        eventually(
+            Duration::from_secs(10),
+            "the subscriber to consume from its queue",
+            || async {
+                self.publish(probe, ping("probe")).await?;
+                anyhow::Ok((self.handled(probe).await? > 0).then_some(()))
+            },
+        )
+        .await
     }
 
     /// A queue receiving what the runtime dead-letters.
@@ -204,13 +205,12 @@ impl Harness {
 
     /// Polls until the event has `rows` handled rows, up to 10 s.
     async fn wait_handled(&self, event_id: Uuid, rows: i64) -> anyhow::Result<()> {
-        for _ in 0..200 {
-            if self.handled(event_id).await? == rows {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        anyhow::bail!("event {event_id} never had {rows} handled rows")
+        eventually(
+            Duration::from_secs(10),
+            &format!("event {event_id} to have {rows} handled rows"),
+            || async { anyhow::Ok((self.handled(event_id).await? == rows).then_some(())) },
+        )
+        .await
     }
 
     async fn stop(self) -> anyhow::Result<()> {
@@ -353,12 +353,12 @@ async fn shutdown_finishes_the_message_in_hand() -> anyhow::Result<()> {
         },
     )
     .await?;
-    for _ in 0..200 {
-        if attempts_of(id) > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    eventually(
+        Duration::from_secs(2),
+        "the slow handler to start",
+        || async { anyhow::Ok((attempts_of(id) > 0).then_some(())) },
+    )
+    .await?;
     assert_eq!(attempts_of(id), 1, "the slow handler started");
     h.stop.send(true)?;
     let Harness {

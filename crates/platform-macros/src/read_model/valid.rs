@@ -93,7 +93,8 @@ pub fn check(model: Model<'_>) -> syn::Result<Checked<'_>> {
             model.ident,
             "missing `aggregate = Type` in #[read_model(...)]",
         ));
-        syn::parse_quote!(())
+        // A placeholder, never expanded: any error stops before code generation.
+        Path::from(Ident::new("__MissingAggregate", call_site))
     });
 
     let asynchronous = match &model.projection {

@@ -1,0 +1,13 @@
+use platform_core::DomainEvent;
+
+#[derive(Debug, Clone)]
+pub struct TicketOpened {
+    pub ticket_id: String,
+}
+
+#[derive(Debug, Clone, DomainEvent)]
+pub struct TicketEvent {
+    pub opened: TicketOpened,
+}
+
+fn main() {}

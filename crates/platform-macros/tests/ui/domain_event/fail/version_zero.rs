@@ -1,0 +1,14 @@
+use platform_core::DomainEvent;
+
+#[derive(Debug, Clone)]
+pub struct TicketOpened {
+    pub ticket_id: String,
+}
+
+#[derive(Debug, Clone, DomainEvent)]
+pub enum TicketEvent {
+    #[domain_event(version = 0)]
+    TicketOpened(TicketOpened),
+}
+
+fn main() {}

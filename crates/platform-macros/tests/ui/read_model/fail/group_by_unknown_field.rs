@@ -1,0 +1,13 @@
+#[path = "../shop.rs"]
+mod shop;
+
+use platform_read_models::ReadModel;
+
+#[derive(Clone, ReadModel)]
+#[read_model(table = "rm_owners", aggregate = shop::Cart, group_by = owner_name)]
+pub struct OwnerView {
+    #[map_from_event(CartOpened)]
+    pub owner: String,
+}
+
+fn main() {}
