@@ -1,4 +1,4 @@
-use order_contracts::{GetOrder, OrderItem, OrderView};
+use order_contracts::{GetOrder, OrderView};
 use platform_core::{Aggregate, EventEnvelope};
 use platform_event_sourcing::{StoreError, StreamRange};
 use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
@@ -43,9 +43,8 @@ impl QueryHandler for GetOrderHandler {
 /// The order now, from its read model.
 async fn current(ctx: &QueryContext, order_id: &str) -> Result<OrderView, HandlerError> {
     let row = ctx.read_model::<OrderReadModel>().get(order_id).await?;
-    let row = row.ok_or_else(|| HandlerError::not_found(Order::TYPE, order_id))?;
-    row.into_view()
-        .ok_or_else(|| HandlerError::internal("rm_orders", "unknown status"))
+    row.map(OrderView::from)
+        .ok_or_else(|| HandlerError::not_found(Order::TYPE, order_id))
 }
 
 /// The order at the end of `range`, folded from its events (upcast as stored).
@@ -83,15 +82,7 @@ async fn as_of(
     view.customer_id.clone_from(&order.customer_id);
     view.status = order.status;
     view.total = order.total();
-    view.items = order
-        .lines
-        .into_iter()
-        .map(|line| OrderItem {
-            product_id: line.product_id,
-            quantity: line.quantity,
-            price: line.price,
-        })
-        .collect();
+    view.items = order.lines.into();
     Ok(view)
 }
 
