@@ -7,7 +7,8 @@
 //!
 //! # Layout
 //! - `commands`: one file per command with its result.
-//! - `queries`: one file per query, and the order view they return.
+//! - `queries`: one file per query, and the order view they return with its lines and
+//!   status.
 //! - `events` (feature `events`): the order's domain events, as stored and as
 //!   broadcast. They derive `DomainEvent` and register upcasters, so they pull in
 //!   platform-core; the service and its subscribers enable the feature, clients do not.
@@ -22,6 +23,7 @@ pub use commands::{
 };
 pub use queries::{
     CustomerOrders, EventRecord, GetCustomerOrders, GetOrder, GetOrderEvents, GetProductDemand,
-    ListOrders, OrderEvents, OrderItem, OrderList, OrderStatus, OrderView, ProductDemand,
+    ListOrders, OrderEvents, OrderLine, OrderList, OrderStatus, OrderView, ParseOrderStatusError,
+    ProductDemand,
 };
 pub use rust_decimal::Decimal;

@@ -3,11 +3,12 @@
 //! Only domain code lives here; the platform discovers the handlers and does the rest.
 //!
 //! # Layout
-//! - `domain`: the [`Order`](domain::Order) aggregate, its events and rules (no I/O).
+//! - `domain`: the [`Order`](domain::Order) aggregate, its lines, events and rules
+//!   (no I/O).
 //! - `commands`: one handler per command (CreateOrder, AddItem, RemoveItem,
 //!   PlaceOrder, CancelOrder).
-//! - `queries`: one handler per query (GetOrder, ListOrders, GetCustomerOrders,
-//!   GetProductDemand).
+//! - `queries`: one handler per query (GetOrder, ListOrders, GetOrderEvents,
+//!   GetCustomerOrders, GetProductDemand).
 //! - `read_models`: `rm_orders`, `rm_customer_orders` (inline) and `rm_product_demand`
 //!   (async), declared with `#[derive(ReadModel)]`.
 

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use order_contracts::OrderStatus;
 use order_service::domain::{Order, OrderCommand};
 use order_service::read_models::{CustomerOrdersReadModel, OrderReadModel};
 use platform_core::Metadata;
@@ -12,8 +13,8 @@ use platform_event_sourcing::{
     StreamRange,
 };
 use platform_read_models::{
-    InlineProjection, PageRequest, Projection, ProjectionGate, ReadModelStatus, ReadModelStore,
-    RebuildOptions, prepare_read_models, read_models, rebuild,
+    InlineProjection, PageRequest, Projection, ProjectionGate, ReadModelError, ReadModelStatus,
+    ReadModelStore, RebuildOptions, prepare_read_models, read_models, rebuild,
 };
 use rust_decimal::Decimal;
 use sqlx::PgPool;
@@ -124,6 +125,36 @@ async fn every_order_event_lands_in_rm_orders() -> anyhow::Result<()> {
         .await?;
     assert_eq!(row.created_at, events[0].occurred_at);
     assert_eq!(row.cancelled_at, Some(events[6].occurred_at));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_status_is_text_and_an_unknown_one_is_a_decode_error() -> anyhow::Result<()> {
+    let (db, exec) = setup().await?;
+    run(&exec, "o-1", create("o-1", "c-1")).await?;
+    let column_type: String = sqlx::query_scalar(
+        "SELECT data_type FROM information_schema.columns \
+         WHERE table_name = 'rm_orders' AND column_name = 'status'",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    assert_eq!(column_type, "text");
+    let orders = ReadModelStore::<OrderReadModel>::new(db.pool.clone());
+    let row = orders.get("o-1").await?.expect("row");
+    assert_eq!(row.status, OrderStatus::Draft);
+
+    sqlx::query("UPDATE rm_orders SET status = 'shipped' WHERE id = 'o-1'")
+        .execute(&db.pool)
+        .await?;
+    let err = orders.get("o-1").await.expect_err("an unknown status");
+    assert!(
+        matches!(
+            &err,
+            ReadModelError::Database(sqlx::Error::ColumnDecode { .. })
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("\"shipped\""), "{err}");
     Ok(())
 }
 

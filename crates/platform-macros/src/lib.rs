@@ -31,7 +31,15 @@ pub fn derive_domain_event(input: TokenStream) -> TokenStream {
 /// See `platform_read_models::ReadModel` for the attributes.
 #[proc_macro_derive(
     ReadModel,
-    attributes(read_model, aggregate_id, version, map_from_event, reduce, index)
+    attributes(
+        read_model,
+        aggregate_id,
+        version,
+        map_from_event,
+        reduce,
+        index,
+        column
+    )
 )]
 pub fn derive_read_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -36,6 +36,10 @@ pub const WITH: &str = "with";
 pub const INDEX: &str = "index";
 /// `unique` in `index`
 pub const UNIQUE: &str = "unique";
+/// `#[column(...)]`: how a field's values are stored.
+pub const COLUMN: &str = "column";
+/// `text` in `column`: stored as text, written with `Display` and read with `FromStr`.
+pub const TEXT: &str = "text";
 
 /// Envelope values a field can be mapped from.
 pub const ENVELOPE_FIELDS: &[&str] = &[

@@ -86,11 +86,12 @@ impl RowKey {
 ///     #[index]
 ///     #[map_from_event(OrderCreated)]                      // same-named payload field
 ///     pub customer_id: String,
-///     #[map_from_event(OrderCreated, value = "draft")]      // a constant
-///     #[map_from_event(OrderPlaced, value = "placed")]
-///     pub status: String,
+///     #[column(text)]                                       // Display / FromStr
+///     #[map_from_event(OrderCreated, value = OrderStatus::Draft)] // a constant
+///     #[map_from_event(OrderPlaced, value = OrderStatus::Placed)]
+///     pub status: OrderStatus,
 ///     #[reduce(ItemAdded, ItemRemoved, with = reducers::items)] // hand-written
-///     pub items: Vec<OrderItem>,                            // jsonb
+///     pub items: OrderLines,                                // jsonb
 ///     #[map_from_event(OrderCreated, envelope = occurred_at)] // envelope value
 ///     pub created_at: DateTime<Utc>,
 ///     #[map_from_event(OrderPlaced, envelope = occurred_at)]
@@ -102,6 +103,9 @@ impl RowKey {
 ///
 /// `from = "orderId"` copies a differently named payload field; `group_by = field`
 /// keys rows by a mapped value across aggregates instead of by aggregate id.
+/// `#[column(text)]` stores a type that would otherwise be jsonb (an enum, an id
+/// newtype) as text: written with `Display`, read back with `FromStr` (text that does
+/// not parse is `sqlx::Error::ColumnDecode`); on `Option<T>` the column is nullable.
 pub trait ReadModel: Clone + Send + Sync + Unpin + 'static {
     /// The aggregate whose events feed the model.
     type Aggregate: Aggregate;

@@ -6,6 +6,8 @@ mod get_order;
 mod get_order_events;
 mod get_product_demand;
 mod list_orders;
+mod order_line;
+mod order_status;
 mod order_view;
 
 pub use customer_orders::CustomerOrders;
@@ -14,4 +16,6 @@ pub use get_order::GetOrder;
 pub use get_order_events::{EventRecord, GetOrderEvents, OrderEvents};
 pub use get_product_demand::{GetProductDemand, ProductDemand};
 pub use list_orders::{ListOrders, OrderList};
-pub use order_view::{OrderItem, OrderStatus, OrderView};
+pub use order_line::OrderLine;
+pub use order_status::{OrderStatus, ParseOrderStatusError};
+pub use order_view::OrderView;

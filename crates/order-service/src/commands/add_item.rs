@@ -1,8 +1,8 @@
 use order_contracts::{AddItem, OrderUpdated};
 use platform_service::{CommandContext, CommandHandler, HandlerError, register_command_handler};
 
-use super::check_id;
-use crate::domain::{Order, OrderCommand};
+use super::{check_id, update_order};
+use crate::domain::OrderCommand;
 
 /// Adds units of a product to a draft order.
 pub struct AddItemHandler;
@@ -12,20 +12,12 @@ impl CommandHandler for AddItemHandler {
 
     async fn handle(ctx: CommandContext, command: AddItem) -> Result<OrderUpdated, HandlerError> {
         check_id("productId", &command.product_id)?;
-        let done = ctx
-            .update::<Order>(
-                &command.order_id,
-                OrderCommand::AddItem {
-                    product_id: command.product_id,
-                    quantity: command.quantity,
-                    price: command.price,
-                },
-            )
-            .await?;
-        Ok(OrderUpdated {
-            order_id: command.order_id,
-            version: done.version,
-        })
+        let add = OrderCommand::AddItem {
+            product_id: command.product_id,
+            quantity: command.quantity,
+            price: command.price,
+        };
+        update_order(&ctx, command.order_id, add).await
     }
 }
 

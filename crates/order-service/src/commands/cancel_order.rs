@@ -1,7 +1,8 @@
 use order_contracts::{CancelOrder, OrderUpdated};
 use platform_service::{CommandContext, CommandHandler, HandlerError, register_command_handler};
 
-use crate::domain::{Order, OrderCommand};
+use super::update_order;
+use crate::domain::OrderCommand;
 
 /// Longest cancellation reason accepted.
 const MAX_REASON_LEN: usize = 1000;
@@ -25,18 +26,10 @@ impl CommandHandler for CancelOrderHandler {
                 "reason must be at most {MAX_REASON_LEN} bytes"
             )));
         }
-        let done = ctx
-            .update::<Order>(
-                &command.order_id,
-                OrderCommand::Cancel {
-                    reason: command.reason,
-                },
-            )
-            .await?;
-        Ok(OrderUpdated {
-            order_id: command.order_id,
-            version: done.version,
-        })
+        let cancel = OrderCommand::Cancel {
+            reason: command.reason,
+        };
+        update_order(&ctx, command.order_id, cancel).await
     }
 }
 

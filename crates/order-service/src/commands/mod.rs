@@ -3,8 +3,10 @@
 mod add_item;
 mod cancel_order;
 mod create_order;
+mod ids;
 mod place_order;
 mod remove_item;
+mod update;
 
 pub use add_item::AddItemHandler;
 pub use cancel_order::CancelOrderHandler;
@@ -12,17 +14,5 @@ pub use create_order::CreateOrderHandler;
 pub use place_order::PlaceOrderHandler;
 pub use remove_item::RemoveItemHandler;
 
-use platform_service::HandlerError;
-
-/// Longest id accepted in a request (ids are stored and indexed).
-const MAX_ID_LEN: usize = 128;
-
-/// Refuses an over-long identifier with a 400.
-pub(crate) fn check_id(field: &str, value: &str) -> Result<(), HandlerError> {
-    if value.len() > MAX_ID_LEN {
-        return Err(HandlerError::Validation(format!(
-            "{field} must be at most {MAX_ID_LEN} bytes"
-        )));
-    }
-    Ok(())
-}
+use ids::check_id;
+use update::update_order;

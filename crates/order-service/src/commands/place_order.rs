@@ -1,7 +1,8 @@
 use order_contracts::{OrderUpdated, PlaceOrder};
 use platform_service::{CommandContext, CommandHandler, HandlerError, register_command_handler};
 
-use crate::domain::{Order, OrderCommand};
+use super::update_order;
+use crate::domain::OrderCommand;
 
 /// Places a draft order (placing it again is a no-op).
 pub struct PlaceOrderHandler;
@@ -13,13 +14,7 @@ impl CommandHandler for PlaceOrderHandler {
         ctx: CommandContext,
         command: PlaceOrder,
     ) -> Result<OrderUpdated, HandlerError> {
-        let done = ctx
-            .update::<Order>(&command.order_id, OrderCommand::Place)
-            .await?;
-        Ok(OrderUpdated {
-            order_id: command.order_id,
-            version: done.version,
-        })
+        update_order(&ctx, command.order_id, OrderCommand::Place).await
     }
 }
 

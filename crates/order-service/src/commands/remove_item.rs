@@ -1,7 +1,8 @@
 use order_contracts::{OrderUpdated, RemoveItem};
 use platform_service::{CommandContext, CommandHandler, HandlerError, register_command_handler};
 
-use crate::domain::{Order, OrderCommand};
+use super::update_order;
+use crate::domain::OrderCommand;
 
 /// Removes a product's line from a draft order.
 pub struct RemoveItemHandler;
@@ -13,18 +14,10 @@ impl CommandHandler for RemoveItemHandler {
         ctx: CommandContext,
         command: RemoveItem,
     ) -> Result<OrderUpdated, HandlerError> {
-        let done = ctx
-            .update::<Order>(
-                &command.order_id,
-                OrderCommand::RemoveItem {
-                    product_id: command.product_id,
-                },
-            )
-            .await?;
-        Ok(OrderUpdated {
-            order_id: command.order_id,
-            version: done.version,
-        })
+        let remove = OrderCommand::RemoveItem {
+            product_id: command.product_id,
+        };
+        update_order(&ctx, command.order_id, remove).await
     }
 }
 

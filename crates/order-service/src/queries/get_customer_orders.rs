@@ -1,6 +1,7 @@
 use order_contracts::{CustomerOrders, GetCustomerOrders};
 use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
 
+use super::view_by_key;
 use crate::read_models::CustomerOrdersReadModel;
 
 /// Answers GetCustomerOrders from `rm_customer_orders`.
@@ -13,12 +14,7 @@ impl QueryHandler for GetCustomerOrdersHandler {
         ctx: QueryContext,
         query: GetCustomerOrders,
     ) -> Result<CustomerOrders, HandlerError> {
-        let row = ctx
-            .read_model::<CustomerOrdersReadModel>()
-            .get(&query.customer_id)
-            .await?;
-        row.map(CustomerOrders::from)
-            .ok_or_else(|| HandlerError::not_found("Customer", query.customer_id))
+        view_by_key::<CustomerOrdersReadModel, _>(&ctx, "Customer", &query.customer_id).await
     }
 }
 

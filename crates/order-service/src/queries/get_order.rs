@@ -1,9 +1,10 @@
-use order_contracts::{GetOrder, OrderItem, OrderView};
-use platform_core::{Aggregate, EventEnvelope};
-use platform_event_sourcing::{StoreError, StreamRange};
+use order_contracts::{GetOrder, OrderView};
+use platform_core::Aggregate;
+use platform_event_sourcing::StreamRange;
 use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
 
-use crate::domain::{Order, OrderEvent};
+use super::{order_as_of, view_by_key};
+use crate::domain::Order;
 use crate::read_models::OrderReadModel;
 
 /// Answers GetOrder from `rm_orders`, or, with `asOf`/`asOfVersion`, from the order's
@@ -15,7 +16,9 @@ impl QueryHandler for GetOrderHandler {
 
     async fn handle(ctx: QueryContext, query: GetOrder) -> Result<OrderView, HandlerError> {
         let range = match (query.as_of, query.as_of_version) {
-            (None, None) => return current(&ctx, &query.order_id).await,
+            (None, None) => {
+                return view_by_key::<OrderReadModel, _>(&ctx, Order::TYPE, &query.order_id).await;
+            }
             (Some(_), Some(_)) => {
                 return Err(HandlerError::Validation(
                     "give asOf or asOfVersion, not both".to_owned(),
@@ -29,7 +32,7 @@ impl QueryHandler for GetOrderHandler {
                 )));
             }
         };
-        let view = as_of(&ctx, &query.order_id, range).await?;
+        let view = order_as_of(&ctx, &query.order_id, range).await?;
         match query.as_of_version {
             Some(asked) if view.version < asked => Err(HandlerError::NotFound {
                 what: Order::TYPE.to_owned(),
@@ -38,65 +41,6 @@ impl QueryHandler for GetOrderHandler {
             _ => Ok(view),
         }
     }
-}
-
-/// The order now, from its read model.
-async fn current(ctx: &QueryContext, order_id: &str) -> Result<OrderView, HandlerError> {
-    let row = ctx.read_model::<OrderReadModel>().get(order_id).await?;
-    let row = row.ok_or_else(|| HandlerError::not_found(Order::TYPE, order_id))?;
-    row.into_view().ok_or_else(|| {
-        HandlerError::internal(
-            "rm_orders",
-            <serde_json::Error as serde::de::Error>::custom("unknown status"),
-        )
-    })
-}
-
-/// The order at the end of `range`, folded from its events (upcast as stored).
-async fn as_of(
-    ctx: &QueryContext,
-    order_id: &str,
-    range: StreamRange,
-) -> Result<OrderView, HandlerError> {
-    let history = ctx.store().read_stream(order_id, range).await?;
-    let Some(first) = history.first() else {
-        return Err(HandlerError::not_found(Order::TYPE, order_id));
-    };
-    let mut order = Order::default();
-    let mut view = OrderView {
-        id: order_id.to_owned(),
-        customer_id: String::new(),
-        status: order.status,
-        items: Vec::new(),
-        total: order.total(),
-        created_at: first.occurred_at,
-        placed_at: None,
-        cancelled_at: None,
-        version: 0,
-    };
-    for recorded in &history {
-        let envelope: EventEnvelope<OrderEvent> = recorded.decode().map_err(StoreError::from)?;
-        match &envelope.event {
-            OrderEvent::OrderPlaced(_) => view.placed_at = Some(envelope.occurred_at),
-            OrderEvent::OrderCancelled(_) => view.cancelled_at = Some(envelope.occurred_at),
-            _ => {}
-        }
-        order.apply(&envelope.event);
-        view.version = envelope.version;
-    }
-    view.customer_id.clone_from(&order.customer_id);
-    view.status = order.status;
-    view.total = order.total();
-    view.items = order
-        .lines
-        .into_iter()
-        .map(|line| OrderItem {
-            product_id: line.product_id,
-            quantity: line.quantity,
-            price: line.price,
-        })
-        .collect();
-    Ok(view)
 }
 
 register_query_handler!(GetOrderHandler);

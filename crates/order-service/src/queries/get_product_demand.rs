@@ -1,6 +1,7 @@
 use order_contracts::{GetProductDemand, ProductDemand};
 use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
 
+use super::view_by_key;
 use crate::read_models::ProductDemandReadModel;
 
 /// Answers GetProductDemand from `rm_product_demand` (eventually consistent).
@@ -13,12 +14,7 @@ impl QueryHandler for GetProductDemandHandler {
         ctx: QueryContext,
         query: GetProductDemand,
     ) -> Result<ProductDemand, HandlerError> {
-        let row = ctx
-            .read_model::<ProductDemandReadModel>()
-            .get(&query.product_id)
-            .await?;
-        row.map(ProductDemand::from)
-            .ok_or_else(|| HandlerError::not_found("Product", query.product_id))
+        view_by_key::<ProductDemandReadModel, _>(&ctx, "Product", &query.product_id).await
     }
 }
 

@@ -1,4 +1,4 @@
-use order_contracts::{ListOrders, OrderList};
+use order_contracts::{ListOrders, OrderList, OrderView};
 use platform_read_models::PageRequest;
 use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
 
@@ -20,19 +20,8 @@ impl QueryHandler for ListOrdersHandler {
             Some(customer_id) => orders.find_by("customer_id", customer_id, &page).await?,
             None => orders.list(&page).await?,
         };
-        let orders = page
-            .items
-            .into_iter()
-            .map(OrderReadModel::into_view)
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| {
-                HandlerError::internal(
-                    "rm_orders",
-                    <serde_json::Error as serde::de::Error>::custom("unknown status"),
-                )
-            })?;
         Ok(OrderList {
-            orders,
+            orders: page.items.into_iter().map(OrderView::from).collect(),
             next_cursor: page.next_cursor,
         })
     }

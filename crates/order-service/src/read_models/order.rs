@@ -1,10 +1,10 @@
 use chrono::{DateTime, Utc};
-use order_contracts::{OrderItem, OrderStatus, OrderView};
+use order_contracts::{OrderStatus, OrderView};
 use platform_read_models::ReadModel;
 use rust_decimal::Decimal;
 
 use super::reducers;
-use crate::domain::Order;
+use crate::domain::{Order, OrderLines};
 
 /// One row per order in `rm_orders`: what GetOrder and ListOrders answer from.
 #[derive(Debug, Clone, PartialEq, ReadModel)]
@@ -17,14 +17,15 @@ pub struct OrderReadModel {
     #[index]
     #[map_from_event(OrderCreated)]
     pub customer_id: String,
-    /// draft, placed or cancelled.
-    #[map_from_event(OrderCreated, value = "draft")]
-    #[map_from_event(OrderPlaced, value = "placed")]
-    #[map_from_event(OrderCancelled, value = "cancelled")]
-    pub status: String,
-    /// The lines (jsonb).
+    /// Draft, placed or cancelled (text: `draft`, `placed`, `cancelled`).
+    #[column(text)]
+    #[map_from_event(OrderCreated, value = OrderStatus::Draft)]
+    #[map_from_event(OrderPlaced, value = OrderStatus::Placed)]
+    #[map_from_event(OrderCancelled, value = OrderStatus::Cancelled)]
+    pub status: OrderStatus,
+    /// The lines (jsonb), folded by the aggregate's own rule.
     #[reduce(ItemAdded, ItemRemoved, with = reducers::items)]
-    pub items: Vec<OrderItem>,
+    pub items: OrderLines,
     /// Sum of the lines, exact (numeric); the placed total once placed.
     #[reduce(ItemAdded, ItemRemoved, with = reducers::total)]
     #[map_from_event(OrderPlaced)]
@@ -43,19 +44,18 @@ pub struct OrderReadModel {
     pub version: i64,
 }
 
-impl OrderReadModel {
-    /// The client view; `None` if the stored status is not one this code knows.
-    pub fn into_view(self) -> Option<OrderView> {
-        Some(OrderView {
-            status: OrderStatus::parse(&self.status)?,
-            id: self.id,
-            customer_id: self.customer_id,
-            items: self.items,
-            total: self.total,
-            created_at: self.created_at,
-            placed_at: self.placed_at,
-            cancelled_at: self.cancelled_at,
-            version: self.version,
-        })
+impl From<OrderReadModel> for OrderView {
+    fn from(row: OrderReadModel) -> Self {
+        OrderView {
+            id: row.id,
+            customer_id: row.customer_id,
+            status: row.status,
+            items: row.items.into(),
+            total: row.total,
+            created_at: row.created_at,
+            placed_at: row.placed_at,
+            cancelled_at: row.cancelled_at,
+            version: row.version,
+        }
     }
 }

@@ -1,33 +1,23 @@
 //! Hand-written reducers for read-model fields that are not a plain copy.
 
-use order_contracts::OrderItem;
 use platform_core::EventEnvelope;
 use rust_decimal::Decimal;
 
-use crate::domain::OrderEvent;
+use crate::domain::{OrderEvent, OrderLines, line_amount};
 
-/// The lines of an order: added units accumulate per product, removal drops the line.
-pub fn items(items: &mut Vec<OrderItem>, event: &EventEnvelope<OrderEvent>) {
-    match &event.event {
-        OrderEvent::ItemAdded(e) => match items.iter_mut().find(|i| i.product_id == e.product_id) {
-            Some(item) => item.quantity = item.quantity.saturating_add(e.quantity),
-            None => items.push(OrderItem {
-                product_id: e.product_id.clone(),
-                quantity: e.quantity,
-                price: e.price,
-            }),
-        },
-        OrderEvent::ItemRemoved(e) => items.retain(|i| i.product_id != e.product_id),
-        _ => {}
-    }
+/// The lines of an order, by the aggregate's own rule ([`OrderLines::apply`]).
+pub fn items(lines: &mut OrderLines, event: &EventEnvelope<OrderEvent>) {
+    lines.apply(&event.event);
 }
 
-/// The running total of an order's lines.
+/// The running total of an order's lines: what added units cost, less what a removed
+/// line cost.
 pub fn total(total: &mut Decimal, event: &EventEnvelope<OrderEvent>) {
-    let line = |quantity: i64, price: Decimal| price.saturating_mul(Decimal::from(quantity));
     match &event.event {
-        OrderEvent::ItemAdded(e) => *total = total.saturating_add(line(e.quantity, e.price)),
-        OrderEvent::ItemRemoved(e) => *total = total.saturating_sub(line(e.quantity, e.price)),
+        OrderEvent::ItemAdded(e) => *total = total.saturating_add(line_amount(e.quantity, e.price)),
+        OrderEvent::ItemRemoved(e) => {
+            *total = total.saturating_sub(line_amount(e.quantity, e.price));
+        }
         _ => {}
     }
 }

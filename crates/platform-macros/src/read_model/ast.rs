@@ -7,8 +7,8 @@ use syn::{Attribute, Data, DeriveInput, Expr, Fields, Ident, LitStr, Path, Token
 
 use crate::symbol::PROJECTION;
 use crate::symbol::{
-    AGGREGATE, AGGREGATE_ID, ENVELOPE, FROM, GROUP_BY, INDEX, MAP_FROM_EVENT, READ_MODEL, REDUCE,
-    TABLE, UNIQUE, VALUE, VERSION_FIELD, WITH,
+    AGGREGATE, AGGREGATE_ID, COLUMN, ENVELOPE, FROM, GROUP_BY, INDEX, MAP_FROM_EVENT, READ_MODEL,
+    REDUCE, TABLE, TEXT, UNIQUE, VALUE, VERSION_FIELD, WITH,
 };
 
 /// The struct being derived.
@@ -45,6 +45,8 @@ pub struct Field<'a> {
     pub reduces: Vec<Reduce>,
     /// `#[index]` or `#[index(unique)]`.
     pub index: Option<Index>,
+    /// Every `#[column(text)]` (one is allowed; `valid` says so).
+    pub text: Vec<&'a Attribute>,
 }
 
 /// Where a mapped value comes from.
@@ -160,6 +162,7 @@ impl<'a> Field<'a> {
             maps: Vec::new(),
             reduces: Vec::new(),
             index: None,
+            text: Vec::new(),
         };
         for attr in &field.attrs {
             let path = attr.path();
@@ -193,6 +196,20 @@ impl<'a> Field<'a> {
                     unique,
                     span: attr.span(),
                 });
+            } else if path.is_ident(COLUMN) {
+                let mut text = false;
+                attr.parse_nested_meta(|meta| {
+                    if meta.path.is_ident(TEXT) {
+                        text = true;
+                        Ok(())
+                    } else {
+                        Err(meta.error("expected `#[column(text)]`"))
+                    }
+                })?;
+                if !text {
+                    return Err(syn::Error::new_spanned(attr, "expected `#[column(text)]`"));
+                }
+                out.text.push(attr);
             }
         }
         Ok(out)

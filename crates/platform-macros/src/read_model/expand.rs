@@ -2,7 +2,8 @@
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
-use syn::Ident;
+use syn::spanned::Spanned;
+use syn::{Ident, Type};
 
 use super::ast::{Mapping, Source};
 use super::types::Storage;
@@ -38,6 +39,28 @@ fn source_value(mapping: &Mapping, field: &Ident) -> TokenStream {
         }
         Source::Value(expr) => quote_spanned!(span=> #expr),
         Source::Envelope(name) => quote_spanned!(span=> ::core::clone::Clone::clone(&__env.#name)),
+    }
+}
+
+/// A closure from a `#[column(text)]` column's text to its value through `FromStr`; text
+/// that does not parse is `sqlx::Error::ColumnDecode`, as sqlx reports any column it
+/// cannot decode. Spanned at the field's type, where a missing `FromStr` is reported.
+fn parse_text(ty: &Type, inner: &Type, column_name: &str) -> TokenStream {
+    let private = quote!(::platform_read_models::__private);
+    quote_spanned! {ty.span()=>
+        |__text: ::std::string::String| {
+            <#inner as ::core::str::FromStr>::from_str(&__text).map_err(|__err| {
+                #private::sqlx::Error::ColumnDecode {
+                    index: ::std::format!("{:?}", #column_name),
+                    source: ::std::convert::From::from(::std::format!(
+                        "{:?} is not a valid {}: {}",
+                        __text,
+                        ::core::stringify!(#inner),
+                        __err,
+                    )),
+                }
+            })
+        }
     }
 }
 
@@ -174,6 +197,12 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
             (Storage::Json, true) => {
                 quote!(let query = query.bind(self.#name.as_ref().map(#private::sqlx::types::Json));)
             }
+            (Storage::Text, false) => quote_spanned! {field.ty.span()=>
+                let query = query.bind(::std::string::ToString::to_string(&self.#name));
+            },
+            (Storage::Text, true) => quote_spanned! {field.ty.span()=>
+                let query = query.bind(self.#name.as_ref().map(::std::string::ToString::to_string));
+            },
         }
     });
     let decodes = model.fields.iter().zip(&checked.columns).map(|(field, column)| {
@@ -191,6 +220,18 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
                 #name: #get::<::core::option::Option<#private::sqlx::types::Json<#inner>>, _>(row, #column_name)?
                     .map(|json| json.0)
             },
+            (Storage::Text, false) => {
+                let parse = parse_text(field.ty, inner, &column_name);
+                quote!(#name: (#parse)(#get::<::std::string::String, _>(row, #column_name)?)?)
+            }
+            (Storage::Text, true) => {
+                let parse = parse_text(field.ty, inner, &column_name);
+                quote! {
+                    #name: #get::<::core::option::Option<::std::string::String>, _>(row, #column_name)?
+                        .map(#parse)
+                        .transpose()?
+                }
+            }
         }
     });
 
@@ -266,7 +307,8 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
 }
 
 /// A canonical text of everything that shapes the table and its contents (not docs),
-/// hashed by the platform to notice a changed declaration.
+/// hashed by the platform to notice a changed declaration. `#[column(text)]` needs no
+/// mark of its own: it turns a jsonb column into a text one, and the SQL type is here.
 fn definition(checked: &Checked<'_>) -> String {
     let model = &checked.model;
     let mut text = format!(

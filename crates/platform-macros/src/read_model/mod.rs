@@ -5,6 +5,9 @@ mod expand;
 mod types;
 mod valid;
 
+#[cfg(test)]
+mod tests;
+
 use proc_macro2::TokenStream;
 use syn::DeriveInput;
 

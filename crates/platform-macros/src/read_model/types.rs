@@ -9,6 +9,8 @@ pub enum Storage {
     Scalar(&'static str),
     /// Stored as jsonb through `sqlx::types::Json`.
     Json,
+    /// `#[column(text)]`: stored as text, written with `Display`, read with `FromStr`.
+    Text,
 }
 
 /// A field type, classified.
@@ -28,6 +30,7 @@ impl ColumnType {
         match self.storage {
             Storage::Scalar(t) => t,
             Storage::Json => "jsonb",
+            Storage::Text => "text",
         }
     }
 }

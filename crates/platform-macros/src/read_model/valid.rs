@@ -122,8 +122,23 @@ pub fn check(model: Model<'_>) -> syn::Result<Checked<'_>> {
                 "column names must be lower snake_case and not start with `_`",
             ));
         }
+        for extra in field.text.iter().skip(1) {
+            push(syn::Error::new_spanned(extra, "duplicate #[column(text)]"));
+        }
         match classify(field.ty) {
-            Ok(column) => {
+            Ok(mut column) => {
+                if let Some(attr) = field.text.first() {
+                    match column.storage {
+                        Storage::Json => column.storage = Storage::Text,
+                        Storage::Scalar(sql_type) => push(syn::Error::new_spanned(
+                            attr,
+                            format!(
+                                "this type is already stored as {sql_type}; #[column(text)] is for types that would otherwise be jsonb"
+                            ),
+                        )),
+                        Storage::Text => {}
+                    }
+                }
                 if let Some(index) = &field.index
                     && column.storage == Storage::Json
                 {

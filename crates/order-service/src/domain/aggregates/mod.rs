@@ -1,6 +1,15 @@
-//! Aggregates of the order domain.
+//! The order aggregate: its state and decisions, the commands it takes, the rules it
+//! enforces and its lines.
 
-pub mod order;
+mod order;
+mod order_command;
+mod order_error;
+mod order_lines;
+
+pub use order::Order;
+pub use order_command::OrderCommand;
+pub use order_error::OrderError;
+pub use order_lines::{OrderLines, line_amount};
 
 #[cfg(test)]
 mod order_tests;

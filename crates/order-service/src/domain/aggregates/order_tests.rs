@@ -1,9 +1,10 @@
 //! Given/when/then tests of every order rule.
 
-use platform_core::TestFramework;
+use platform_core::{Aggregate, TestFramework};
 use rust_decimal::Decimal;
+use serde_json::json;
 
-use super::order::{Order, OrderCommand};
+use super::{Order, OrderCommand};
 use crate::domain::events::{
     ItemAdded, ItemRemoved, OrderCancelled, OrderCreated, OrderEvent, OrderPlaced,
 };
@@ -22,6 +23,16 @@ fn created() -> OrderEvent {
 
 fn added(product: &str, quantity: i64, price: &str) -> OrderEvent {
     ItemAdded {
+        order_id: "o-1".into(),
+        product_id: product.into(),
+        quantity,
+        price: dec(price),
+    }
+    .into()
+}
+
+fn removed(product: &str, quantity: i64, price: &str) -> OrderEvent {
+    ItemRemoved {
         order_id: "o-1".into(),
         product_id: product.into(),
         quantity,
@@ -54,6 +65,12 @@ fn add(product: &str, quantity: i64, price: &str) -> OrderCommand {
         product_id: product.into(),
         quantity,
         price: dec(price),
+    }
+}
+
+fn remove(product: &str) -> OrderCommand {
+    OrderCommand::RemoveItem {
+        product_id: product.into(),
     }
 }
 
@@ -144,26 +161,14 @@ fn overflowing_amounts_are_rejected() {
 #[test]
 fn remove_item_from_a_draft() {
     TestFramework::<Order>::given(vec![created(), added("p-1", 1, "1")])
-        .when(OrderCommand::RemoveItem {
-            product_id: "p-1".into(),
-        })
-        .then_expect_events(vec![
-            ItemRemoved {
-                order_id: "o-1".into(),
-                product_id: "p-1".into(),
-                quantity: 1,
-                price: dec("1"),
-            }
-            .into(),
-        ]);
+        .when(remove("p-1"))
+        .then_expect_events(vec![removed("p-1", 1, "1")]);
 }
 
 #[test]
 fn removing_a_missing_item_is_rejected() {
     TestFramework::<Order>::given(vec![created()])
-        .when(OrderCommand::RemoveItem {
-            product_id: "p-9".into(),
-        })
+        .when(remove("p-9"))
         .then_expect_error_code("item_not_found");
 }
 
@@ -174,9 +179,7 @@ fn items_change_only_on_a_draft() {
         .when(add("p-2", 1, "1"))
         .then_expect_error_code("order_not_draft");
     TestFramework::<Order>::given(placed_order)
-        .when(OrderCommand::RemoveItem {
-            product_id: "p-1".into(),
-        })
+        .when(remove("p-1"))
         .then_expect_error_code("order_not_draft");
 }
 
@@ -188,13 +191,7 @@ fn an_empty_order_cannot_be_placed() {
     TestFramework::<Order>::given(vec![
         created(),
         added("p-1", 1, "1"),
-        ItemRemoved {
-            order_id: "o-1".into(),
-            product_id: "p-1".into(),
-            quantity: 1,
-            price: dec("1"),
-        }
-        .into(),
+        removed("p-1", 1, "1"),
     ])
     .when(OrderCommand::Place)
     .then_expect_error_code("order_empty");
@@ -245,13 +242,26 @@ fn a_cancelled_order_cannot_be_cancelled_placed_or_changed() {
         OrderCommand::Cancel { reason: None },
         OrderCommand::Place,
         add("p-2", 1, "1"),
-        OrderCommand::RemoveItem {
-            product_id: "p-1".into(),
-        },
+        remove("p-1"),
     ];
     for command in commands {
         TestFramework::<Order>::given(history.clone())
             .when(command)
             .then_expect_error_code("order_cancelled");
     }
+}
+
+#[test]
+fn a_snapshot_keeps_the_schema_1_shape() {
+    let order = TestFramework::<Order>::given(vec![created(), added("p-1", 2, "1.50")])
+        .when(add("p-1", 1, "1.50"))
+        .then_state();
+    let schema_1 = json!({
+        "id": "o-1",
+        "customerId": "c-1",
+        "status": "draft",
+        "lines": [{ "productId": "p-1", "quantity": 3, "price": "1.50" }],
+    });
+    assert_eq!(order.to_snapshot().expect("snapshot"), schema_1);
+    assert_eq!(Order::from_snapshot(schema_1).expect("read back"), order);
 }
