@@ -8,7 +8,7 @@ use order_service_client::{
     AddItem, CancelOrder, ClientError, CreateOrder, GetOrder, GetOrderEvents, GetProductDemand,
     OrderStatus, PlaceOrder,
 };
-use platform_event_sourcing::testing::{TestDatabase, Timeout, eventually};
+use platform_event_sourcing::testing::{StoredEvent, TestDatabase, Timeout, eventually};
 use platform_messaging::testing::TestBus;
 use platform_read_models::{RebuildOptions, read_models, rebuild};
 use serde_json::{Value, json};
@@ -152,14 +152,22 @@ async fn the_order_as_it_was_at_several_points() -> anyhow::Result<()> {
 /// An order written by an older version of the service: ItemAdded v1 kept the unit
 /// price as integer cents.
 async fn seed_v1_order(db: &TestDatabase, order_id: &str) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type, schema_version, payload) VALUES
-         (gen_random_uuid(), $1, 'Order', 1, 'OrderCreated', 1, jsonb_build_object('orderId', $1, 'customerId', 'customer-v1')),
-         (gen_random_uuid(), $1, 'Order', 2, 'ItemAdded', 1,
-          jsonb_build_object('orderId', $1, 'productId', 'product-v1', 'quantity', 2, 'unitPriceCents', 2999))",
-    )
-    .bind(order_id)
-    .execute(&db.pool)
+    db.insert_events(&[
+        StoredEvent::new(
+            "Order",
+            order_id,
+            1,
+            "OrderCreated",
+            json!({"orderId": order_id, "customerId": "customer-v1"}),
+        ),
+        StoredEvent::new(
+            "Order",
+            order_id,
+            2,
+            "ItemAdded",
+            json!({"orderId": order_id, "productId": "product-v1", "quantity": 2, "unitPriceCents": 2999}),
+        ),
+    ])
     .await?;
     Ok(())
 }

@@ -188,13 +188,7 @@ async fn correlation_ids_are_recorded_and_echoed() -> anyhow::Result<()> {
 async fn health_reports_the_database() -> anyhow::Result<()> {
     let db = TestDatabase::empty().await?;
     let svc = TestService::start(&db).await?;
-    let health: Value = svc
-        .http
-        .get(format!("{}/health", svc.base_url))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let health = svc.health().await?;
     assert_eq!(health["status"], "ok");
     assert_eq!(health["checks"]["database"], "up");
     Ok(())

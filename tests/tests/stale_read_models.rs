@@ -111,13 +111,7 @@ async fn health_reports_async_projection_lag() -> anyhow::Result<()> {
     )
     .await?;
     assert_eq!(demand["unitsAdded"], 4);
-    let health: serde_json::Value = svc
-        .http
-        .get(format!("{}/health", svc.base_url))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let health = svc.health().await?;
     let projector = &health["projectors"]["rm_product_demand"];
     assert_eq!(projector["active"], true, "{health}");
     assert!(projector["lagSeconds"].is_number(), "{health}");

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use order_notifier::{GetNotifications, NotificationList};
 use platform_core::{Query, broadcast_event_types};
-use platform_event_sourcing::testing::{TestDatabase, eventually};
+use platform_event_sourcing::testing::{StoredEvent, TestDatabase, eventually};
 use platform_messaging::testing::TestBus;
 use platform_messaging::{OutboxRelay, RelayMonitor, RelayOptions, RepublishRange, republish};
 use serde_json::{Value, json};
@@ -21,13 +21,20 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// The notifier binary, killed when dropped (a failed test leaves no process behind).
 struct Notifier {
-    child: Child,
+    child: Option<Child>,
     base_url: String,
     http: reqwest::Client,
 }
 
 impl Notifier {
+    /// The service name of a notifier on `bus`: its queue is `{name}.notifications`, its
+    /// own for each test.
+    fn service_name(bus: &TestBus) -> String {
+        format!("order-notifier-{}", bus.exchange())
+    }
+
     async fn start(db: &TestDatabase, bus: &TestBus) -> anyhow::Result<Self> {
         let port = free_port();
         let child = Command::new(BIN)
@@ -36,6 +43,7 @@ impl Notifier {
             .env("DATABASE_URL", db.url())
             .env("MESSAGE_BUS_URL", &bus.options.url)
             .env("MESSAGE_BUS_EXCHANGE", bus.exchange())
+            .env("SERVICE_NAME", Self::service_name(bus))
             .env("HTTP_HOST", "127.0.0.1")
             .env("HTTP_PORT", port.to_string())
             .env("LOG_LEVEL", "info")
@@ -44,7 +52,7 @@ impl Notifier {
             .stderr(Stdio::piped())
             .spawn()?;
         let notifier = Notifier {
-            child,
+            child: Some(child),
             base_url: format!("http://127.0.0.1:{port}"),
             http: reqwest::Client::new(),
         };
@@ -109,31 +117,75 @@ impl Notifier {
         .await
     }
 
-    fn stop(self) -> anyhow::Result<String> {
+    fn stop(mut self) -> anyhow::Result<String> {
+        let child = self
+            .child
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("the notifier was stopped already"))?;
         let killed = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &child.id().to_string()])
             .status()?;
         anyhow::ensure!(killed.success());
-        let output = self.child.wait_with_output()?;
+        let output = child.wait_with_output()?;
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         anyhow::ensure!(output.status.success(), "{stderr}");
         Ok(stderr)
     }
 }
 
+impl Drop for Notifier {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// The order service's log: a placed order and a cancelled one of customer c-1, and an
 /// order of c-2 that stays a draft.
 async fn seed_order_log(db: &TestDatabase) -> anyhow::Result<()> {
-    sqlx::query(
-        r#"INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type, payload) VALUES
-        (gen_random_uuid(), 'order-1', 'Order', 1, 'OrderCreated', '{"orderId":"order-1","customerId":"c-1"}'),
-        (gen_random_uuid(), 'order-1', 'Order', 2, 'ItemAdded', '{"orderId":"order-1","productId":"p","quantity":2,"price":"29.99"}'),
-        (gen_random_uuid(), 'order-1', 'Order', 3, 'OrderPlaced', '{"orderId":"order-1","customerId":"c-1","total":"59.98"}'),
-        (gen_random_uuid(), 'order-2', 'Order', 1, 'OrderCreated', '{"orderId":"order-2","customerId":"c-1"}'),
-        (gen_random_uuid(), 'order-2', 'Order', 2, 'OrderCancelled', '{"orderId":"order-2","customerId":"c-1","reason":"changed my mind"}'),
-        (gen_random_uuid(), 'order-3', 'Order', 1, 'OrderCreated', '{"orderId":"order-3","customerId":"c-2"}')"#,
-    )
-    .execute(&db.pool)
+    let event = |stream, version, event_type, payload| {
+        StoredEvent::new("Order", stream, version, event_type, payload)
+    };
+    db.insert_events(&[
+        event(
+            "order-1",
+            1,
+            "OrderCreated",
+            json!({"orderId": "order-1", "customerId": "c-1"}),
+        ),
+        event(
+            "order-1",
+            2,
+            "ItemAdded",
+            json!({"orderId": "order-1", "productId": "p", "quantity": 2, "price": "29.99"}),
+        ),
+        event(
+            "order-1",
+            3,
+            "OrderPlaced",
+            json!({"orderId": "order-1", "customerId": "c-1", "total": "59.98"}),
+        ),
+        event(
+            "order-2",
+            1,
+            "OrderCreated",
+            json!({"orderId": "order-2", "customerId": "c-1"}),
+        ),
+        event(
+            "order-2",
+            2,
+            "OrderCancelled",
+            json!({"orderId": "order-2", "customerId": "c-1", "reason": "changed my mind"}),
+        ),
+        event(
+            "order-3",
+            1,
+            "OrderCreated",
+            json!({"orderId": "order-3", "customerId": "c-2"}),
+        ),
+    ])
     .await?;
     Ok(())
 }
@@ -143,7 +195,7 @@ async fn placed_and_cancelled_orders_become_notifications_exactly_once() -> anyh
     let orders = TestDatabase::new().await?;
     let notifier_db = TestDatabase::reserve()?;
     let mut bus = TestBus::new().await?;
-    bus.track_queue("order-notifier.notifications");
+    bus.track_queue(&format!("{}.notifications", Notifier::service_name(&bus)));
     let notifier = Notifier::start(&notifier_db, &bus).await?;
 
     // A service that only subscribes runs no relay; its bus status is its subscriber's.

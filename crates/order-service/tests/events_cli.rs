@@ -2,8 +2,8 @@
 
 use std::process::Output;
 
-use platform_event_sourcing::testing::TestDatabase;
-use serde_json::Value;
+use platform_event_sourcing::testing::{StoredEvent, TestDatabase};
+use serde_json::{Value, json};
 
 mod common;
 
@@ -17,13 +17,24 @@ fn events(db: &TestDatabase, args: &[&str]) -> Output {
 }
 
 async fn seed(db: &TestDatabase) -> anyhow::Result<()> {
-    sqlx::query(
-        r#"INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type, schema_version, payload, metadata) VALUES
-        (gen_random_uuid(), 'order-cli', 'Order', 1, 'OrderCreated', 1, '{"orderId":"order-cli","customerId":"c1"}', '{"correlationId":"corr-1"}'),
-        (gen_random_uuid(), 'order-cli', 'Order', 2, 'ItemAdded', 1, '{"orderId":"order-cli","productId":"p1","quantity":2,"unitPriceCents":2999}', '{"correlationId":"corr-2"}'),
-        (gen_random_uuid(), 'order-cli', 'Order', 3, 'OrderPlaced', 1, '{"orderId":"order-cli","customerId":"c1","total":"59.98"}', '{}')"#,
-    )
-    .execute(&db.pool)
+    let order = |version, event_type, payload| {
+        StoredEvent::new("Order", "order-cli", version, event_type, payload)
+    };
+    db.insert_events(&[
+        order(1, "OrderCreated", json!({"orderId": "order-cli", "customerId": "c1"}))
+            .metadata(json!({"correlationId": "corr-1"})),
+        order(
+            2,
+            "ItemAdded",
+            json!({"orderId": "order-cli", "productId": "p1", "quantity": 2, "unitPriceCents": 2999}),
+        )
+        .metadata(json!({"correlationId": "corr-2"})),
+        order(
+            3,
+            "OrderPlaced",
+            json!({"orderId": "order-cli", "customerId": "c1", "total": "59.98"}),
+        ),
+    ])
     .await?;
     Ok(())
 }

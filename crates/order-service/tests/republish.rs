@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use platform_event_sourcing::testing::TestDatabase;
+use platform_event_sourcing::testing::{StoredEvent, TestDatabase};
 use platform_messaging::testing::TestBus;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 mod common;
 
@@ -21,15 +21,41 @@ fn republish(db: &TestDatabase, bus: &TestBus, args: &[&str]) -> std::process::O
 
 /// Two orders: positions 1-3 are order A (created, item, placed), 4-5 order B.
 async fn seed(db: &TestDatabase) -> anyhow::Result<()> {
-    sqlx::query(
-        r#"INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type, payload) VALUES
-        (gen_random_uuid(), 'order-a', 'Order', 1, 'OrderCreated', '{"orderId":"order-a","customerId":"c1"}'),
-        (gen_random_uuid(), 'order-a', 'Order', 2, 'ItemAdded', '{"orderId":"order-a","productId":"p1","quantity":1,"price":"2.50"}'),
-        (gen_random_uuid(), 'order-a', 'Order', 3, 'OrderPlaced', '{"orderId":"order-a","customerId":"c1","total":"2.50"}'),
-        (gen_random_uuid(), 'order-b', 'Order', 1, 'OrderCreated', '{"orderId":"order-b","customerId":"c2"}'),
-        (gen_random_uuid(), 'order-b', 'Order', 2, 'OrderCancelled', '{"orderId":"order-b","customerId":"c2"}')"#,
-    )
-    .execute(&db.pool)
+    let event = |stream, version, event_type, payload| {
+        StoredEvent::new("Order", stream, version, event_type, payload)
+    };
+    db.insert_events(&[
+        event(
+            "order-a",
+            1,
+            "OrderCreated",
+            json!({"orderId": "order-a", "customerId": "c1"}),
+        ),
+        event(
+            "order-a",
+            2,
+            "ItemAdded",
+            json!({"orderId": "order-a", "productId": "p1", "quantity": 1, "price": "2.50"}),
+        ),
+        event(
+            "order-a",
+            3,
+            "OrderPlaced",
+            json!({"orderId": "order-a", "customerId": "c1", "total": "2.50"}),
+        ),
+        event(
+            "order-b",
+            1,
+            "OrderCreated",
+            json!({"orderId": "order-b", "customerId": "c2"}),
+        ),
+        event(
+            "order-b",
+            2,
+            "OrderCancelled",
+            json!({"orderId": "order-b", "customerId": "c2"}),
+        ),
+    ])
     .await?;
     Ok(())
 }

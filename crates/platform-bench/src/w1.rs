@@ -53,6 +53,17 @@ fn add_item(order_id: &str, i: usize) -> AddItem {
     }
 }
 
+/// Runs one step, recording how long it took.
+async fn timed<T>(
+    hist: &mut Histogram<u64>,
+    step: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    let started = Instant::now();
+    let out = step.await?;
+    hist.record(started.elapsed().as_micros() as u64)?;
+    Ok(out)
+}
+
 /// Splits `orders` across `workers` and merges their latency histograms.
 async fn run_workers<F, Fut>(
     orders: usize,
@@ -100,31 +111,25 @@ pub async fn no_read_models(
             let metadata = Metadata::default();
             for _ in 0..share {
                 let order_id = uuid::Uuid::now_v7().to_string();
-                let mut commands = vec![(
-                    StreamExpectation::New,
-                    OrderCommand::Create {
-                        order_id: order_id.clone(),
-                        customer_id: customer(),
-                    },
-                )];
-                for i in 0..3 {
+                let create = OrderCommand::Create {
+                    order_id: order_id.clone(),
+                    customer_id: customer(),
+                };
+                let adds = (0..3).map(|i| {
                     let item = add_item(&order_id, i);
-                    commands.push((
-                        StreamExpectation::Existing,
-                        OrderCommand::AddItem {
-                            product_id: item.product_id,
-                            quantity: item.quantity,
-                            price: item.price,
-                        },
-                    ));
-                }
-                commands.push((StreamExpectation::Existing, OrderCommand::Place));
-                for (expectation, command) in commands {
-                    let t = Instant::now();
-                    executor
-                        .execute::<Order>(&order_id, expectation, command, &metadata)
-                        .await?;
-                    hist.record(t.elapsed().as_micros() as u64)?;
+                    OrderCommand::AddItem {
+                        product_id: item.product_id,
+                        quantity: item.quantity,
+                        price: item.price,
+                    }
+                });
+                let steps = std::iter::once((StreamExpectation::New, create))
+                    .chain(adds.map(|add| (StreamExpectation::Existing, add)))
+                    .chain([(StreamExpectation::Existing, OrderCommand::Place)]);
+                for (expectation, command) in steps {
+                    let step =
+                        executor.execute::<Order>(&order_id, expectation, command, &metadata);
+                    timed(&mut hist, async { Ok(step.await?) }).await?;
                 }
             }
             Ok(hist)
@@ -150,29 +155,27 @@ pub async fn command_path(db: &TestDatabase, orders: usize, workers: usize) -> a
             let mut hist = histogram();
             let ctx = || state.command_context(Metadata::default());
             for _ in 0..share {
-                let t = Instant::now();
-                let created = CreateOrderHandler::handle(
-                    ctx(),
-                    CreateOrder {
-                        customer_id: customer(),
-                    },
-                )
+                let create = CreateOrder {
+                    customer_id: customer(),
+                };
+                let created = timed(&mut hist, async {
+                    Ok(CreateOrderHandler::handle(ctx(), create).await?)
+                })
                 .await?;
-                hist.record(t.elapsed().as_micros() as u64)?;
                 for i in 0..3 {
-                    let t = Instant::now();
-                    AddItemHandler::handle(ctx(), add_item(&created.order_id, i)).await?;
-                    hist.record(t.elapsed().as_micros() as u64)?;
+                    let add = add_item(&created.order_id, i);
+                    timed(&mut hist, async {
+                        Ok(AddItemHandler::handle(ctx(), add).await?)
+                    })
+                    .await?;
                 }
-                let t = Instant::now();
-                PlaceOrderHandler::handle(
-                    ctx(),
-                    PlaceOrder {
-                        order_id: created.order_id,
-                    },
-                )
+                let place = PlaceOrder {
+                    order_id: created.order_id,
+                };
+                timed(&mut hist, async {
+                    Ok(PlaceOrderHandler::handle(ctx(), place).await?)
+                })
                 .await?;
-                hist.record(t.elapsed().as_micros() as u64)?;
             }
             Ok(hist)
         }
@@ -210,30 +213,28 @@ pub async fn http(db: &TestDatabase, orders: usize, workers: usize) -> anyhow::R
         async move {
             let mut hist = histogram();
             let post = |name: &str, body: serde_json::Value| {
-                client.post(format!("{base}/{name}")).json(&body).send()
+                let request = client.post(format!("{base}/{name}")).json(&body);
+                async move {
+                    let response = request.send().await?.error_for_status()?;
+                    Ok(response.json::<serde_json::Value>().await?)
+                }
             };
             for _ in 0..share {
-                let t = Instant::now();
-                let created: serde_json::Value =
-                    post("CreateOrder", json!({ "customerId": customer() }))
-                        .await?
-                        .error_for_status()?
-                        .json()
-                        .await?;
-                hist.record(t.elapsed().as_micros() as u64)?;
+                let created = timed(
+                    &mut hist,
+                    post("CreateOrder", json!({ "customerId": customer() })),
+                )
+                .await?;
                 let order_id = created["orderId"].as_str().unwrap_or_default().to_owned();
                 for i in 0..3 {
-                    let t = Instant::now();
-                    post("AddItem", serde_json::to_value(add_item(&order_id, i))?)
-                        .await?
-                        .error_for_status()?;
-                    hist.record(t.elapsed().as_micros() as u64)?;
+                    let body = serde_json::to_value(add_item(&order_id, i))?;
+                    timed(&mut hist, post("AddItem", body)).await?;
                 }
-                let t = Instant::now();
-                post("PlaceOrder", json!({ "orderId": order_id }))
-                    .await?
-                    .error_for_status()?;
-                hist.record(t.elapsed().as_micros() as u64)?;
+                timed(
+                    &mut hist,
+                    post("PlaceOrder", json!({ "orderId": order_id })),
+                )
+                .await?;
             }
             Ok(hist)
         }

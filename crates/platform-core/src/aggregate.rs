@@ -8,8 +8,9 @@ use crate::event::DomainEvent;
 pub trait Aggregate: Default + Clone + Send + Sync + 'static {
     /// Stable name of the aggregate type, stored with every event (never rename it).
     const TYPE: &'static str;
-    /// The commands this aggregate decides on.
-    type Command: Send;
+    /// The commands this aggregate decides on (cloned when a conflict makes the
+    /// executor decide again).
+    type Command: Clone + Send;
     /// The events this aggregate emits and is rebuilt from.
     type Event: DomainEvent;
     /// The business rules a command can break.

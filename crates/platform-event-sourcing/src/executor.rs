@@ -197,7 +197,6 @@ impl<P: AppendPath> CommandExecutor<P> {
     ) -> Result<Executed<A>, ExecuteError>
     where
         A: Aggregate,
-        A::Command: Clone,
     {
         let _turn = self.stripe(stream_id).lock().await;
         let mut state: Loaded<A> = match expectation {

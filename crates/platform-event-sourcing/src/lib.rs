@@ -9,8 +9,11 @@
 //! - `checkpoint`: [`Checkpoint`], a reader's saved place (rebuilds, projectors, relays).
 //! - `recorded`: [`RecordedEvent`], one stored row, and [`StreamRange`].
 //! - `notify`: [`EventNotifier`], waking log readers after appends.
+//! - `monitor`: [`Monitor`], the status of background work, for health and metrics.
+//! - `lease`: [`Lease`], a role one process at a time holds (relay, projector, rebuild).
 //! - `load`: rebuilding an aggregate from its snapshot and stream.
-//! - `cache`: [`AggregateCache`], aggregates kept current in memory between commands.
+//! - `cache`: [`AggregateCache`], aggregates kept current in memory between commands,
+//!   on [`VersionedCache`].
 //! - `executor`: [`CommandExecutor`]: load → decide → append through an [`AppendPath`],
 //!   retried on conflict.
 //! - `error`: [`StoreError`] and [`ExecuteError`].
@@ -23,8 +26,10 @@ mod cache;
 mod checkpoint;
 mod error;
 mod executor;
+mod lease;
 mod load;
 mod migrate;
+mod monitor;
 mod notify;
 mod position;
 mod recorded;
@@ -32,20 +37,22 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use cache::AggregateCache;
+pub use cache::{AggregateCache, VersionedCache};
 pub use checkpoint::Checkpoint;
 pub use error::{ExecuteError, ProjectionError, RuleViolation, StoreError, is_unavailable};
 pub use executor::{
     AppendPath, CommandExecutor, Executed, PendingAppend, PlainAppend, StreamExpectation,
 };
+pub use lease::Lease;
 pub use load::Loaded;
 pub use migrate::{MIGRATOR, ServiceMigrations, migrator};
+pub use monitor::Monitor;
 pub use notify::{EVENTS_CHANNEL, EventNotifier};
 pub use position::LogPosition;
 pub use recorded::{RecordedEvent, StreamRange};
 pub use store::{
-    AppendOutcome, AppendResult, Backlog, CoWrite, CoWriteSql, LogFilter, PgEventStore, PgQuery,
-    count_log, custom_plans, log_backlog, log_head, read_committed, read_log,
+    AppendOutcome, AppendResult, Backlog, CoWrite, CoWriteSql, LogFilter, LogHorizon, PgEventStore,
+    PgQuery, count_log, custom_plans, log_backlog, log_head, read_log,
 };
 
 /// Re-exports for [`register_migrations!`]; not a public API.

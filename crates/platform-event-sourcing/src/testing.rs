@@ -69,6 +69,69 @@ impl TestDatabase {
     }
 }
 
+/// An event row as another program, or an older version of this code, stored it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    aggregate_type: String,
+    stream_id: String,
+    version: i64,
+    event_type: String,
+    schema_version: i32,
+    payload: serde_json::Value,
+    metadata: serde_json::Value,
+}
+
+impl StoredEvent {
+    /// Event `version` of a stream, in schema version 1 with empty metadata.
+    pub fn new(
+        aggregate_type: &str,
+        stream_id: &str,
+        version: i64,
+        event_type: &str,
+        payload: serde_json::Value,
+    ) -> Self {
+        StoredEvent {
+            aggregate_type: aggregate_type.to_owned(),
+            stream_id: stream_id.to_owned(),
+            version,
+            event_type: event_type.to_owned(),
+            schema_version: 1,
+            payload,
+            metadata: serde_json::json!({}),
+        }
+    }
+
+    /// The same event with this metadata.
+    pub fn metadata(self, metadata: serde_json::Value) -> Self {
+        StoredEvent { metadata, ..self }
+    }
+}
+
+impl TestDatabase {
+    /// Writes event rows straight into the log, in order, in one transaction,
+    /// bypassing the store (no version check, no projection).
+    pub async fn insert_events(&self, events: &[StoredEvent]) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        for event in events {
+            sqlx::query(
+                "INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type, \
+                 schema_version, payload, metadata) \
+                 VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&event.stream_id)
+            .bind(&event.aggregate_type)
+            .bind(event.version)
+            .bind(&event.event_type)
+            .bind(event.schema_version)
+            .bind(&event.payload)
+            .bind(&event.metadata)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let name = self.name.clone();

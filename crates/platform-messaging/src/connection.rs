@@ -62,10 +62,19 @@ pub async fn connect(options: &BusOptions, purpose: &str) -> Result<Connection, 
 
 /// Declares the broadcast exchange: topic, durable.
 pub async fn declare_exchange(channel: &Channel, exchange: &str) -> Result<(), BusError> {
+    declare_durable(channel, exchange, ExchangeKind::Topic).await
+}
+
+/// Declares a durable exchange of a kind.
+pub(crate) async fn declare_durable(
+    channel: &Channel,
+    exchange: &str,
+    kind: ExchangeKind,
+) -> Result<(), BusError> {
     channel
         .exchange_declare(
             exchange.into(),
-            ExchangeKind::Topic,
+            kind,
             ExchangeDeclareOptions {
                 durable: true,
                 ..ExchangeDeclareOptions::default()

@@ -5,14 +5,13 @@
 //! checkpoint (`relay:{exchange}` in `checkpoints`). A crash between the confirm and the checkpoint
 //! publishes the batch again (at least once); nothing is ever skipped.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use lapin::Connection;
 use platform_event_sourcing::{
-    Checkpoint, EVENTS_CHANNEL, LogFilter, LogPosition, RecordedEvent, custom_plans, log_backlog,
-    read_log,
+    Checkpoint, EVENTS_CHANNEL, Lease, LogFilter, LogPosition, Monitor, RecordedEvent,
+    custom_plans, log_backlog, read_log,
 };
 use sqlx::PgConnection;
 use sqlx::PgPool;
@@ -65,24 +64,7 @@ pub struct RelayStatus {
 }
 
 /// Shared view of the relay's status.
-#[derive(Debug, Clone, Default)]
-pub struct RelayMonitor {
-    status: Arc<Mutex<RelayStatus>>,
-}
-
-impl RelayMonitor {
-    /// The current status.
-    pub fn snapshot(&self) -> RelayStatus {
-        self.status
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    fn update(&self, f: impl FnOnce(&mut RelayStatus)) {
-        f(&mut self.status.lock().unwrap_or_else(|p| p.into_inner()));
-    }
-}
+pub type RelayMonitor = Monitor<RelayStatus>;
 
 /// Broadcasts the event log's broadcast events to the exchange, one process at a time.
 #[derive(Debug, Clone)]
@@ -215,11 +197,9 @@ impl OutboxRelay {
         // that dies releases it with its connection, and a standby takes over.
         let mut db = self.pool.acquire().await?.detach();
         custom_plans(&mut db).await?;
-        let leased: bool =
-            sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext('platform.relay:' || $1))")
-                .bind(&self.bus.exchange)
-                .fetch_one(&mut db)
-                .await?;
+        let leased = Lease::new(format!("platform.relay:{}", self.bus.exchange))
+            .try_acquire(&mut db)
+            .await?;
         if !leased {
             return Ok(Stop::LeaseBusy);
         }

@@ -2,61 +2,42 @@
 //! the same row can compute it without reading it (see `inline`).
 
 use std::any::Any;
-use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use lru::LruCache;
+use platform_event_sourcing::VersionedCache;
 
 use crate::model::ReadModel;
-
-type Entry = (i64, Arc<dyn Any + Send + Sync>);
 
 /// Rows of any read model by table and key, each with the revision it was written at.
 ///
 /// A cached row may be stale (another process wrote it); writes computed from it are
 /// guarded by that revision, so a stale row is caught by the database, never stored.
+#[derive(Debug)]
 pub struct RowCache {
-    entries: Option<Mutex<LruCache<(&'static str, String), Entry>>>,
-}
-
-impl std::fmt::Debug for RowCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RowCache")
-            .field("enabled", &self.entries.is_some())
-            .finish()
-    }
+    entries: VersionedCache,
 }
 
 impl RowCache {
     /// A cache of at most `capacity` rows (0 disables caching).
     pub fn new(capacity: usize) -> Self {
         RowCache {
-            entries: NonZeroUsize::new(capacity).map(|c| Mutex::new(LruCache::new(c))),
+            entries: VersionedCache::new(capacity),
         }
     }
 
     /// A cached row of `R` and its revision.
     pub(crate) fn get<R: ReadModel>(&self, key: &str) -> Option<(i64, R)> {
-        let entries = self.entries.as_ref()?;
-        let mut entries = entries.lock().unwrap_or_else(|p| p.into_inner());
-        let (revision, row) = entries.get(&(R::TABLE, key.to_owned()))?;
-        Some((*revision, row.downcast_ref::<R>()?.clone()))
+        self.entries.get::<R>(R::TABLE, key)
     }
 
     /// Remembers a row written at a revision.
     pub(crate) fn put(&self, row: CachedRow) {
-        if let Some(entries) = &self.entries {
-            let mut entries = entries.lock().unwrap_or_else(|p| p.into_inner());
-            entries.put((row.table, row.key), (row.revision, row.row));
-        }
+        self.entries.put(row.table, row.key, row.revision, row.row);
     }
 
     /// Forgets a row.
     pub(crate) fn remove(&self, table: &'static str, key: &str) {
-        if let Some(entries) = &self.entries {
-            let mut entries = entries.lock().unwrap_or_else(|p| p.into_inner());
-            entries.pop(&(table, key.to_owned()));
-        }
+        self.entries.remove(table, key);
     }
 }
 

@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use platform_core::{Aggregate, DomainEvent};
 use platform_event_sourcing::{
-    AppendOutcome, AppendPath, AppendResult, CoWrite, PendingAppend, PgEventStore, StoreError,
+    AppendOutcome, AppendPath, AppendResult, CoWrite, PendingAppend, PgEventStore, PlainAppend,
+    StoreError,
 };
 
 use crate::cache::RowCache;
@@ -140,14 +141,7 @@ impl AppendPath for InlineProjection {
             })
             .collect();
         if models.is_empty() {
-            return store
-                .append(
-                    pending.stream_id,
-                    A::TYPE,
-                    pending.expected,
-                    pending.new_events,
-                )
-                .await;
+            return PlainAppend.append(store, pending).await;
         }
         if let Some(result) = self.in_one_statement(store, pending, &models).await? {
             return Ok(result);

@@ -2,12 +2,11 @@
 //! from its checkpoint, woken by LISTEN/NOTIFY with a polling fallback.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
 use platform_event_sourcing::{
-    EVENTS_CHANNEL, LogPosition, custom_plans, log_backlog, log_head, read_log,
+    EVENTS_CHANNEL, Lease, LogPosition, Monitor, custom_plans, log_backlog, log_head, read_log,
 };
 use sqlx::postgres::PgListener;
 use sqlx::{Acquire, PgConnection, PgPool};
@@ -17,7 +16,6 @@ use tracing::{info, warn};
 use crate::error::ReadModelError;
 use crate::model::Projection;
 use crate::registry::{ReadModelRegistration, read_models};
-use crate::store::ledger;
 
 /// How projectors run.
 #[derive(Debug, Clone, Copy)]
@@ -59,25 +57,7 @@ pub struct ProjectorStatus {
 }
 
 /// Status of every projector in this process, by table.
-#[derive(Debug, Clone, Default)]
-pub struct ProjectorMonitor {
-    statuses: Arc<Mutex<BTreeMap<&'static str, ProjectorStatus>>>,
-}
-
-impl ProjectorMonitor {
-    /// A snapshot of every status.
-    pub fn snapshot(&self) -> BTreeMap<&'static str, ProjectorStatus> {
-        self.statuses
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    fn update(&self, table: &'static str, f: impl FnOnce(&mut ProjectorStatus)) {
-        let mut statuses = self.statuses.lock().unwrap_or_else(|p| p.into_inner());
-        f(statuses.entry(table).or_default());
-    }
-}
+pub type ProjectorMonitor = Monitor<BTreeMap<&'static str, ProjectorStatus>>;
 
 /// Starts a projector for every async read model; each runs until `shutdown`.
 pub fn spawn_projectors(
@@ -145,13 +125,15 @@ impl Projector {
                     warn!(read_model = self.model.name, cause = %err, "projector failed; retrying")
                 }
             }
-            self.monitor.update(self.model.table, |s| s.active = false);
+            self.monitor
+                .update_entry(self.model.table, |s| s.active = false);
             tokio::select! {
                 () = tokio::time::sleep(self.options.lease_retry) => {}
                 _ = shutdown.changed() => break,
             }
         }
-        self.monitor.update(self.model.table, |s| s.active = false);
+        self.monitor
+            .update_entry(self.model.table, |s| s.active = false);
     }
 
     async fn lease_and_project(
@@ -162,11 +144,13 @@ impl Projector {
         // long as that connection, so a dead process releases it.
         let mut conn = self.pool.acquire().await?.detach();
         custom_plans(&mut conn).await?;
-        if !ledger::try_lease_projector(&mut conn, self.model.table).await? {
+        let lease = Lease::new(format!("platform.projector:{}", self.model.table));
+        if !lease.try_acquire(&mut conn).await? {
             return Ok(Outcome::LeaseBusy);
         }
         info!(read_model = self.model.name, "projector lease taken");
-        self.monitor.update(self.model.table, |s| s.active = true);
+        self.monitor
+            .update_entry(self.model.table, |s| s.active = true);
         let mut listener = PgListener::connect_with(&self.pool).await?;
         listener.listen(EVENTS_CHANNEL).await?;
         loop {
@@ -192,7 +176,7 @@ impl Projector {
         let Some(at) = checkpoint.load(conn).await? else {
             // No checkpoint for this declaration: the table awaits a rebuild.
             self.monitor
-                .update(model.table, |s| s.waiting_for_rebuild = true);
+                .update_entry(model.table, |s| s.waiting_for_rebuild = true);
             return Ok(0);
         };
         let filter = model.log_filter();
@@ -226,7 +210,7 @@ impl Projector {
         } else {
             (head - at.global_position).max(0)
         };
-        self.monitor.update(self.model.table, |s| {
+        self.monitor.update_entry(self.model.table, |s| {
             s.checkpoint = at.global_position;
             s.head = head;
             s.lag_positions = behind;

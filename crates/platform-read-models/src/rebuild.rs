@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use platform_event_sourcing::{LogPosition, count_log, custom_plans, read_committed, read_log};
+use platform_event_sourcing::{Lease, LogPosition, count_log, custom_plans, read_log};
 use sqlx::{Acquire, PgConnection, PgPool};
 use tracing::debug;
 
@@ -94,12 +94,15 @@ pub async fn rebuild(
     let checkpoint = model.rebuild_checkpoint();
     let hash = model.definition_hash();
     let filter = model.log_filter();
+    let committed = model.log_filter().committed();
     let batch_size = options.batch_size.max(1);
     // One rebuild of a model at a time across processes; the lock lives as long as
     // this connection, which is not returned to the pool.
     let mut conn = pool.acquire().await?.detach();
     custom_plans(&mut conn).await?;
-    ledger::lock_rebuild(&mut conn, model.table).await?;
+    Lease::new(format!("platform.rebuild:{}", model.table))
+        .acquire(&mut conn)
+        .await?;
     if options.only_if_stale
         && let Some(stored) = ledger::stored_model(&mut conn, model.name).await?
         && stored.table_exists
@@ -154,7 +157,7 @@ pub async fn rebuild(
             // from committed events. Wait for it a little, so that the swap, which
             // holds the live table locked, has little left to apply.
             if waited < HEAD_WAIT
-                && !read_committed(&mut conn, position, &filter, 1)
+                && !read_log(&mut conn, position, &committed, 1)
                     .await?
                     .is_empty()
             {
@@ -184,12 +187,9 @@ pub async fn rebuild(
     // Inline models take every committed event: commands still in flight project
     // after the swap. Async models stay gap-safe: their projector continues from here.
     let gap_safe = model.projection == Projection::Async;
+    let swap_filter = if gap_safe { &filter } else { &committed };
     loop {
-        let batch = if gap_safe {
-            read_log(&mut tx, position, &filter, batch_size).await?
-        } else {
-            read_committed(&mut tx, position, &filter, batch_size).await?
-        };
+        let batch = read_log(&mut tx, position, swap_filter, batch_size).await?;
         let Some(last) = batch.last() else { break };
         position = last.position;
         model.project_recorded(&mut tx, &shadow, &batch).await?;
@@ -240,14 +240,14 @@ pub async fn catch_up_live(
     model: &ReadModelRegistration,
     from_xmin: i64,
 ) -> Result<u64, ReadModelError> {
-    let filter = model.log_filter();
+    let filter = model.log_filter().committed();
     let mut position = LogPosition {
         transaction_id: from_xmin - 1,
         global_position: i64::MAX,
     };
     let mut applied = 0;
     loop {
-        let batch = read_committed(conn, position, &filter, DEFAULT_BATCH_SIZE).await?;
+        let batch = read_log(conn, position, &filter, DEFAULT_BATCH_SIZE).await?;
         let Some(last) = batch.last() else {
             return Ok(applied);
         };

@@ -127,28 +127,20 @@ pub struct CommandContext {
 
 impl CommandContext {
     /// Runs a command that creates a new aggregate under `id`.
-    pub async fn create<A>(
+    pub async fn create<A: Aggregate>(
         &self,
         id: &str,
         command: A::Command,
-    ) -> Result<Executed<A>, HandlerError>
-    where
-        A: Aggregate,
-        A::Command: Clone,
-    {
+    ) -> Result<Executed<A>, HandlerError> {
         self.execute(id, StreamExpectation::New, command).await
     }
 
     /// Runs a command on an existing aggregate; a missing one is a 404.
-    pub async fn update<A>(
+    pub async fn update<A: Aggregate>(
         &self,
         id: &str,
         command: A::Command,
-    ) -> Result<Executed<A>, HandlerError>
-    where
-        A: Aggregate,
-        A::Command: Clone,
-    {
+    ) -> Result<Executed<A>, HandlerError> {
         self.execute(id, StreamExpectation::Existing, command).await
     }
 
@@ -160,7 +152,6 @@ impl CommandContext {
     ) -> Result<Executed<A>, HandlerError>
     where
         A: Aggregate,
-        A::Command: Clone,
     {
         Ok(self
             .state

@@ -101,6 +101,15 @@ const APPEND: &str = concat!(
     " SELECT version, global_position FROM ins ORDER BY version"
 );
 
+/// What one append writes.
+#[derive(Debug, Clone, Copy)]
+struct Batch<'a> {
+    stream_id: &'a str,
+    aggregate_type: &'a str,
+    expected: ExpectedVersion,
+    events: &'a [NewEvent],
+}
+
 /// One inserted event, as the append statement returns it.
 #[derive(Debug, sqlx::FromRow)]
 struct Inserted {
@@ -120,9 +129,9 @@ impl PgEventStore {
         expected: ExpectedVersion,
         events: &[NewEvent],
     ) -> Result<AppendResult, StoreError> {
-        let mut conn = self.pool().acquire().await?;
-        self.append_in(&mut conn, stream_id, aggregate_type, expected, events)
+        self.append_with(stream_id, aggregate_type, expected, events, &[])
             .await
+            .and_then(appended)
     }
 
     /// Like [`append`](Self::append), on a caller's connection or transaction.
@@ -137,27 +146,13 @@ impl PgEventStore {
         expected: ExpectedVersion,
         events: &[NewEvent],
     ) -> Result<AppendResult, StoreError> {
-        if events.is_empty() {
-            let actual = stream_version_with(&mut *conn, stream_id).await?;
-            if !expected.matches(actual) {
-                return Err(conflict(stream_id, expected, actual));
-            }
-            return Ok(AppendResult {
-                first_version: actual + 1,
-                last_version: actual,
-                positions: Vec::new(),
-            });
-        }
-        match self
-            .run(conn, stream_id, aggregate_type, expected, events, &[])
-            .await?
-        {
-            AppendOutcome::Appended(result) => Ok(result),
-            // Only a co-write has a guard; none was given.
-            AppendOutcome::GuardFailed => Err(StoreError::Database(sqlx::Error::Protocol(
-                "an append without co-writes reported a failed guard".to_owned(),
-            ))),
-        }
+        let batch = Batch {
+            stream_id,
+            aggregate_type,
+            expected,
+            events,
+        };
+        self.run(conn, &batch, &[]).await.and_then(appended)
     }
 
     /// Appends events and writes `co_writes` in the same statement: all of it or none.
@@ -174,27 +169,40 @@ impl PgEventStore {
         events: &[NewEvent],
         co_writes: &[&dyn CoWrite],
     ) -> Result<AppendOutcome, StoreError> {
-        let mut conn = self.pool().acquire().await?;
-        self.run(
-            &mut conn,
+        let batch = Batch {
             stream_id,
             aggregate_type,
             expected,
             events,
-            co_writes,
-        )
-        .await
+        };
+        let mut conn = self.pool().acquire().await?;
+        self.run(&mut conn, &batch, co_writes).await
     }
 
     async fn run(
         &self,
         conn: &mut PgConnection,
-        stream_id: &str,
-        aggregate_type: &str,
-        expected: ExpectedVersion,
-        events: &[NewEvent],
+        batch: &Batch<'_>,
         co_writes: &[&dyn CoWrite],
     ) -> Result<AppendOutcome, StoreError> {
+        let Batch {
+            stream_id,
+            aggregate_type,
+            expected,
+            events,
+        } = *batch;
+        if events.is_empty() {
+            // Nothing to write: the expected version alone is checked.
+            let actual = stream_version_with(&mut *conn, stream_id).await?;
+            if !expected.matches(actual) {
+                return Err(conflict(stream_id, expected, actual));
+            }
+            return Ok(AppendOutcome::Appended(AppendResult {
+                first_version: actual + 1,
+                last_version: actual,
+                positions: Vec::new(),
+            }));
+        }
         let expected_param = match expected {
             ExpectedVersion::Any => None,
             ExpectedVersion::NoStream => Some(0_i64),
@@ -295,6 +303,16 @@ fn with_co_writes(co_writes: &[&dyn CoWrite]) -> String {
         co_writes.len()
     ));
     sql
+}
+
+/// The result of an append that has no co-write (and so no guard that can fail).
+fn appended(outcome: AppendOutcome) -> Result<AppendResult, StoreError> {
+    match outcome {
+        AppendOutcome::Appended(result) => Ok(result),
+        AppendOutcome::GuardFailed => Err(StoreError::Database(sqlx::Error::Protocol(
+            "an append without co-writes reported a failed guard".to_owned(),
+        ))),
+    }
 }
 
 fn conflict(stream_id: &str, expected: ExpectedVersion, actual: i64) -> StoreError {

@@ -4,8 +4,8 @@
 //! The log is read in `(transaction_id, global_position)` order, only below
 //! `pg_snapshot_xmin(pg_current_snapshot())`: every transaction below that bound has
 //! finished, so no event can appear behind a reader's position (see
-//! docs/architecture.md). [`read_committed`] drops the bound, for readers that hold a
-//! lock making late commits impossible or harmless (a rebuild's swap).
+//! docs/architecture.md). [`LogHorizon::Committed`] drops the bound, for readers that
+//! hold a lock making late commits impossible or harmless (a rebuild's swap).
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -26,6 +26,20 @@ pub struct LogFilter {
     pub from_position: Option<i64>,
     /// Only events at or before this global position.
     pub to_position: Option<i64>,
+    /// How far the read may go.
+    pub horizon: LogHorizon,
+}
+
+/// How far a read of the log may go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogHorizon {
+    /// Only events of transactions older than every one still running: nothing can
+    /// commit behind the reader later. Every follower of the log reads this way.
+    #[default]
+    GapSafe,
+    /// Every committed event: only for a reader that holds a lock keeping writers out,
+    /// or that applies events idempotently and reads again later.
+    Committed,
 }
 
 impl LogFilter {
@@ -42,6 +56,14 @@ impl LogFilter {
         LogFilter {
             aggregate_type: Some(aggregate_type.to_owned()),
             ..LogFilter::event_types(types)
+        }
+    }
+
+    /// The same events, read up to every committed one ([`LogHorizon::Committed`]).
+    pub fn committed(self) -> Self {
+        LogFilter {
+            horizon: LogHorizon::Committed,
+            ..self
         }
     }
 }
@@ -64,41 +86,19 @@ ORDER BY transaction_id, global_position
 LIMIT $4
 "#;
 
-/// Reads up to `limit` events matching `filter` after `after`, gap-safe: an event
-/// whose transaction commits late is returned after the position it gets, never
-/// skipped.
+/// Reads up to `limit` events matching `filter` after `after`, in log order. With the
+/// default [`LogHorizon::GapSafe`] an event whose transaction commits late is returned
+/// after the position it gets, never skipped.
 pub async fn read_log(
     conn: &mut PgConnection,
     after: LogPosition,
     filter: &LogFilter,
     limit: i64,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
-    read(conn, after, filter, limit, false).await
-}
-
-/// Reads up to `limit` committed events matching `filter` after `after`, without the
-/// gap-safe bound: only for a reader that holds a lock keeping writers out, or that
-/// applies events idempotently and reads again later.
-pub async fn read_committed(
-    conn: &mut PgConnection,
-    after: LogPosition,
-    filter: &LogFilter,
-    limit: i64,
-) -> Result<Vec<RecordedEvent>, StoreError> {
-    read(conn, after, filter, limit, true).await
-}
-
-async fn read(
-    conn: &mut PgConnection,
-    after: LogPosition,
-    filter: &LogFilter,
-    limit: i64,
-    committed: bool,
-) -> Result<Vec<RecordedEvent>, StoreError> {
     let rows: Vec<EventRow> = sqlx::query_as(READ_LOG)
         .bind(after.transaction_id.to_string())
         .bind(after.global_position)
-        .bind(committed)
+        .bind(filter.horizon == LogHorizon::Committed)
         .bind(limit)
         .bind(filter.aggregate_type.as_deref())
         .bind(filter.event_types.as_deref())

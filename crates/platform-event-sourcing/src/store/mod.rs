@@ -15,13 +15,24 @@ use tracing::instrument;
 
 pub use append::{AppendOutcome, AppendResult, CoWrite, CoWriteSql, PgQuery};
 pub use log::{
-    Backlog, LogFilter, count_log, custom_plans, log_backlog, log_head, read_committed, read_log,
+    Backlog, LogFilter, LogHorizon, count_log, custom_plans, log_backlog, log_head, read_log,
 };
 pub(crate) use row::{EventRow, PayloadRow};
 
 use crate::error::StoreError;
 use crate::position::LogPosition;
 use crate::recorded::{RecordedEvent, StreamRange};
+
+/// The rows of one stream (`$1`) after a version (`$2`), up to a version (`$3`) and a
+/// time (`$4`) when given, in version order.
+macro_rules! stream_range {
+    () => {
+        " WHERE stream_id = $1 AND version > $2
+            AND ($3::bigint IS NULL OR version <= $3)
+            AND ($4::timestamptz IS NULL OR occurred_at <= $4)
+          ORDER BY version"
+    };
+}
 
 /// The PostgreSQL event store: a cheap handle around a connection pool.
 #[derive(Debug, Clone)]
@@ -52,17 +63,12 @@ impl PgEventStore {
         stream_id: &str,
         range: StreamRange,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let rows: Vec<EventRow> = sqlx::query_as(
-            r#"
-SELECT transaction_id::text::bigint AS tx_id, global_position, event_id, stream_id,
-       aggregate_type, version, event_type, schema_version, payload, metadata, occurred_at
-FROM events
-WHERE stream_id = $1 AND version > $2
-  AND ($3::bigint IS NULL OR version <= $3)
-  AND ($4::timestamptz IS NULL OR occurred_at <= $4)
-ORDER BY version
-"#,
-        )
+        let rows: Vec<EventRow> = sqlx::query_as(concat!(
+            "SELECT transaction_id::text::bigint AS tx_id, global_position, event_id, stream_id,
+                    aggregate_type, version, event_type, schema_version, payload, metadata,
+                    occurred_at FROM events",
+            stream_range!()
+        ))
         .bind(stream_id)
         .bind(range.after_version)
         .bind(range.to_version)
@@ -160,15 +166,10 @@ ORDER BY s.version DESC LIMIT 1
         range: StreamRange,
     ) -> futures_util::stream::BoxStream<'a, Result<PayloadRow, sqlx::Error>> {
         // The payload comes as text and is parsed once, straight into the event type.
-        sqlx::query_as(
-            r#"
-SELECT version, event_type, schema_version, payload::text AS payload FROM events
-WHERE stream_id = $1 AND version > $2
-  AND ($3::bigint IS NULL OR version <= $3)
-  AND ($4::timestamptz IS NULL OR occurred_at <= $4)
-ORDER BY version
-"#,
-        )
+        sqlx::query_as(concat!(
+            "SELECT version, event_type, schema_version, payload::text AS payload FROM events",
+            stream_range!()
+        ))
         .bind(stream_id)
         .bind(after)
         .bind(range.to_version)

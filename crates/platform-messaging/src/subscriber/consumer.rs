@@ -45,7 +45,7 @@ impl Consumer {
                 Ok(()) => break,
                 Err(err) => {
                     warn!(subscriber = self.handler.name, cause = %err, "subscriber interrupted; reconnecting");
-                    self.monitor.update(self.handler.name, |s| {
+                    self.monitor.update_entry(self.handler.name, |s| {
                         s.consuming = false;
                         s.last_error = Some(err.to_string());
                     });
@@ -106,14 +106,14 @@ impl Consumer {
             .await?;
         info!(subscriber = self.handler.name, %queue, bindings = ?self.handler.bindings, "subscriber consuming");
         self.monitor
-            .update(self.handler.name, |s| s.consuming = true);
+            .update_entry(self.handler.name, |s| s.consuming = true);
         backoff.reset();
         loop {
             tokio::select! {
                 biased;
                 _ = shutdown.changed() => {
                     let _ = channel.basic_cancel(tag, BasicCancelOptions::default()).await;
-                    self.monitor.update(self.handler.name, |s| s.consuming = false);
+                    self.monitor.update_entry(self.handler.name, |s| s.consuming = false);
                     return Ok(());
                 }
                 next = deliveries.next() => match next {

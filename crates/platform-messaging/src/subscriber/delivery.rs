@@ -66,7 +66,7 @@ impl Consumer {
                 .await;
             let failure = match outcome {
                 Ok(handled) => {
-                    self.monitor.update(self.handler.name, |s| {
+                    self.monitor.update_entry(self.handler.name, |s| {
                         if handled {
                             s.handled += 1;
                         } else {
@@ -93,7 +93,7 @@ impl Consumer {
                 // Not the handler's fault: wait and try again without spending an attempt.
                 Err(Attempt::Infrastructure(reason)) => reason,
             };
-            self.monitor.update(self.handler.name, |s| {
+            self.monitor.update_entry(self.handler.name, |s| {
                 s.retries += 1;
                 s.last_error = Some(failure.clone());
             });
@@ -200,7 +200,7 @@ impl Consumer {
                 "dead-letter exchange of {name} refused the message"
             )));
         }
-        self.monitor.update(name, |s| s.dead_lettered += 1);
+        self.monitor.update_entry(name, |s| s.dead_lettered += 1);
         delivery.ack(BasicAckOptions::default()).await?;
         Ok(())
     }

@@ -2,8 +2,9 @@
 //! ([`SubscriberStatus`], [`SubscriberMonitor`], dead-letter [`headers`]).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use platform_event_sourcing::Monitor;
 
 use crate::connection::BusOptions;
 
@@ -76,27 +77,8 @@ pub struct SubscriberStatus {
     pub last_error: Option<String>,
 }
 
-/// Status of every subscriber of this process, by name.
-#[derive(Debug, Clone, Default)]
-pub struct SubscriberMonitor {
-    statuses: Arc<Mutex<BTreeMap<&'static str, SubscriberStatus>>>,
-}
-
-impl SubscriberMonitor {
-    /// A snapshot of every status.
-    pub fn snapshot(&self) -> BTreeMap<&'static str, SubscriberStatus> {
-        self.statuses
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    /// Changes the status of subscriber `name`, creating it if needed.
-    pub(super) fn update(&self, name: &'static str, f: impl FnOnce(&mut SubscriberStatus)) {
-        let mut statuses = self.statuses.lock().unwrap_or_else(|p| p.into_inner());
-        f(statuses.entry(name).or_default());
-    }
-}
+/// Status of every subscriber in this process, by name.
+pub type SubscriberMonitor = Monitor<BTreeMap<&'static str, SubscriberStatus>>;
 
 /// Headers set on a dead-lettered message.
 pub mod headers {

@@ -59,7 +59,7 @@ impl SubscriberRuntime {
             .iter()
             .map(|&handler| {
                 let queue = self.options.queue(handler.name);
-                self.monitor.update(handler.name, |s| s.queue = queue);
+                self.monitor.update_entry(handler.name, |s| s.queue = queue);
                 let consumer = Consumer {
                     pool: self.pool.clone(),
                     options: self.options.clone(),

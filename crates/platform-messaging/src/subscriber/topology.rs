@@ -1,13 +1,13 @@
 //! The broker topology of one subscriber: the broadcast exchange, the dead-letter
 //! exchange and queue, and the subscriber's queue with its bindings.
 
-use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::options::{QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, ExchangeKind};
 
 use super::handler::SubscriberRegistration;
 use super::options::SubscriberOptions;
-use crate::connection::declare_exchange;
+use crate::connection::{declare_durable, declare_exchange};
 use crate::error::BusError;
 
 /// Declares the topology: exchange, dead-letter exchange and queue, the queue and
@@ -22,17 +22,7 @@ pub(super) async fn declare(
     let dlx = options.dead_letter_exchange();
     let dlq = options.dead_letter_queue(name);
     declare_exchange(channel, &options.bus.exchange).await?;
-    channel
-        .exchange_declare(
-            dlx.as_str().into(),
-            ExchangeKind::Direct,
-            ExchangeDeclareOptions {
-                durable: true,
-                ..ExchangeDeclareOptions::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
+    declare_durable(channel, &dlx, ExchangeKind::Direct).await?;
     let durable = QueueDeclareOptions {
         durable: true,
         ..QueueDeclareOptions::default()

@@ -1,7 +1,6 @@
 //! The platform's bookkeeping of read models: `read_models` (which declaration each
 //! table was built from, and where its last rebuild swapped in), `read_model_streams`
-//! (the last version of each stream applied to a group_by table), and the advisory
-//! locks that serialise rebuilds and lease async projectors.
+//! (the last version of each stream applied to a group_by table).
 
 use std::collections::HashMap;
 
@@ -144,28 +143,6 @@ pub(crate) async fn move_streams(
         .execute(&mut *conn)
         .await?;
     Ok(())
-}
-
-/// Waits for the session lock that lets one process at a time rebuild `table`; held
-/// until the connection closes.
-pub(crate) async fn lock_rebuild(conn: &mut PgConnection, table: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_lock(hashtext('platform.rebuild:' || $1))")
-        .bind(table)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-/// Tries to take the session lock that leases `table`'s async projector to this
-/// connection; held until the connection closes.
-pub(crate) async fn try_lease_projector(
-    conn: &mut PgConnection,
-    table: &str,
-) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext('platform.projector:' || $1))")
-        .bind(table)
-        .fetch_one(&mut *conn)
-        .await
 }
 
 /// The oldest transaction still running in the cluster, as this transaction sees it.

@@ -1,17 +1,12 @@
-#[path = "../shop.rs"]
-mod shop;
+#[path = "../shop.rs"] mod shop;
 
 use platform_read_models::ReadModel;
 
-#[derive(Clone, ReadModel)]
-#[read_model(table = "rm_carts", aggregate = shop::Cart)]
+#[derive(Clone, ReadModel)] #[read_model(table = "rm_carts", aggregate = shop::Cart)]
 pub struct CartView {
-    #[aggregate_id]
-    pub id: String,
-    #[map_from_event(CartOpened, value = "open")]
-    pub state: &'static str,
-    #[version]
-    pub version: i64,
+    #[aggregate_id] pub id: String,
+    #[map_from_event(CartOpened, value = "open")] pub state: &'static str,
+    #[version] pub version: i64,
 }
 
 fn main() {}

@@ -1,14 +1,10 @@
-#[path = "../shop.rs"]
-mod shop;
+#[path = "../shop.rs"] mod shop;
 
 use platform_read_models::ReadModel;
 
-#[derive(Clone, ReadModel)]
-#[read_model(table = "rm_owners", aggregate = shop::Cart, group_by = owner)]
+#[derive(Clone, ReadModel)] #[read_model(table = "rm_owners", aggregate = shop::Cart, group_by = owner)]
 pub struct OwnerView {
-    #[map_from_event(CartOpened)]
-    #[reduce(CartOpened, with = keep_first)]
-    pub owner: String,
+    #[map_from_event(CartOpened)] #[reduce(CartOpened, with = keep_first)] pub owner: String,
 }
 
 fn main() {}

@@ -1,13 +1,10 @@
-#[path = "../shop.rs"]
-mod shop;
+#[path = "../shop.rs"] mod shop;
 
 use platform_read_models::ReadModel;
 
-#[derive(Clone, ReadModel)]
-#[read_model(table = "rm_owners", aggregate = shop::Cart, group_by = owner_name)]
+#[derive(Clone, ReadModel)] #[read_model(table = "rm_owners", aggregate = shop::Cart, group_by = owner_name)]
 pub struct OwnerView {
-    #[map_from_event(CartOpened)]
-    pub owner: String,
+    #[map_from_event(CartOpened)] pub owner: String,
 }
 
 fn main() {}

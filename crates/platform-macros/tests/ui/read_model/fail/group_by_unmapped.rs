@@ -1,15 +1,11 @@
-#[path = "../shop.rs"]
-mod shop;
+#[path = "../shop.rs"] mod shop;
 
 use platform_read_models::ReadModel;
 
-#[derive(Clone, ReadModel)]
-#[read_model(table = "rm_owners", aggregate = shop::Cart, group_by = owner)]
+#[derive(Clone, ReadModel)] #[read_model(table = "rm_owners", aggregate = shop::Cart, group_by = owner)]
 pub struct OwnerView {
-    #[map_from_event(CartOpened)]
-    pub owner: String,
-    #[map_from_event(ProductAdded, envelope = occurred_at)]
-    pub last_change: String,
+    #[map_from_event(CartOpened)] pub owner: String,
+    #[map_from_event(ProductAdded, envelope = occurred_at)] pub last_change: String,
 }
 
 fn main() {}

@@ -1,15 +1,11 @@
-#[path = "../shop.rs"]
-mod shop;
+#[path = "../shop.rs"] mod shop;
 
 use platform_read_models::ReadModel;
 
-#[derive(Clone, ReadModel)]
-#[read_model(table = "rm_owners", aggregate = shop::Cart, group_by = owner)]
+#[derive(Clone, ReadModel)] #[read_model(table = "rm_owners", aggregate = shop::Cart, group_by = owner)]
 pub struct OwnerView {
-    #[map_from_event(CartOpened)]
-    pub owner: String,
-    #[version]
-    pub version: i64,
+    #[map_from_event(CartOpened)] pub owner: String,
+    #[version] pub version: i64,
 }
 
 fn main() {}

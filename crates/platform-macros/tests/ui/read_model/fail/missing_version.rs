@@ -1,15 +1,11 @@
-#[path = "../shop.rs"]
-mod shop;
+#[path = "../shop.rs"] mod shop;
 
 use platform_read_models::ReadModel;
 
-#[derive(Clone, ReadModel)]
-#[read_model(table = "rm_carts", aggregate = shop::Cart)]
+#[derive(Clone, ReadModel)] #[read_model(table = "rm_carts", aggregate = shop::Cart)]
 pub struct CartView {
-    #[aggregate_id]
-    pub id: String,
-    #[map_from_event(CartOpened)]
-    pub owner: String,
+    #[aggregate_id] pub id: String,
+    #[map_from_event(CartOpened)] pub owner: String,
 }
 
 fn main() {}

@@ -1,18 +1,13 @@
-#[path = "../shop.rs"]
-mod shop;
+#[path = "../shop.rs"] mod shop;
 
 use platform_read_models::ReadModel;
 use shop::Cart;
 
-#[derive(Clone, ReadModel)]
-#[read_model(table = "rm_carts", aggregate = Cart)]
+#[derive(Clone, ReadModel)] #[read_model(table = "rm_carts", aggregate = Cart)]
 pub struct CartView {
-    #[aggregate_id]
-    pub id: String,
-    #[map_from_event(CartOpend)]
-    pub owner: String,
-    #[version]
-    pub version: i64,
+    #[aggregate_id] pub id: String,
+    #[map_from_event(CartOpend)] pub owner: String,
+    #[version] pub version: i64,
 }
 
 fn main() {}

@@ -1,5 +1,4 @@
-#[path = "../shop.rs"]
-mod shop;
+#[path = "../shop.rs"] mod shop;
 
 use platform_read_models::ReadModel;
 use serde::{Deserialize, Serialize};
@@ -11,15 +10,11 @@ pub struct Owner {
     pub name: String,
 }
 
-#[derive(Clone, ReadModel)]
-#[read_model(table = "rm_carts", aggregate = Cart)]
+#[derive(Clone, ReadModel)] #[read_model(table = "rm_carts", aggregate = Cart)]
 pub struct CartView {
-    #[aggregate_id]
-    pub id: String,
-    #[map_from_event(CartOpened)]
-    pub owner: Owner,
-    #[version]
-    pub version: i64,
+    #[aggregate_id] pub id: String,
+    #[map_from_event(CartOpened)] pub owner: Owner,
+    #[version] pub version: i64,
 }
 
 fn main() {}

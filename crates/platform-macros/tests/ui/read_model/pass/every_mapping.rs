@@ -1,5 +1,4 @@
-#[path = "../shop.rs"]
-mod shop;
+#[path = "../shop.rs"] mod shop;
 
 use chrono::{DateTime, Utc};
 use platform_core::EventEnvelope;
@@ -31,42 +30,25 @@ fn sum(total: &mut Decimal, event: &EventEnvelope<CartEvent>) {
 
 /// Per aggregate: same-named copy, renamed copy, constants, envelope values, reducers,
 /// indexes, nullable and jsonb columns.
-#[derive(Clone, ReadModel)]
-#[read_model(table = "rm_carts", aggregate = Cart)]
+#[derive(Clone, ReadModel)] #[read_model(table = "rm_carts", aggregate = Cart)]
 pub struct CartView {
-    #[aggregate_id]
-    pub id: String,
-    #[index]
-    #[map_from_event(CartOpened)]
-    pub owner: String,
-    #[index(unique)]
-    #[map_from_event(CartOpened, from = "cartId")]
-    pub cart_ref: String,
-    #[map_from_event(CartOpened, value = "open")]
-    #[map_from_event(CartClosed, value = "closed")]
-    pub state: String,
-    #[reduce(ProductAdded, with = lines)]
-    pub lines: Vec<Line>,
-    #[reduce(ProductAdded, with = sum)]
-    pub total: Decimal,
-    #[map_from_event(CartOpened, envelope = occurred_at)]
-    pub opened_at: DateTime<Utc>,
-    #[map_from_event(CartClosed, envelope = "occurred_at")]
-    pub closed_at: Option<DateTime<Utc>>,
-    #[map_from_event(ProductAdded, from = "sku")]
-    pub last_sku: Option<String>,
-    #[version]
-    pub version: i64,
+    #[aggregate_id] pub id: String,
+    #[index] #[map_from_event(CartOpened)] pub owner: String,
+    #[index(unique)] #[map_from_event(CartOpened, from = "cartId")] pub cart_ref: String,
+    #[map_from_event(CartOpened, value = "open")] #[map_from_event(CartClosed, value = "closed")] pub state: String,
+    #[reduce(ProductAdded, with = lines)] pub lines: Vec<Line>,
+    #[reduce(ProductAdded, with = sum)] pub total: Decimal,
+    #[map_from_event(CartOpened, envelope = occurred_at)] pub opened_at: DateTime<Utc>,
+    #[map_from_event(CartClosed, envelope = "occurred_at")] pub closed_at: Option<DateTime<Utc>>,
+    #[map_from_event(ProductAdded, from = "sku")] pub last_sku: Option<String>,
+    #[version] pub version: i64,
 }
 
 /// Across aggregates, keyed by a mapped value.
-#[derive(Clone, ReadModel)]
-#[read_model(table = "rm_owners", aggregate = "Cart", group_by = owner)]
+#[derive(Clone, ReadModel)] #[read_model(table = "rm_owners", aggregate = "Cart", group_by = owner)]
 pub struct OwnerView {
-    #[map_from_event(CartOpened)]
-    pub owner: String,
-    #[map_from_event(CartOpened, envelope = aggregate_id)]
-    pub last_cart: String,
+    #[map_from_event(CartOpened)] pub owner: String,
+    #[map_from_event(CartOpened, envelope = aggregate_id)] pub last_cart: String,
 }
 
 fn main() {
