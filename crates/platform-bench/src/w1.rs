@@ -11,7 +11,7 @@ use order_service::domain::{Order, OrderCommand};
 use platform_core::Metadata;
 use platform_event_sourcing::testing::TestDatabase;
 use platform_event_sourcing::{AggregateCache, CommandExecutor, PgEventStore, StreamExpectation};
-use platform_service::{AppState, CommandHandler, Config};
+use platform_service::{AppState, Caller, CommandHandler, Config};
 use serde_json::json;
 use tokio::sync::oneshot;
 
@@ -153,7 +153,7 @@ pub async fn command_path(db: &TestDatabase, orders: usize, workers: usize) -> a
         let state = state.clone();
         async move {
             let mut hist = histogram();
-            let ctx = || state.command_context(Metadata::default());
+            let ctx = || state.command_context(Metadata::default(), Caller::anonymous());
             for _ in 0..share {
                 let create = CreateOrder {
                     customer_id: customer(),

@@ -5,6 +5,7 @@
 //! - `aggregate`: [`Aggregate`] (decide with `handle`, evolve with `apply`) and
 //!   [`BusinessRuleError`].
 //! - `version`: [`ExpectedVersion`] and the typed [`ConcurrencyError`].
+//! - `identity`: [`AuthenticatedUser`] and [`DEFAULT_TENANT`].
 //! - `memory`: [`InMemoryEventStore`], an event store for tests and tools.
 //! - `testkit`: [`TestFramework`], given/when/then tests for aggregates.
 //! - `upcast`: schema evolution of stored events ([`register_upcaster!`], [`upcast`]).
@@ -17,6 +18,7 @@ extern crate self as platform_core;
 
 mod aggregate;
 mod event;
+mod identity;
 mod memory;
 mod testkit;
 mod upcast;
@@ -27,6 +29,7 @@ pub use event::{
     BroadcastRegistration, DomainEvent, EventDecodeError, EventEnvelope, NewEvent,
     broadcast_event_types,
 };
+pub use identity::{AuthenticatedUser, DEFAULT_TENANT};
 pub use memory::{InMemoryEventStore, MemoryStoreError};
 pub use platform_contracts::{Command, Metadata, Query};
 pub use platform_macros::DomainEvent;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use platform_core::{Aggregate, Metadata};
+use platform_core::{Aggregate, AuthenticatedUser, DEFAULT_TENANT, Metadata};
 use platform_event_sourcing::{
     AggregateCache, CommandExecutor, EventNotifier, Executed, Loaded, PgEventStore,
     StreamExpectation, StreamRange,
@@ -101,20 +101,53 @@ impl AppState {
         self.inner.executor.store()
     }
 
-    /// A context for running one command with this metadata.
-    pub fn command_context(&self, metadata: Metadata) -> CommandContext {
+    /// A context for running one command for `caller`, recording this metadata.
+    pub fn command_context(&self, metadata: Metadata, caller: Caller) -> CommandContext {
         CommandContext {
             state: self.clone(),
             metadata,
+            caller,
         }
     }
 
-    /// A context for answering one query with this metadata.
-    pub fn query_context(&self, metadata: Metadata) -> QueryContext {
+    /// A context for answering one query for `caller`.
+    pub fn query_context(&self, metadata: Metadata, caller: Caller) -> QueryContext {
         QueryContext {
             state: self.clone(),
             metadata,
+            caller,
         }
+    }
+}
+
+/// Who a request runs for: its verified user (none when anonymous), and so the tenant
+/// whose data it reads and writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Caller {
+    user: Option<AuthenticatedUser>,
+}
+
+impl Caller {
+    /// A caller without a verified user (in the default tenant).
+    pub fn anonymous() -> Self {
+        Caller::default()
+    }
+
+    /// A verified user.
+    pub fn authenticated(user: AuthenticatedUser) -> Self {
+        Caller { user: Some(user) }
+    }
+
+    /// The verified user, if any.
+    pub fn user(&self) -> Option<&AuthenticatedUser> {
+        self.user.as_ref()
+    }
+
+    /// The tenant: the user's, or the default one for anonymous callers.
+    pub fn tenant(&self) -> &str {
+        self.user
+            .as_ref()
+            .map_or(DEFAULT_TENANT, |u| u.tenant.as_str())
     }
 }
 
@@ -123,6 +156,7 @@ impl AppState {
 pub struct CommandContext {
     state: AppState,
     metadata: Metadata,
+    caller: Caller,
 }
 
 impl CommandContext {
@@ -166,6 +200,16 @@ impl CommandContext {
         &self.metadata
     }
 
+    /// The verified user the command runs for (`None` when anonymous).
+    pub fn user(&self) -> Option<&AuthenticatedUser> {
+        self.caller.user()
+    }
+
+    /// The tenant whose streams the command reads and writes.
+    pub fn tenant(&self) -> &str {
+        self.caller.tenant()
+    }
+
     /// The service state.
     pub fn state(&self) -> &AppState {
         &self.state
@@ -177,6 +221,7 @@ impl CommandContext {
 pub struct QueryContext {
     state: AppState,
     metadata: Metadata,
+    caller: Caller,
 }
 
 impl QueryContext {
@@ -207,6 +252,16 @@ impl QueryContext {
     /// The request's metadata.
     pub fn metadata(&self) -> &Metadata {
         &self.metadata
+    }
+
+    /// The verified user the query runs for (`None` when anonymous).
+    pub fn user(&self) -> Option<&AuthenticatedUser> {
+        self.caller.user()
+    }
+
+    /// The tenant whose data the query reads.
+    pub fn tenant(&self) -> &str {
+        self.caller.tenant()
     }
 
     /// The service state.

@@ -42,13 +42,13 @@ pub use config::{
     Config, ConfigError, DatabaseConfig, HttpConfig, MessageBusConfig, ReadModelsConfig,
     TelemetryConfig,
 };
-pub use context::{AppState, CommandContext, QueryContext};
+pub use context::{AppState, Caller, CommandContext, QueryContext};
 pub use database::{DatabaseError, connect, connect_and_migrate};
 pub use error::{HandlerError, InternalError};
 pub use host::{Service, serve, shutdown_signal};
 pub use http::router;
 pub use registry::{
-    CommandHandler, CommandRegistration, QueryHandler, QueryRegistration, command_names,
+    Access, CommandHandler, CommandRegistration, QueryHandler, QueryRegistration, command_names,
     query_names,
 };
 pub use telemetry::{Telemetry, continue_trace, traceparent_of};

@@ -12,10 +12,24 @@ use platform_core::{Command, Query};
 use crate::context::{CommandContext, QueryContext};
 use crate::error::HandlerError;
 
+/// Who may call a command or query, declared with its handler (like a route guard).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, with or without a token.
+    Anyone,
+    /// Any user with a valid token (the default).
+    Authenticated,
+    /// Users with at least one of these roles.
+    Roles(&'static [&'static str]),
+}
+
 /// Handles one command type; register it with [`register_command_handler!`](crate::register_command_handler).
 pub trait CommandHandler: Send + Sync + 'static {
     /// The command handled; its `NAME` is the endpoint.
     type Command: Command;
+
+    /// Who may send it (default: any authenticated user).
+    const ACCESS: Access = Access::Authenticated;
 
     /// Executes the command.
     fn handle(
@@ -28,6 +42,9 @@ pub trait CommandHandler: Send + Sync + 'static {
 pub trait QueryHandler: Send + Sync + 'static {
     /// The query handled; its `NAME` is the endpoint.
     type Query: Query;
+
+    /// Who may ask it (default: any authenticated user).
+    const ACCESS: Access = Access::Authenticated;
 
     /// Answers the query.
     fn handle(
@@ -52,6 +69,8 @@ pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
 pub struct CommandRegistration {
     /// The command name (endpoint).
     pub name: &'static str,
+    /// Who may send it.
+    pub access: Access,
     /// Decodes the body and runs the handler.
     pub dispatch: CommandDispatch,
     /// Schema of the request body.
@@ -65,6 +84,8 @@ pub struct CommandRegistration {
 pub struct QueryRegistration {
     /// The query name (endpoint).
     pub name: &'static str,
+    /// Who may ask it.
+    pub access: Access,
     /// Decodes the body and runs the handler.
     pub dispatch: QueryDispatch,
     /// Schema of the request body.
@@ -85,6 +106,7 @@ impl CommandRegistration {
     pub const fn of<H: CommandHandler>() -> Self {
         CommandRegistration {
             name: <H::Command as Command>::NAME,
+            access: H::ACCESS,
             dispatch: dispatch_command::<H>,
             request_schema: schema_of::<H::Command>,
             result_schema: schema_of::<<H::Command as Command>::Result>,
@@ -97,6 +119,7 @@ impl QueryRegistration {
     pub const fn of<H: QueryHandler>() -> Self {
         QueryRegistration {
             name: <H::Query as Query>::NAME,
+            access: H::ACCESS,
             dispatch: dispatch_query::<H>,
             request_schema: schema_of::<H::Query>,
             result_schema: schema_of::<<H::Query as Query>::Result>,

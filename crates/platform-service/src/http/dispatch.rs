@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::idempotency::{self, Claim};
 use super::request_meta::RequestMeta;
-use crate::context::AppState;
+use crate::context::{AppState, Caller};
 use crate::error::{HandlerError, problem_response};
 use futures_util::future::BoxFuture;
 
@@ -25,14 +25,16 @@ pub async fn command(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Extension(meta): Extension<RequestMeta>,
+    caller: Option<Extension<Caller>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let caller = caller.map(|Extension(c)| c).unwrap_or_default();
     let key = match idempotency::key(&headers) {
         Ok(key) => key,
         Err(err) => return err.into_response(),
     };
-    let ctx = state.command_context(meta.command_metadata());
+    let ctx = state.command_context(meta.command_metadata(&caller), caller);
     // Only a known command with a JSON body is worth a key; anything else fails as
     // it would without one, and appends nothing.
     let keyed = key.and_then(|key| match &body {
@@ -99,9 +101,11 @@ pub async fn query(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Extension(meta): Extension<RequestMeta>,
+    caller: Option<Extension<Caller>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let ctx = state.query_context(meta.query_metadata());
+    let caller = caller.map(|Extension(c)| c).unwrap_or_default();
+    let ctx = state.query_context(meta.query_metadata(&caller), caller);
     run_named(
         &state,
         "query",

@@ -7,6 +7,8 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use platform_core::Metadata;
+
+use crate::context::Caller;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -14,36 +16,34 @@ use uuid::Uuid;
 pub const CORRELATION_ID: &str = "x-correlation-id";
 /// W3C trace context header.
 pub const TRACEPARENT: &str = "traceparent";
-/// Request header carrying the authenticated user id, set by the gateway in front.
-pub const USER_ID: &str = "x-user-id";
 
-/// What the service knows about the caller of one request.
+/// What the service knows about one request besides its caller.
 #[derive(Debug, Clone)]
 pub struct RequestMeta {
     /// The correlation id of the request.
     pub correlation_id: String,
-    /// The user, when the gateway named one.
-    pub user_id: Option<String>,
     /// This request's span as W3C trace context (`00-{trace}-{span}-{flags}`).
     pub traceparent: String,
 }
 
 impl RequestMeta {
-    /// Event metadata for one command of this request, caused by a fresh command id.
-    pub fn command_metadata(&self) -> Metadata {
+    /// Event metadata for one command of this request by `caller`, caused by a fresh
+    /// command id. The user id comes from the caller's verified token, never from a
+    /// header.
+    pub fn command_metadata(&self, caller: &Caller) -> Metadata {
         Metadata {
             correlation_id: Some(self.correlation_id.clone()),
             causation_id: Some(Uuid::now_v7().to_string()),
-            user_id: self.user_id.clone(),
+            user_id: caller.user().map(|u| u.id.clone()),
             traceparent: Some(self.traceparent.clone()),
         }
     }
 
-    /// Metadata of a query of this request.
-    pub fn query_metadata(&self) -> Metadata {
+    /// Metadata of a query of this request by `caller`.
+    pub fn query_metadata(&self, caller: &Caller) -> Metadata {
         Metadata {
             correlation_id: Some(self.correlation_id.clone()),
-            user_id: self.user_id.clone(),
+            user_id: caller.user().map(|u| u.id.clone()),
             ..Metadata::default()
         }
     }
@@ -99,7 +99,6 @@ pub async fn correlate(mut request: Request, next: Next) -> Response {
     let meta = RequestMeta {
         correlation_id: id_header(headers.get(CORRELATION_ID))
             .unwrap_or_else(|| Uuid::now_v7().to_string()),
-        user_id: id_header(headers.get(USER_ID)),
         // The exported span's own context; without an exporter, a span id of our own
         // under the caller's trace.
         traceparent: crate::telemetry::traceparent_of(&span)
