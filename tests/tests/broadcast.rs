@@ -130,6 +130,7 @@ async fn the_order_flow_arrives_in_order_with_envelope_and_properties() -> anyho
             envelope,
             json!({
                 "eventId": event_id,
+                "tenantId": "default",
                 "eventType": event_type,
                 "aggregateType": "Order",
                 "aggregateId": order_id,
@@ -163,6 +164,14 @@ async fn the_order_flow_arrives_in_order_with_envelope_and_properties() -> anyho
         assert_eq!(
             p.correlation_id().as_ref().map(|s| s.as_str()),
             Some(correlation)
+        );
+        let tenant = p
+            .headers()
+            .as_ref()
+            .and_then(|h| h.inner().get("tenant-id").cloned());
+        assert!(
+            matches!(&tenant, Some(AMQPValue::LongString(t)) if t.to_string() == "default"),
+            "tenant-id header: {tenant:?}"
         );
         let traceparent = metadata["traceparent"]
             .as_str()

@@ -117,6 +117,8 @@ impl NewEvent {
 pub struct EventEnvelope<E> {
     /// Unique id of the event.
     pub event_id: Uuid,
+    /// The tenant the event's stream belongs to.
+    pub tenant_id: String,
     /// Aggregate type of the stream, e.g. `Order`.
     pub aggregate_type: String,
     /// The stream (aggregate) id.

@@ -95,6 +95,7 @@ impl InMemoryEventStore {
                 let payload = e.event.payload.to_string();
                 Ok(EventEnvelope {
                     event_id: e.event.event_id,
+                    tenant_id: crate::DEFAULT_TENANT.to_owned(),
                     aggregate_type: e.aggregate_type.to_owned(),
                     aggregate_id: e.stream_id.clone(),
                     version: e.version,

@@ -7,11 +7,11 @@ use platform_core::Aggregate;
 
 use crate::load::Loaded;
 
-/// Values of any type by kind and key, each with the version it was stored at; the
-/// least recently used go first. The building block of the aggregate cache and of the
-/// read-model row cache.
+/// Values of any type by kind, tenant and key, each with the version it was stored at;
+/// the least recently used go first. The building block of the aggregate cache and of
+/// the read-model row cache.
 pub struct VersionedCache {
-    entries: Option<Mutex<LruCache<(&'static str, String), Entry>>>,
+    entries: Option<Mutex<LruCache<(&'static str, String, String), Entry>>>,
 }
 
 type Entry = (i64, Arc<dyn Any + Send + Sync>);
@@ -32,33 +32,38 @@ impl VersionedCache {
         }
     }
 
-    /// The value of `kind` under `key` with its version, if it is a `T`.
-    pub fn get<T: Clone + 'static>(&self, kind: &'static str, key: &str) -> Option<(i64, T)> {
+    /// The value of `kind` under a tenant's `key` with its version, if it is a `T`.
+    pub fn get<T: Clone + 'static>(
+        &self,
+        kind: &'static str,
+        tenant: &str,
+        key: &str,
+    ) -> Option<(i64, T)> {
         let entries = self.entries.as_ref()?;
         let mut entries = entries.lock().unwrap_or_else(|p| p.into_inner());
-        let (version, value) = entries.get(&(kind, key.to_owned()))?;
+        let (version, value) = entries.get(&(kind, tenant.to_owned(), key.to_owned()))?;
         Some((*version, value.downcast_ref::<T>()?.clone()))
     }
 
-    /// Stores a value of `kind` under `key` at a version.
+    /// Stores a value of `kind` under a tenant's `key` at a version.
     pub fn put(
         &self,
         kind: &'static str,
-        key: String,
+        (tenant, key): (String, String),
         version: i64,
         value: Arc<dyn Any + Send + Sync>,
     ) {
         if let Some(entries) = &self.entries {
             let mut entries = entries.lock().unwrap_or_else(|p| p.into_inner());
-            entries.put((kind, key), (version, value));
+            entries.put((kind, tenant, key), (version, value));
         }
     }
 
-    /// Forgets the value of `kind` under `key`.
-    pub fn remove(&self, kind: &'static str, key: &str) {
+    /// Forgets the value of `kind` under a tenant's `key`.
+    pub fn remove(&self, kind: &'static str, tenant: &str, key: &str) {
         if let Some(entries) = &self.entries {
             let mut entries = entries.lock().unwrap_or_else(|p| p.into_inner());
-            entries.pop(&(kind, key.to_owned()));
+            entries.pop(&(kind, tenant.to_owned(), key.to_owned()));
         }
     }
 }
@@ -82,24 +87,24 @@ impl AggregateCache {
         }
     }
 
-    /// The cached state of a stream, if any.
-    pub fn get<A: Aggregate>(&self, stream_id: &str) -> Option<Loaded<A>> {
-        let (version, aggregate) = self.entries.get::<A>(A::TYPE, stream_id)?;
+    /// The cached state of a tenant's stream, if any.
+    pub fn get<A: Aggregate>(&self, tenant: &str, stream_id: &str) -> Option<Loaded<A>> {
+        let (version, aggregate) = self.entries.get::<A>(A::TYPE, tenant, stream_id)?;
         Some(Loaded { aggregate, version })
     }
 
-    /// Remembers the state of a stream at a version.
-    pub fn put<A: Aggregate>(&self, stream_id: &str, loaded: Loaded<A>) {
+    /// Remembers the state of a tenant's stream at a version.
+    pub fn put<A: Aggregate>(&self, tenant: &str, stream_id: &str, loaded: Loaded<A>) {
         self.entries.put(
             A::TYPE,
-            stream_id.to_owned(),
+            (tenant.to_owned(), stream_id.to_owned()),
             loaded.version,
             Arc::new(loaded.aggregate),
         );
     }
 
-    /// Forgets a stream.
-    pub fn remove<A: Aggregate>(&self, stream_id: &str) {
-        self.entries.remove(A::TYPE, stream_id);
+    /// Forgets a tenant's stream.
+    pub fn remove<A: Aggregate>(&self, tenant: &str, stream_id: &str) {
+        self.entries.remove(A::TYPE, tenant, stream_id);
     }
 }

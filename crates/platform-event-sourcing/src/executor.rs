@@ -59,6 +59,8 @@ pub struct CommandExecutor<P = PlainAppend> {
 /// A command's decided events, about to be appended by an [`AppendPath`].
 #[derive(Debug)]
 pub struct PendingAppend<'a, A: Aggregate> {
+    /// The tenant the stream belongs to.
+    pub tenant: &'a str,
     /// The stream.
     pub stream_id: &'a str,
     /// The version the stream must have.
@@ -80,6 +82,7 @@ impl<A: Aggregate> PendingAppend<'_, A> {
             .enumerate()
             .map(|(i, (event, new))| EventEnvelope {
                 event_id: new.event_id,
+                tenant_id: self.tenant.to_owned(),
                 aggregate_type: A::TYPE.to_owned(),
                 aggregate_id: self.stream_id.to_owned(),
                 version: self.first_version + i as i64,
@@ -164,6 +167,17 @@ impl<P: AppendPath> CommandExecutor<P> {
         &self.path
     }
 
+    /// The same executor, running commands on `tenant`'s streams.
+    pub fn in_tenant(&self, tenant: &str) -> Self
+    where
+        P: Clone,
+    {
+        CommandExecutor {
+            store: self.store.in_tenant(tenant),
+            ..self.clone()
+        }
+    }
+
     /// Snapshots aggregates that declare a snapshot schema each time their stream
     /// passes a multiple of `every` events (0 = never). The snapshot is written after
     /// the command's append committed, in the background: it never delays or fails it.
@@ -201,10 +215,12 @@ impl<P: AppendPath> CommandExecutor<P> {
         let _turn = self.stripe(stream_id).lock().await;
         let mut state: Loaded<A> = match expectation {
             StreamExpectation::New => Loaded::default(),
-            StreamExpectation::Existing => match self.cache.get::<A>(stream_id) {
-                Some(cached) => cached,
-                None => self.store.load::<A>(stream_id).await?,
-            },
+            StreamExpectation::Existing => {
+                match self.cache.get::<A>(self.store.tenant(), stream_id) {
+                    Some(cached) => cached,
+                    None => self.store.load::<A>(stream_id).await?,
+                }
+            }
         };
         let mut from_cache = expectation == StreamExpectation::Existing && state.exists();
         let mut attempt = 1;
@@ -228,7 +244,8 @@ impl<P: AppendPath> CommandExecutor<P> {
                         state.aggregate.apply(event);
                     }
                     state.version = version;
-                    self.cache.put(stream_id, state.clone());
+                    self.cache
+                        .put(self.store.tenant(), stream_id, state.clone());
                     self.snapshot_if_due(stream_id, before, &state);
                     return Ok(Executed {
                         aggregate: state.aggregate,
@@ -238,14 +255,14 @@ impl<P: AppendPath> CommandExecutor<P> {
                 }
                 Err(StoreError::Concurrency(conflict)) if attempt < self.max_attempts => {
                     debug!(attempt, %conflict, "concurrency conflict, catching up and retrying");
-                    self.cache.remove::<A>(stream_id);
+                    self.cache.remove::<A>(self.store.tenant(), stream_id);
                     state = self.store.catch_up(stream_id, state).await?;
                     from_cache = false;
                     attempt += 1;
                     tokio::time::sleep(backoff(attempt)).await;
                 }
                 Err(err) => {
-                    self.cache.remove::<A>(stream_id);
+                    self.cache.remove::<A>(self.store.tenant(), stream_id);
                     return Err(err.into());
                 }
             }
@@ -277,7 +294,7 @@ impl<P: AppendPath> CommandExecutor<P> {
 
     fn stripe(&self, stream_id: &str) -> &Mutex<()> {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        stream_id.hash(&mut hasher);
+        (self.store.tenant(), stream_id).hash(&mut hasher);
         &self.stripes[(hasher.finish() % self.stripes.len() as u64) as usize]
     }
 
@@ -293,6 +310,7 @@ impl<P: AppendPath> CommandExecutor<P> {
             .map(|e| NewEvent::from_event(e, metadata.clone()))
             .collect::<Result<Vec<_>, _>>()?;
         let pending = PendingAppend::<A> {
+            tenant: self.store.tenant(),
             stream_id,
             expected: match state.version {
                 0 => ExpectedVersion::NoStream,

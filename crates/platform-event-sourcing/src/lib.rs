@@ -52,7 +52,7 @@ pub use position::LogPosition;
 pub use recorded::{RecordedEvent, StreamRange};
 pub use store::{
     AppendOutcome, AppendResult, Backlog, CoWrite, CoWriteSql, LogFilter, LogHorizon, PgEventStore,
-    PgQuery, count_log, custom_plans, log_backlog, log_head, read_log,
+    PgQuery, across_tenants, count_log, custom_plans, log_backlog, log_head, read_log,
 };
 
 /// Re-exports for [`register_migrations!`]; not a public API.

@@ -12,6 +12,8 @@ pub struct RecordedEvent {
     pub position: LogPosition,
     /// Unique id of the event.
     pub event_id: Uuid,
+    /// The tenant its stream belongs to.
+    pub tenant_id: String,
     /// The stream (aggregate) id.
     pub stream_id: String,
     /// Aggregate type of the stream.
@@ -35,6 +37,7 @@ impl RecordedEvent {
     pub fn decode<E: DomainEvent>(&self) -> Result<EventEnvelope<E>, EventDecodeError> {
         Ok(EventEnvelope {
             event_id: self.event_id,
+            tenant_id: self.tenant_id.clone(),
             aggregate_type: self.aggregate_type.clone(),
             aggregate_id: self.stream_id.clone(),
             version: self.version,

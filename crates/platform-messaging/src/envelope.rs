@@ -12,12 +12,18 @@ use uuid::Uuid;
 /// The header carrying W3C trace context.
 pub const TRACEPARENT_HEADER: &str = "traceparent";
 
+/// The header carrying the tenant of the event's stream.
+pub const TENANT_HEADER: &str = "tenant-id";
+
 /// The body of every broadcast message: the stored event with its place in the log.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BroadcastEnvelope {
     /// Unique id of the event; subscribers dedupe by it.
     pub event_id: Uuid,
+    /// The tenant of the event's stream (`default` from publishers without tenancy).
+    #[serde(default = "default_tenant")]
+    pub tenant_id: String,
     /// Event type, e.g. `OrderPlaced`.
     pub event_type: String,
     /// Aggregate type, e.g. `Order`.
@@ -48,6 +54,7 @@ impl BroadcastEnvelope {
     pub fn decode<E: DomainEvent>(&self) -> Result<EventEnvelope<E>, EventDecodeError> {
         Ok(EventEnvelope {
             event_id: self.event_id,
+            tenant_id: self.tenant_id.clone(),
             aggregate_type: self.aggregate_type.clone(),
             aggregate_id: self.aggregate_id.clone(),
             version: self.version,
@@ -62,6 +69,10 @@ impl BroadcastEnvelope {
     /// The AMQP properties of the message: id, type, JSON, persistent, sender, trace.
     pub fn properties(&self, app_id: &str) -> BasicProperties {
         let mut headers = FieldTable::default();
+        headers.insert(
+            TENANT_HEADER.into(),
+            AMQPValue::LongString(self.tenant_id.as_str().into()),
+        );
         if let Some(traceparent) = &self.metadata.traceparent {
             headers.insert(
                 TRACEPARENT_HEADER.into(),
@@ -87,6 +98,7 @@ impl From<&RecordedEvent> for BroadcastEnvelope {
     fn from(event: &RecordedEvent) -> Self {
         BroadcastEnvelope {
             event_id: event.event_id,
+            tenant_id: event.tenant_id.clone(),
             event_type: event.event_type.clone(),
             aggregate_type: event.aggregate_type.clone(),
             aggregate_id: event.stream_id.clone(),
@@ -98,6 +110,10 @@ impl From<&RecordedEvent> for BroadcastEnvelope {
             metadata: event.metadata.clone(),
         }
     }
+}
+
+fn default_tenant() -> String {
+    platform_core::DEFAULT_TENANT.to_owned()
 }
 
 /// `{aggregateType}.{eventType}`.

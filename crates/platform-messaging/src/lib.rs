@@ -26,7 +26,7 @@ mod subscriber;
 pub mod testing;
 
 pub use connection::{Backoff, BusOptions, connect, declare_exchange};
-pub use envelope::{BroadcastEnvelope, TRACEPARENT_HEADER, routing_key};
+pub use envelope::{BroadcastEnvelope, TENANT_HEADER, TRACEPARENT_HEADER, routing_key};
 pub use error::BusError;
 pub use publisher::Publisher;
 pub use relay::{OutboxRelay, RelayMonitor, RelayOptions, RelayStatus, RepublishRange, republish};

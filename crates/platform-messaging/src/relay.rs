@@ -11,7 +11,7 @@ use chrono::Utc;
 use lapin::Connection;
 use platform_event_sourcing::{
     Checkpoint, EVENTS_CHANNEL, Lease, LogFilter, LogPosition, Monitor, RecordedEvent,
-    custom_plans, log_backlog, read_log,
+    across_tenants, custom_plans, log_backlog, read_log,
 };
 use sqlx::PgConnection;
 use sqlx::PgPool;
@@ -197,6 +197,8 @@ impl OutboxRelay {
         // that dies releases it with its connection, and a standby takes over.
         let mut db = self.pool.acquire().await?.detach();
         custom_plans(&mut db).await?;
+        // The relay publishes every tenant's events.
+        across_tenants(&mut db, false).await?;
         let leased = Lease::new(format!("platform.relay:{}", self.bus.exchange))
             .try_acquire(&mut db)
             .await?;
@@ -298,7 +300,9 @@ pub async fn republish(
     };
     let connection = connect(bus, "republish").await?;
     let publisher = Publisher::open(&connection, bus).await?;
-    let mut db = pool.acquire().await?;
+    // A connection of its own, reading every tenant's events on purpose.
+    let mut db = pool.acquire().await?.detach();
+    across_tenants(&mut db, false).await?;
     let mut after = LogPosition::START;
     let mut published = 0u64;
     loop {

@@ -165,6 +165,7 @@ impl Harness {
     async fn publish(&self, event_id: Uuid, ping: Ping) -> anyhow::Result<()> {
         let envelope = BroadcastEnvelope {
             event_id,
+            tenant_id: platform_core::DEFAULT_TENANT.to_owned(),
             event_type: "Ping".to_owned(),
             aggregate_type: "Test".to_owned(),
             aggregate_id: "test-1".to_owned(),

@@ -25,19 +25,19 @@ impl RowCache {
         }
     }
 
-    /// A cached row of `R` and its revision.
-    pub(crate) fn get<R: ReadModel>(&self, key: &str) -> Option<(i64, R)> {
-        self.entries.get::<R>(R::TABLE, key)
+    /// A tenant's cached row of `R` and its revision.
+    pub(crate) fn get<R: ReadModel>(&self, tenant: &str, key: &str) -> Option<(i64, R)> {
+        self.entries.get::<R>(R::TABLE, tenant, key)
     }
 
     /// Remembers a row written at a revision.
     pub(crate) fn put(&self, row: CachedRow) {
-        self.entries.put(row.table, row.key, row.revision, row.row);
+        self.entries.put(row.table, row.id, row.revision, row.row);
     }
 
-    /// Forgets a row.
-    pub(crate) fn remove(&self, table: &'static str, key: &str) {
-        self.entries.remove(table, key);
+    /// Forgets a tenant's row.
+    pub(crate) fn remove(&self, table: &'static str, (tenant, key): (&str, &str)) {
+        self.entries.remove(table, tenant, key);
     }
 }
 
@@ -45,8 +45,8 @@ impl RowCache {
 pub(crate) struct CachedRow {
     /// Its live table.
     pub table: &'static str,
-    /// Its key.
-    pub key: String,
+    /// Its tenant and key.
+    pub id: (String, String),
     /// Its revision.
     pub revision: i64,
     /// The row (of the table's model type).

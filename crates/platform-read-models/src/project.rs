@@ -17,6 +17,7 @@ use sqlx::PgConnection;
 use crate::cache::{CachedRow, RowCache};
 use crate::error::{ReadModelError, projection_failed};
 use crate::model::{EventOf, ReadModel, RowKey};
+use crate::store::rows::RowId;
 use crate::store::{ledger, rows};
 
 /// Applies `events` (in log order) to the rows of `table`; returns the events applied.
@@ -39,9 +40,9 @@ pub(crate) async fn project_rows<R: ReadModel>(
     written: Option<&mut Vec<CachedRow>>,
 ) -> Result<usize, ReadModelError> {
     let failed = projection_failed(table);
-    let mut keyed: Vec<(String, &EventEnvelope<EventOf<R>>)> = events
+    let mut keyed: Vec<(RowId, &EventEnvelope<EventOf<R>>)> = events
         .iter()
-        .filter_map(|e| R::key(e).map(|k| (k, e)))
+        .filter_map(|e| R::key(e).map(|k| ((e.tenant_id.clone(), k), e)))
         .collect();
     if let RowKey::GroupBy { .. } = R::KEY {
         keyed = skip_applied_streams(conn, table, keyed)
@@ -52,15 +53,18 @@ pub(crate) async fn project_rows<R: ReadModel>(
         return Ok(0);
     }
 
-    let mut keys: Vec<&str> = keyed.iter().map(|(k, _)| k.as_str()).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    // key → (row, first position, newest position applied, dirty)
-    let mut touched: HashMap<String, (R, i64, i64, bool)> = rows::lock::<R>(conn, table, &keys)
+    let mut ids: Vec<(&str, &str)> = keyed
+        .iter()
+        .map(|((tenant, key), _)| (tenant.as_str(), key.as_str()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    // (tenant, key) → (row, first position, newest position applied, dirty)
+    let mut touched: HashMap<RowId, (R, i64, i64, bool)> = rows::lock::<R>(conn, table, &ids)
         .await
         .map_err(&failed)?
         .into_iter()
-        .map(|s| (s.key, (s.row, s.position, s.revision, false)))
+        .map(|s| (s.id, (s.row, s.position, s.revision, false)))
         .collect();
 
     let per_aggregate = R::KEY.is_per_aggregate();
@@ -68,7 +72,7 @@ pub(crate) async fn project_rows<R: ReadModel>(
     for (key, event) in keyed {
         let (row, _, newest, dirty) = touched
             .entry(key)
-            .or_insert_with_key(|key| (R::new(key.clone()), event.global_position, 0, false));
+            .or_insert_with_key(|(_, key)| (R::new(key.clone()), event.global_position, 0, false));
         if per_aggregate && event.version <= row.version() {
             continue;
         }
@@ -78,24 +82,24 @@ pub(crate) async fn project_rows<R: ReadModel>(
         applied += 1;
     }
 
-    // In key order: concurrent inserts of new keys cannot deadlock.
-    let mut dirty: Vec<(&String, &R, i64, i64)> = touched
+    // In identity order: concurrent inserts of new keys cannot deadlock.
+    let mut dirty: Vec<(&RowId, &R, i64, i64)> = touched
         .iter()
         .filter(|(_, (_, _, _, dirty))| *dirty)
         .map(|(key, (row, position, newest, _))| (key, row, *position, revision_of(row, *newest)))
         .collect();
-    dirty.sort_unstable_by_key(|(key, ..)| *key);
+    dirty.sort_unstable_by_key(|(id, ..)| *id);
     let writes: Vec<rows::RowWrite<'_, R>> = dirty
         .iter()
-        .map(|(_, row, position, revision)| (*row, *position, *revision))
+        .map(|((tenant, _), row, position, revision)| (tenant.as_str(), *row, *position, *revision))
         .collect();
     rows::upsert::<R>(conn, table, &writes)
         .await
         .map_err(&failed)?;
     if let Some(written) = written {
-        written.extend(dirty.iter().map(|(key, row, _, revision)| CachedRow {
+        written.extend(dirty.iter().map(|(id, row, _, revision)| CachedRow {
             table: R::TABLE,
-            key: (*key).clone(),
+            id: (*id).clone(),
             revision: *revision,
             row: Arc::new((*row).clone()),
         }));
@@ -119,29 +123,34 @@ fn revision_of<R: ReadModel>(row: &R, last_position: i64) -> i64 {
 async fn skip_applied_streams<'e, E>(
     conn: &mut PgConnection,
     table: &str,
-    keyed: Vec<(String, &'e EventEnvelope<E>)>,
-) -> Result<Vec<(String, &'e EventEnvelope<E>)>, sqlx::Error> {
+    keyed: Vec<(RowId, &'e EventEnvelope<E>)>,
+) -> Result<Vec<(RowId, &'e EventEnvelope<E>)>, sqlx::Error> {
     if keyed.is_empty() {
         return Ok(keyed);
     }
-    let mut newest: HashMap<&str, i64> = HashMap::new();
+    let mut newest: HashMap<(&str, &str), i64> = HashMap::new();
     for (_, e) in &keyed {
-        let v = newest.entry(e.aggregate_id.as_str()).or_insert(e.version);
+        let stream = (e.tenant_id.as_str(), e.aggregate_id.as_str());
+        let v = newest.entry(stream).or_insert(e.version);
         *v = (*v).max(e.version);
     }
-    let mut streams: Vec<(&str, i64)> = newest.into_iter().collect();
+    let mut streams: Vec<(&str, &str, i64)> =
+        newest.into_iter().map(|((t, s), v)| (t, s, v)).collect();
     streams.sort_unstable();
     let known = ledger::applied_versions(conn, table, &streams).await?;
     Ok(keyed
         .into_iter()
-        .filter(|(_, e)| e.version > known.get(&e.aggregate_id).copied().unwrap_or(0))
+        .filter(|(_, e)| {
+            let stream = (e.tenant_id.clone(), e.aggregate_id.clone());
+            e.version > known.get(&stream).copied().unwrap_or(0)
+        })
         .collect())
 }
 
 /// One command's row of a model computed from its cached state, written by the append
 /// statement as a [`CoWrite`] guarded by the revision the stored row must have.
 pub(crate) struct InlineRow<R> {
-    key: String,
+    id: RowId,
     row: Arc<R>,
     /// The revision the stored row must have (0: no row yet).
     guard: i64,
@@ -153,8 +162,8 @@ pub(crate) trait PreparedRow: CoWrite {
     /// event's position.
     fn cached(&self, last_position: i64) -> CachedRow;
 
-    /// The row's live table and key.
-    fn address(&self) -> (&'static str, &str);
+    /// The row's live table, tenant and key.
+    fn address(&self) -> (&'static str, (&str, &str));
 }
 
 impl<R: ReadModel> InlineRow<R> {
@@ -177,7 +186,7 @@ impl<R: ReadModel> InlineRow<R> {
         if rest.iter().any(|(k, _)| *k != key) {
             return None;
         }
-        let cached = cache.get::<R>(&key);
+        let cached = cache.get::<R>(&first.tenant_id, &key);
         let (mut row, guard) = match R::KEY {
             RowKey::Aggregate { .. } => {
                 let previous = first.version - 1;
@@ -198,7 +207,7 @@ impl<R: ReadModel> InlineRow<R> {
             row.apply(event);
         }
         Some(InlineRow {
-            key,
+            id: (first.tenant_id.clone(), key),
             row: Arc::new(row),
             guard,
         })
@@ -229,13 +238,13 @@ impl<R: ReadModel> PreparedRow for InlineRow<R> {
     fn cached(&self, last_position: i64) -> CachedRow {
         CachedRow {
             table: R::TABLE,
-            key: self.key.clone(),
+            id: self.id.clone(),
             revision: revision_of(self.row.as_ref(), last_position),
             row: Arc::clone(&self.row) as Arc<dyn std::any::Any + Send + Sync>,
         }
     }
 
-    fn address(&self) -> (&'static str, &str) {
-        (R::TABLE, &self.key)
+    fn address(&self) -> (&'static str, (&str, &str)) {
+        (R::TABLE, (&self.id.0, &self.id.1))
     }
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use platform_event_sourcing::{
-    EVENTS_CHANNEL, Lease, LogPosition, Monitor, custom_plans, log_backlog, log_head, read_log,
+    EVENTS_CHANNEL, Lease, LogPosition, Monitor, across_tenants, custom_plans, log_backlog,
+    log_head, read_log,
 };
 use sqlx::postgres::PgListener;
 use sqlx::{Acquire, PgConnection, PgPool};
@@ -144,6 +145,8 @@ impl Projector {
         // long as that connection, so a dead process releases it.
         let mut conn = self.pool.acquire().await?.detach();
         custom_plans(&mut conn).await?;
+        // A projector follows every tenant's events.
+        across_tenants(&mut conn, false).await?;
         let lease = Lease::new(format!("platform.projector:{}", self.model.table));
         if !lease.try_acquire(&mut conn).await? {
             return Ok(Outcome::LeaseBusy);

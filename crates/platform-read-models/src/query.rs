@@ -2,6 +2,7 @@
 
 use std::marker::PhantomData;
 
+use platform_core::DEFAULT_TENANT;
 use sqlx::{PgPool, Postgres};
 
 use crate::error::ReadModelError;
@@ -31,25 +32,35 @@ pub struct Page<R> {
     pub next_cursor: Option<String>,
 }
 
-/// Read access to one read model's table.
+/// Read access to one tenant's rows of one read model's table.
 #[derive(Debug, Clone)]
 pub struct ReadModelStore<R> {
     pool: PgPool,
+    tenant: String,
     _model: PhantomData<fn() -> R>,
 }
 
 impl<R: ReadModel> ReadModelStore<R> {
-    /// Queries over this pool.
+    /// Queries over this pool, in the default tenant.
     pub fn new(pool: PgPool) -> Self {
         ReadModelStore {
             pool,
+            tenant: DEFAULT_TENANT.to_owned(),
             _model: PhantomData,
+        }
+    }
+
+    /// The same queries over `tenant`'s rows.
+    pub fn in_tenant(self, tenant: &str) -> Self {
+        ReadModelStore {
+            tenant: tenant.to_owned(),
+            ..self
         }
     }
 
     /// The row with this key, if any.
     pub async fn get(&self, key: &str) -> Result<Option<R>, ReadModelError> {
-        Ok(rows::get::<R>(&self.pool, key).await?)
+        Ok(rows::get::<R>(&self.pool, &self.tenant, key).await?)
     }
 
     /// Rows whose `column` (the key or an `#[index]` column) equals `value`, newest first.
@@ -102,8 +113,14 @@ impl<R: ReadModel> ReadModelStore<R> {
                     .ok_or_else(|| ReadModelError::InvalidCursor(cursor.to_owned()))?,
             ),
         };
-        let mut found =
-            rows::page::<R, V>(&self.pool, filter, before, i64::from(limit) + 1).await?;
+        let mut found = rows::page::<R, V>(
+            &self.pool,
+            &self.tenant,
+            filter,
+            before,
+            i64::from(limit) + 1,
+        )
+        .await?;
         let next_cursor = if found.len() > limit as usize {
             found.truncate(limit as usize);
             found.last().map(|(_, position)| position.to_string())

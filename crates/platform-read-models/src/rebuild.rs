@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use platform_event_sourcing::{Lease, LogPosition, count_log, custom_plans, read_log};
+use platform_event_sourcing::{
+    Lease, LogPosition, across_tenants, count_log, custom_plans, read_log,
+};
 use sqlx::{Acquire, PgConnection, PgPool};
 use tracing::debug;
 
@@ -100,6 +102,8 @@ pub async fn rebuild(
     // this connection, which is not returned to the pool.
     let mut conn = pool.acquire().await?.detach();
     custom_plans(&mut conn).await?;
+    // A rebuild reads and writes every tenant's rows.
+    across_tenants(&mut conn, false).await?;
     Lease::new(format!("platform.rebuild:{}", model.table))
         .acquire(&mut conn)
         .await?;
@@ -247,11 +251,15 @@ pub async fn catch_up_live(
     };
     let mut applied = 0;
     loop {
-        let batch = read_log(conn, position, &filter, DEFAULT_BATCH_SIZE).await?;
+        // Each batch in a transaction of its own, across tenants on purpose.
+        let mut tx = conn.begin().await?;
+        across_tenants(&mut tx, true).await?;
+        let batch = read_log(&mut tx, position, &filter, DEFAULT_BATCH_SIZE).await?;
         let Some(last) = batch.last() else {
             return Ok(applied);
         };
         position = last.position;
-        applied += model.project_recorded(conn, model.table, &batch).await? as u64;
+        applied += model.project_recorded(&mut tx, model.table, &batch).await? as u64;
+        tx.commit().await?;
     }
 }

@@ -16,7 +16,7 @@ use crate::project::{InlineRow, PreparedRow, project, project_rows};
 
 /// Version of the platform's table layout (its own columns and indexes); folded into
 /// every declaration hash, so tables built under another layout are rebuilt.
-const TABLE_LAYOUT: &str = "layout=2;";
+const TABLE_LAYOUT: &str = "layout=3;";
 
 /// Projects typed envelopes (`&Vec<EventEnvelope<A::Event>>`) into the live table.
 type ProjectTyped = for<'a> fn(

@@ -191,6 +191,7 @@ impl CommandContext {
             .state
             .inner
             .executor
+            .in_tenant(self.caller.tenant())
             .execute::<A>(id, expectation, command, &self.metadata)
             .await?)
     }
@@ -225,14 +226,14 @@ pub struct QueryContext {
 }
 
 impl QueryContext {
-    /// The event store.
-    pub fn store(&self) -> &PgEventStore {
-        self.state.store()
+    /// The event store, scoped to the caller's tenant.
+    pub fn store(&self) -> PgEventStore {
+        self.state.store().in_tenant(self.caller.tenant())
     }
 
-    /// Queries over a read model's table.
+    /// Queries over the caller's tenant's rows of a read model.
     pub fn read_model<R: ReadModel>(&self) -> ReadModelStore<R> {
-        ReadModelStore::new(self.store().pool().clone())
+        ReadModelStore::new(self.state.store().pool().clone()).in_tenant(self.caller.tenant())
     }
 
     /// Rebuilds an aggregate from its stream (or part of it); a missing one is a 404.

@@ -47,7 +47,8 @@ pub enum AppendOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoWriteSql {
     /// CTE bodies (`INSERT …`), in order. They may read the CTE `ins`: the inserted
-    /// events' `version` and `global_position`, empty when the version check failed.
+    /// events' `tenant_id`, `stream_id`, `version` and `global_position`, empty when
+    /// the version check failed.
     /// The first must return exactly one row when its guard held and it wrote.
     pub ctes: Vec<String>,
     /// Parameters the CTEs use, numbered from the `first_param` they were given.
@@ -72,19 +73,19 @@ macro_rules! append_cte {
     () => {
         r#"
 WITH current_version AS (
-    SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1
+    SELECT coalesce(max(version), 0) AS v FROM events WHERE tenant_id = $10 AND stream_id = $1
 ), checked AS (
     SELECT v FROM current_version WHERE $3::bigint IS NULL OR v = $3
 ), ins AS (
-    INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type,
+    INSERT INTO events (event_id, tenant_id, stream_id, aggregate_type, version, event_type,
                         schema_version, payload, metadata, occurred_at)
-    SELECT e.event_id, $1, $2, checked.v + e.n, e.event_type,
+    SELECT e.event_id, $10, $1, $2, checked.v + e.n, e.event_type,
            e.schema_version, e.payload, e.metadata, e.occurred_at
     FROM checked,
          unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::timestamptz[])
              WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, metadata, occurred_at, n)
     ORDER BY e.n
-    RETURNING version, global_position
+    RETURNING tenant_id, stream_id, version, global_position
 )"#
     };
 }
@@ -93,7 +94,7 @@ WITH current_version AS (
 const APPEND_CTE: &str = append_cte!();
 
 /// Parameters [`APPEND_CTE`] takes.
-const APPEND_PARAMS: usize = 9;
+const APPEND_PARAMS: usize = 10;
 
 /// The plain append: the CTE and its result.
 const APPEND: &str = concat!(
@@ -193,7 +194,7 @@ impl PgEventStore {
         } = *batch;
         if events.is_empty() {
             // Nothing to write: the expected version alone is checked.
-            let actual = stream_version_with(&mut *conn, stream_id).await?;
+            let actual = stream_version_with(&mut *conn, self.tenant(), stream_id).await?;
             if !expected.matches(actual) {
                 return Err(conflict(stream_id, expected, actual));
             }
@@ -230,7 +231,8 @@ impl PgEventStore {
             .bind(&schemas)
             .bind(&payloads)
             .bind(&metadata)
-            .bind(&times);
+            .bind(&times)
+            .bind(self.tenant());
         for co_write in co_writes {
             query = co_write.bind(query);
         }
@@ -247,7 +249,7 @@ impl PgEventStore {
                 }))
             }
             Ok(_) => {
-                let actual = stream_version_with(&mut *conn, stream_id).await?;
+                let actual = stream_version_with(&mut *conn, self.tenant(), stream_id).await?;
                 Err(conflict(stream_id, expected, actual))
             }
             Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some(GUARD_FAILED) => {

@@ -26,6 +26,8 @@ pub struct LogFilter {
     pub from_position: Option<i64>,
     /// Only events at or before this global position.
     pub to_position: Option<i64>,
+    /// Only events of this tenant's streams.
+    pub tenant: Option<String>,
     /// How far the read may go.
     pub horizon: LogHorizon,
 }
@@ -73,7 +75,7 @@ impl LogFilter {
 /// transaction id is aliased: `ORDER BY transaction_id` must name the indexed column,
 /// not the cast output, or the whole log is sorted.)
 const READ_LOG: &str = r#"
-SELECT transaction_id::text::bigint AS tx_id, global_position, event_id, stream_id,
+SELECT transaction_id::text::bigint AS tx_id, global_position, event_id, tenant_id, stream_id,
        aggregate_type, version, event_type, schema_version, payload, metadata, occurred_at
 FROM events
 WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
@@ -82,6 +84,7 @@ WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
   AND ($6::text[] IS NULL OR event_type = ANY($6))
   AND ($7::bigint IS NULL OR global_position >= $7)
   AND ($8::bigint IS NULL OR global_position <= $8)
+  AND ($9::text IS NULL OR tenant_id = $9)
 ORDER BY transaction_id, global_position
 LIMIT $4
 "#;
@@ -104,6 +107,7 @@ pub async fn read_log(
         .bind(filter.event_types.as_deref())
         .bind(filter.from_position)
         .bind(filter.to_position)
+        .bind(filter.tenant.as_deref())
         .fetch_all(&mut *conn)
         .await?;
     Ok(into_recorded(rows)?)
@@ -122,12 +126,14 @@ SELECT count(*) FROM events
 WHERE ($1::text IS NULL OR aggregate_type = $1)
   AND ($2::text[] IS NULL OR event_type = ANY($2))
   AND ($3::text IS NULL OR (transaction_id, global_position) <= ($3::text::xid8, $4))
+  AND ($5::text IS NULL OR tenant_id = $5)
 "#,
     )
     .bind(filter.aggregate_type.as_deref())
     .bind(filter.event_types.as_deref())
     .bind(through.map(|p| p.transaction_id.to_string()))
     .bind(through.map(|p| p.global_position))
+    .bind(filter.tenant.as_deref())
     .fetch_one(&mut *conn)
     .await?;
     Ok(count.max(0) as u64)
@@ -165,6 +171,7 @@ SELECT count(*) AS events, min(occurred_at) AS oldest FROM (
     WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
       AND ($3::text IS NULL OR aggregate_type = $3)
       AND ($4::text[] IS NULL OR event_type = ANY($4))
+      AND ($6::text IS NULL OR tenant_id = $6)
     ORDER BY transaction_id, global_position
     LIMIT $5
 ) pending
@@ -175,8 +182,21 @@ SELECT count(*) AS events, min(occurred_at) AS oldest FROM (
     .bind(filter.aggregate_type.as_deref())
     .bind(filter.event_types.as_deref())
     .bind(bound)
+    .bind(filter.tenant.as_deref())
     .fetch_one(&mut *conn)
     .await?)
+}
+
+/// Declares that work on this connection reads and writes across tenants on purpose
+/// (rebuilds, projectors, the outbox relay): row-level security, where it binds the
+/// connection's role, then shows every tenant's rows. Only for connections that are
+/// not returned to the pool, or inside a transaction (`local`).
+pub async fn across_tenants(conn: &mut PgConnection, local: bool) -> Result<(), StoreError> {
+    sqlx::query("SELECT set_config('platform.all_tenants', 'on', $1)")
+        .bind(local)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Plans each log read for its actual position: a generic plan cannot tell that the

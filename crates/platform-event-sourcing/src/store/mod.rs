@@ -10,12 +10,16 @@ mod append;
 mod log;
 mod row;
 
+use std::sync::Arc;
+
+use platform_core::DEFAULT_TENANT;
 use sqlx::{PgExecutor, PgPool};
 use tracing::instrument;
 
 pub use append::{AppendOutcome, AppendResult, CoWrite, CoWriteSql, PgQuery};
 pub use log::{
-    Backlog, LogFilter, LogHorizon, count_log, custom_plans, log_backlog, log_head, read_log,
+    Backlog, LogFilter, LogHorizon, across_tenants, count_log, custom_plans, log_backlog, log_head,
+    read_log,
 };
 pub(crate) use row::{EventRow, PayloadRow};
 
@@ -23,27 +27,45 @@ use crate::error::StoreError;
 use crate::position::LogPosition;
 use crate::recorded::{RecordedEvent, StreamRange};
 
-/// The rows of one stream (`$1`) after a version (`$2`), up to a version (`$3`) and a
-/// time (`$4`) when given, in version order.
+/// The rows of one stream (`$1`, of tenant `$5`) after a version (`$2`), up to a
+/// version (`$3`) and a time (`$4`) when given, in version order.
 macro_rules! stream_range {
     () => {
-        " WHERE stream_id = $1 AND version > $2
+        " WHERE stream_id = $1 AND tenant_id = $5 AND version > $2
             AND ($3::bigint IS NULL OR version <= $3)
             AND ($4::timestamptz IS NULL OR occurred_at <= $4)
           ORDER BY version"
     };
 }
 
-/// The PostgreSQL event store: a cheap handle around a connection pool.
+/// The PostgreSQL event store: a cheap handle around a connection pool, scoped to one
+/// tenant's streams (the global log is read across tenants).
 #[derive(Debug, Clone)]
 pub struct PgEventStore {
     pool: PgPool,
+    tenant: Arc<str>,
 }
 
 impl PgEventStore {
-    /// A store over an existing pool (migrations must have run).
+    /// A store over an existing pool (migrations must have run), in the default tenant.
     pub fn new(pool: PgPool) -> Self {
-        PgEventStore { pool }
+        PgEventStore {
+            pool,
+            tenant: Arc::from(DEFAULT_TENANT),
+        }
+    }
+
+    /// The same store, scoped to `tenant`'s streams.
+    pub fn in_tenant(&self, tenant: &str) -> Self {
+        PgEventStore {
+            pool: self.pool.clone(),
+            tenant: Arc::from(tenant),
+        }
+    }
+
+    /// The tenant whose streams this handle reads and writes.
+    pub fn tenant(&self) -> &str {
+        &self.tenant
     }
 
     /// The underlying pool.
@@ -53,7 +75,7 @@ impl PgEventStore {
 
     /// The version of a stream's last event (0 when it has none).
     pub async fn stream_version(&self, stream_id: &str) -> Result<i64, StoreError> {
-        stream_version_with(&self.pool, stream_id).await
+        stream_version_with(&self.pool, &self.tenant, stream_id).await
     }
 
     /// Reads part of a stream in version order.
@@ -64,7 +86,7 @@ impl PgEventStore {
         range: StreamRange,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let rows: Vec<EventRow> = sqlx::query_as(concat!(
-            "SELECT transaction_id::text::bigint AS tx_id, global_position, event_id, stream_id,
+            "SELECT transaction_id::text::bigint AS tx_id, global_position, event_id, tenant_id, stream_id,
                     aggregate_type, version, event_type, schema_version, payload, metadata,
                     occurred_at FROM events",
             stream_range!()
@@ -73,6 +95,7 @@ impl PgEventStore {
         .bind(range.after_version)
         .bind(range.to_version)
         .bind(range.until)
+        .bind(&*self.tenant)
         .fetch_all(&self.pool)
         .await?;
         Ok(row::into_recorded(rows)?)
@@ -111,14 +134,15 @@ impl PgEventStore {
         sqlx::query(
             r#"
 WITH saved AS (
-    INSERT INTO snapshots (stream_id, version, aggregate_type, state_schema_version, state)
-    VALUES ($1, $2, $3, $4, $5)
-    ON CONFLICT (stream_id, version) DO UPDATE
+    INSERT INTO snapshots (tenant_id, stream_id, version, aggregate_type, state_schema_version, state)
+    VALUES ($6, $1, $2, $3, $4, $5)
+    ON CONFLICT (tenant_id, stream_id, version) DO UPDATE
     SET state = excluded.state, state_schema_version = excluded.state_schema_version,
         taken_at = now()
     RETURNING version
 )
-DELETE FROM snapshots WHERE stream_id = $1 AND version < (SELECT version FROM saved)
+DELETE FROM snapshots
+WHERE tenant_id = $6 AND stream_id = $1 AND version < (SELECT version FROM saved)
 "#,
         )
         .bind(stream_id)
@@ -126,6 +150,7 @@ DELETE FROM snapshots WHERE stream_id = $1 AND version < (SELECT version FROM sa
         .bind(aggregate_type)
         .bind(state_schema_version)
         .bind(state)
+        .bind(&*self.tenant)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -141,11 +166,12 @@ DELETE FROM snapshots WHERE stream_id = $1 AND version < (SELECT version FROM sa
         Ok(sqlx::query_as(
             r#"
 SELECT s.version, s.state FROM snapshots s
-WHERE s.stream_id = $1 AND s.state_schema_version = $2
+WHERE s.tenant_id = $5 AND s.stream_id = $1 AND s.state_schema_version = $2
   AND ($3::bigint IS NULL OR s.version <= $3)
   AND ($4::timestamptz IS NULL OR (
       SELECT e.occurred_at FROM events e
-      WHERE e.stream_id = s.stream_id AND e.version = s.version) <= $4)
+      WHERE e.tenant_id = s.tenant_id AND e.stream_id = s.stream_id
+        AND e.version = s.version) <= $4)
 ORDER BY s.version DESC LIMIT 1
 "#,
         )
@@ -153,6 +179,7 @@ ORDER BY s.version DESC LIMIT 1
         .bind(state_schema_version)
         .bind(range.to_version)
         .bind(range.until)
+        .bind(&*self.tenant)
         .fetch_optional(&self.pool)
         .await?)
     }
@@ -174,6 +201,7 @@ ORDER BY s.version DESC LIMIT 1
         .bind(after)
         .bind(range.to_version)
         .bind(range.until)
+        .bind(&*self.tenant)
         .fetch(&self.pool)
     }
 }
@@ -187,14 +215,16 @@ pub(crate) struct SnapshotRow {
     pub state: serde_json::Value,
 }
 
-/// The version of a stream's last event, on any executor.
+/// The version of a tenant's stream's last event, on any executor.
 pub(crate) async fn stream_version_with<'e, E: PgExecutor<'e>>(
     executor: E,
+    tenant: &str,
     stream_id: &str,
 ) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar::<_, i64>(
-        "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1",
+        "SELECT coalesce(max(version), 0) FROM events WHERE tenant_id = $1 AND stream_id = $2",
     )
+    .bind(tenant)
     .bind(stream_id)
     .fetch_one(executor)
     .await?)

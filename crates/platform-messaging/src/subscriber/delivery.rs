@@ -12,6 +12,8 @@ use tokio::sync::watch;
 use tracing::{Instrument, debug, info_span, warn};
 
 use super::consumer::{Consumer, Flow};
+use platform_core::AuthenticatedUser;
+
 use super::handler::{DispatchError, HandlerContext};
 use super::options::headers;
 use crate::connection::{Backoff, with_timeout};
@@ -130,6 +132,16 @@ impl Consumer {
             conn: &mut tx,
             subscriber: self.handler.name,
             attempt,
+            user: envelope
+                .metadata
+                .user_id
+                .clone()
+                .map(|id| AuthenticatedUser {
+                    id,
+                    roles: Vec::new(),
+                    tenant: envelope.tenant_id.clone(),
+                }),
+            tenant: &envelope.tenant_id,
         };
         // A panicking handler is a failing one: retried, then dead-lettered; the
         // consumer goes on.

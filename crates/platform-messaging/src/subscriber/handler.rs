@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use futures_util::future::BoxFuture;
-use platform_core::{DomainEvent, EventEnvelope};
+use platform_core::{AuthenticatedUser, DomainEvent, EventEnvelope};
 use sqlx::PgConnection;
 
 use crate::envelope::BroadcastEnvelope;
@@ -21,11 +21,14 @@ pub enum HandleError {
     Failed(String),
 }
 
-/// What a handler gets besides the event: the transaction its writes belong to.
+/// What a handler gets besides the event: the transaction its writes belong to, and
+/// who the event was recorded for.
 pub struct HandlerContext<'c> {
     pub(super) conn: &'c mut PgConnection,
     pub(super) subscriber: &'static str,
     pub(super) attempt: u32,
+    pub(super) user: Option<AuthenticatedUser>,
+    pub(super) tenant: &'c str,
 }
 
 impl HandlerContext<'_> {
@@ -43,6 +46,17 @@ impl HandlerContext<'_> {
     /// 1 on the first attempt, counting retries of this delivery.
     pub fn attempt(&self) -> u32 {
         self.attempt
+    }
+
+    /// The user the event was recorded for (its metadata's `userId`, in its tenant;
+    /// roles are not carried by events), if any.
+    pub fn user(&self) -> Option<&AuthenticatedUser> {
+        self.user.as_ref()
+    }
+
+    /// The tenant of the event's stream.
+    pub fn tenant(&self) -> &str {
+        self.tenant
     }
 }
 

@@ -18,25 +18,36 @@ pub(crate) fn quoted(name: &str) -> String {
     format!("\"{name}\"")
 }
 
-/// `CREATE TABLE` and `CREATE INDEX` statements of a table of these columns.
+/// `CREATE TABLE`, `CREATE INDEX` and row-level security statements of a table of
+/// these columns. Rows are keyed by tenant and key; every index leads with the tenant,
+/// so each tenant's rows are a range of their own.
 fn statements(table: &str, declared: &[Column], key: RowKey) -> Vec<String> {
-    let key = key.column();
+    let quoted_table = quoted(table);
     let mut columns: Vec<String> = declared
         .iter()
         .map(|c| {
             let null = if c.nullable { "" } else { " NOT NULL" };
-            let primary = if c.name == key { " PRIMARY KEY" } else { "" };
-            format!("{} {}{null}{primary}", quoted(c.name), c.sql_type)
+            format!("{} {}{null}", quoted(c.name), c.sql_type)
         })
         .collect();
+    columns.push("\"_tenant\" text NOT NULL".to_owned());
     columns.push("\"_position\" bigint NOT NULL".to_owned());
     columns.push("\"_revision\" bigint NOT NULL DEFAULT 0".to_owned());
+    columns.push(format!(
+        "PRIMARY KEY (\"_tenant\", {})",
+        quoted(key.column())
+    ));
     let mut statements = vec![
-        format!("CREATE TABLE {} ({})", quoted(table), columns.join(", ")),
+        format!("CREATE TABLE {quoted_table} ({})", columns.join(", ")),
         format!(
-            "CREATE INDEX {} ON {} (\"_position\")",
+            "CREATE INDEX {} ON {quoted_table} (\"_tenant\", \"_position\")",
             quoted(&format!("{table}__position_idx")),
-            quoted(table)
+        ),
+        format!("ALTER TABLE {quoted_table} ENABLE ROW LEVEL SECURITY"),
+        format!(
+            "CREATE POLICY tenant_isolation ON {quoted_table} \
+             USING (platform_tenant_visible(\"_tenant\")) \
+             WITH CHECK (platform_tenant_visible(\"_tenant\"))"
         ),
     ];
     for column in declared {
@@ -44,13 +55,11 @@ fn statements(table: &str, declared: &[Column], key: RowKey) -> Vec<String> {
         match column.index {
             IndexKind::None => {}
             IndexKind::Plain => statements.push(format!(
-                "CREATE INDEX {index} ON {} ({}, \"_position\")",
-                quoted(table),
+                "CREATE INDEX {index} ON {quoted_table} (\"_tenant\", {}, \"_position\")",
                 quoted(column.name)
             )),
             IndexKind::Unique => statements.push(format!(
-                "CREATE UNIQUE INDEX {index} ON {} ({})",
-                quoted(table),
+                "CREATE UNIQUE INDEX {index} ON {quoted_table} (\"_tenant\", {})",
                 quoted(column.name)
             )),
         }

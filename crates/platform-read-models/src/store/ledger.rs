@@ -87,36 +87,45 @@ pub(crate) async fn record_rebuilt(
 }
 
 /// The last version of each stream already applied to `table`, locked, while the
-/// newest version of this batch (`streams`, sorted by id) is recorded in the same
-/// statement.
+/// newest version of this batch (`streams`: tenant, stream, version, sorted) is
+/// recorded in the same statement.
 pub(crate) async fn applied_versions(
     conn: &mut PgConnection,
     table: &str,
-    streams: &[(&str, i64)],
-) -> Result<HashMap<String, i64>, sqlx::Error> {
-    let (ids, versions): (Vec<&str>, Vec<i64>) = streams.iter().copied().unzip();
+    streams: &[(&str, &str, i64)],
+) -> Result<HashMap<(String, String), i64>, sqlx::Error> {
+    let tenants: Vec<&str> = streams.iter().map(|s| s.0).collect();
+    let ids: Vec<&str> = streams.iter().map(|s| s.1).collect();
+    let versions: Vec<i64> = streams.iter().map(|s| s.2).collect();
     let rows: Vec<AppliedVersion> = sqlx::query_as(
         "WITH old AS ( \
-             SELECT stream_id, version FROM read_model_streams \
-             WHERE table_name = $1 AND stream_id = ANY($2) ORDER BY stream_id FOR UPDATE \
+             SELECT tenant_id, stream_id, version FROM read_model_streams \
+             WHERE table_name = $1 \
+               AND (tenant_id, stream_id) IN (SELECT * FROM unnest($2::text[], $3::text[])) \
+             ORDER BY tenant_id, stream_id FOR UPDATE \
          ), new AS ( \
-             INSERT INTO read_model_streams (table_name, stream_id, version) \
-             SELECT $1, s, v FROM unnest($2::text[], $3::bigint[]) AS t(s, v) \
-             ON CONFLICT (table_name, stream_id) DO UPDATE \
+             INSERT INTO read_model_streams (table_name, tenant_id, stream_id, version) \
+             SELECT $1, t, s, v FROM unnest($2::text[], $3::text[], $4::bigint[]) AS u(t, s, v) \
+             ON CONFLICT (table_name, tenant_id, stream_id) DO UPDATE \
              SET version = GREATEST(read_model_streams.version, EXCLUDED.version) \
-         ) SELECT stream_id, version FROM old",
+         ) SELECT tenant_id, stream_id, version FROM old",
     )
     .bind(table)
+    .bind(&tenants)
     .bind(&ids)
     .bind(&versions)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.stream_id, r.version)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| ((r.tenant_id, r.stream_id), r.version))
+        .collect())
 }
 
 /// A stream's last version applied to a table.
 #[derive(Debug, sqlx::FromRow)]
 struct AppliedVersion {
+    tenant_id: String,
     stream_id: String,
     version: i64,
 }

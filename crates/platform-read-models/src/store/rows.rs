@@ -1,9 +1,10 @@
 //! Reading, locking and writing `rm_*` rows.
 //!
-//! Every table has two platform columns after the declared ones: `_position`, the
-//! global position of the row's first event (paging is newest-first by it), and
-//! `_revision`, the row's version (per-aggregate rows) or the position of the newest
-//! event applied (group_by rows): equal revisions mean equal content.
+//! Every table has three platform columns after the declared ones: `_tenant`, whose
+//! rows they are (the key is unique per tenant); `_position`, the global position of
+//! the row's first event (paging is newest-first by it); and `_revision`, the row's
+//! version (per-aggregate rows) or the position of the newest event applied (group_by
+//! rows): equal revisions mean equal content.
 
 use platform_event_sourcing::CoWriteSql;
 use sqlx::postgres::PgRow;
@@ -16,12 +17,15 @@ use crate::model::ReadModel;
 const MAX_PARAMS: usize = 60_000;
 
 /// Platform columns after the declared ones.
-const PLATFORM_COLUMNS: &str = "\"_position\", \"_revision\"";
+const PLATFORM_COLUMNS: &str = "\"_tenant\", \"_position\", \"_revision\"";
+
+/// A row's identity: its tenant and key.
+pub(crate) type RowId = (String, String);
 
 /// A stored row with its platform columns.
 pub(crate) struct StoredRow<R> {
-    /// The row key.
-    pub key: String,
+    /// The row's tenant and key.
+    pub id: RowId,
     /// The row.
     pub row: R,
     /// Global position of its first event.
@@ -30,29 +34,33 @@ pub(crate) struct StoredRow<R> {
     pub revision: i64,
 }
 
-/// A row to write: the row, its first position and its new revision.
-pub(crate) type RowWrite<'r, R> = (&'r R, i64, i64);
+/// A row to write: its tenant, the row, its first position and its new revision.
+pub(crate) type RowWrite<'r, R> = (&'r str, &'r R, i64, i64);
 
-/// The rows of `table` with these keys, locked for update in key order (concurrent
-/// writers cannot deadlock). `keys` must be sorted.
+/// The rows of `table` with these identities, locked for update in identity order
+/// (concurrent writers cannot deadlock). `ids` must be sorted.
 pub(crate) async fn lock<R: ReadModel>(
     conn: &mut PgConnection,
     table: &str,
-    keys: &[&str],
+    ids: &[(&str, &str)],
 ) -> Result<Vec<StoredRow<R>>, sqlx::Error> {
     let key_column = quoted(R::KEY.column());
     let select = format!(
-        "SELECT * FROM {} WHERE {key_column} = ANY($1) ORDER BY {key_column} FOR UPDATE",
+        "SELECT * FROM {} WHERE (\"_tenant\", {key_column}) IN \
+         (SELECT * FROM unnest($1::text[], $2::text[])) \
+         ORDER BY \"_tenant\", {key_column} FOR UPDATE",
         quoted(table)
     );
+    let (tenants, keys): (Vec<&str>, Vec<&str>) = ids.iter().copied().unzip();
     let rows = sqlx::query(&select)
-        .bind(keys)
+        .bind(&tenants)
+        .bind(&keys)
         .fetch_all(&mut *conn)
         .await?;
     rows.iter()
         .map(|row| {
             Ok(StoredRow {
-                key: row.try_get(R::KEY.column())?,
+                id: (row.try_get("_tenant")?, row.try_get(R::KEY.column())?),
                 row: R::from_row(row)?,
                 position: row.try_get("_position")?,
                 revision: row.try_get("_revision")?,
@@ -61,30 +69,34 @@ pub(crate) async fn lock<R: ReadModel>(
         .collect()
 }
 
-/// Writes rows (inserting new keys, replacing every column of existing ones but their
-/// first position), in as few statements as the parameter limit allows. `rows` in key
-/// order.
+/// Writes rows (inserting new identities, replacing every column of existing ones but
+/// their first position), in as few statements as the parameter limit allows. `rows`
+/// in identity order.
 pub(crate) async fn upsert<R: ReadModel>(
     conn: &mut PgConnection,
     table: &str,
     rows: &[RowWrite<'_, R>],
 ) -> Result<(), sqlx::Error> {
-    let per_statement = (MAX_PARAMS / (R::COLUMNS.len() + 2)).max(1);
+    let per_statement = (MAX_PARAMS / (R::COLUMNS.len() + 3)).max(1);
     for chunk in rows.chunks(per_statement) {
         let sql = upsert_sql::<R>(table, chunk.len());
         let mut query = sqlx::query(&sql);
-        for (row, position, revision) in chunk {
-            query = row.bind(query).bind(*position).bind(*revision);
+        for (tenant, row, position, revision) in chunk {
+            query = row
+                .bind(query)
+                .bind(*tenant)
+                .bind(*position)
+                .bind(*revision);
         }
         query.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
-/// `INSERT … VALUES (…), (…) ON CONFLICT (key) DO UPDATE SET every column`; each row
-/// binds its columns, position and revision.
+/// `INSERT … VALUES (…), (…) ON CONFLICT (tenant, key) DO UPDATE SET every column`;
+/// each row binds its columns, tenant, position and revision.
 fn upsert_sql<R: ReadModel>(table: &str, rows: usize) -> String {
-    let width = R::COLUMNS.len() + 2;
+    let width = R::COLUMNS.len() + 3;
     let values: Vec<String> = (0..rows)
         .map(|r| {
             let params: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
@@ -92,7 +104,8 @@ fn upsert_sql<R: ReadModel>(table: &str, rows: usize) -> String {
         })
         .collect();
     format!(
-        "INSERT INTO {} ({}, {PLATFORM_COLUMNS}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
+        "INSERT INTO {} ({}, {PLATFORM_COLUMNS}) VALUES {} \
+         ON CONFLICT (\"_tenant\", {}) DO UPDATE SET {}",
         quoted(table),
         column_list::<R>(),
         values.join(", "),
@@ -102,9 +115,10 @@ fn upsert_sql<R: ReadModel>(table: &str, rows: usize) -> String {
 }
 
 /// The upsert of one row as co-write CTEs of an append (see
-/// [`platform_event_sourcing::CoWrite`]): written only if the events were, positioned at
-/// the first of them, and only over a stored row whose revision is the guard (or none);
-/// for group_by models, the stream's entry in `read_model_streams` too.
+/// [`platform_event_sourcing::CoWrite`]): in the events' tenant, written only if the
+/// events were, positioned at the first of them, and only over a stored row whose
+/// revision is the guard (or none); for group_by models, the stream's entry in
+/// `read_model_streams` too.
 ///
 /// Parameters from `first`: the row's columns, then its revision (per-aggregate rows;
 /// a group_by row's revision is the statement's newest position), then the guard.
@@ -124,9 +138,9 @@ pub(crate) fn co_write_sql<R: ReadModel>(first: usize) -> CoWriteSql {
     let table = quoted(R::TABLE);
     let mut ctes = vec![format!(
         "INSERT INTO {table} ({}, {PLATFORM_COLUMNS}) \
-         SELECT {}, (SELECT min(global_position) FROM ins), {revision} \
-         WHERE EXISTS (SELECT 1 FROM ins) ON CONFLICT ({}) DO UPDATE SET {} \
-         WHERE {table}.\"_revision\" = ${guard} RETURNING 1",
+         SELECT {}, (SELECT min(tenant_id) FROM ins), (SELECT min(global_position) FROM ins), \
+         {revision} WHERE EXISTS (SELECT 1 FROM ins) ON CONFLICT (\"_tenant\", {}) DO UPDATE \
+         SET {} WHERE {table}.\"_revision\" = ${guard} RETURNING 1",
         column_list::<R>(),
         params.join(", "),
         quoted(R::KEY.column()),
@@ -135,9 +149,10 @@ pub(crate) fn co_write_sql<R: ReadModel>(first: usize) -> CoWriteSql {
     if !per_aggregate {
         // The events are new: record their stream's last version for this table.
         ctes.push(format!(
-            "INSERT INTO read_model_streams (table_name, stream_id, version) \
-             SELECT '{}', $1, (SELECT max(version) FROM ins) WHERE EXISTS (SELECT 1 FROM ins) \
-             ON CONFLICT (table_name, stream_id) DO UPDATE \
+            "INSERT INTO read_model_streams (table_name, tenant_id, stream_id, version) \
+             SELECT '{}', tenant_id, stream_id, max(version) FROM ins \
+             GROUP BY tenant_id, stream_id \
+             ON CONFLICT (table_name, tenant_id, stream_id) DO UPDATE \
              SET version = GREATEST(read_model_streams.version, EXCLUDED.version)",
             R::TABLE
         ));
@@ -153,7 +168,8 @@ fn column_list<R: ReadModel>() -> String {
     columns.join(", ")
 }
 
-/// `column = EXCLUDED.column` for every column but the key and the first position.
+/// `column = EXCLUDED.column` for every column but the key, the tenant and the first
+/// position.
 fn update_list<R: ReadModel>() -> String {
     let mut updates: Vec<String> = R::COLUMNS
         .iter()
@@ -164,22 +180,31 @@ fn update_list<R: ReadModel>() -> String {
     updates.join(", ")
 }
 
-/// The row of `R` with this key.
-pub(crate) async fn get<R: ReadModel>(pool: &PgPool, key: &str) -> Result<Option<R>, sqlx::Error> {
+/// A tenant's row of `R` with this key.
+pub(crate) async fn get<R: ReadModel>(
+    pool: &PgPool,
+    tenant: &str,
+    key: &str,
+) -> Result<Option<R>, sqlx::Error> {
     let sql = format!(
-        "SELECT * FROM {} WHERE {} = $1",
+        "SELECT * FROM {} WHERE \"_tenant\" = $1 AND {} = $2",
         quoted(R::TABLE),
         quoted(R::KEY.column())
     );
-    let row = sqlx::query(&sql).bind(key).fetch_optional(pool).await?;
+    let row = sqlx::query(&sql)
+        .bind(tenant)
+        .bind(key)
+        .fetch_optional(pool)
+        .await?;
     row.as_ref().map(R::from_row).transpose()
 }
 
-/// Up to `limit` rows of `R` positioned before `before` (all when `None`), newest first,
-/// where `column` equals `value` (every row when `column` is `None`); each with its
-/// position.
+/// Up to `limit` of a tenant's rows of `R` positioned before `before` (all when
+/// `None`), newest first, where `column` equals `value` (every row when `column` is
+/// `None`); each with its position.
 pub(crate) async fn page<R, V>(
     pool: &PgPool,
+    tenant: &str,
     filter: Option<(&str, V)>,
     before: Option<i64>,
     limit: i64,
@@ -192,11 +217,13 @@ where
     let rows: Vec<PgRow> = match filter {
         Some((column, value)) => {
             let sql = format!(
-                "SELECT * FROM {table} WHERE {} = $1 AND ($2::bigint IS NULL OR \"_position\" < $2) \
-                 ORDER BY \"_position\" DESC LIMIT $3",
+                "SELECT * FROM {table} WHERE \"_tenant\" = $1 AND {} = $2 \
+                 AND ($3::bigint IS NULL OR \"_position\" < $3) \
+                 ORDER BY \"_position\" DESC LIMIT $4",
                 quoted(column)
             );
             sqlx::query(&sql)
+                .bind(tenant)
                 .bind(value)
                 .bind(before)
                 .bind(limit)
@@ -205,10 +232,12 @@ where
         }
         None => {
             let sql = format!(
-                "SELECT * FROM {table} WHERE ($1::bigint IS NULL OR \"_position\" < $1) \
-                 ORDER BY \"_position\" DESC LIMIT $2"
+                "SELECT * FROM {table} WHERE \"_tenant\" = $1 \
+                 AND ($2::bigint IS NULL OR \"_position\" < $2) \
+                 ORDER BY \"_position\" DESC LIMIT $3"
             );
             sqlx::query(&sql)
+                .bind(tenant)
                 .bind(before)
                 .bind(limit)
                 .fetch_all(pool)
