@@ -111,3 +111,36 @@ async fn events_of_an_unknown_aggregate_is_one_clear_line() -> anyhow::Result<()
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn events_reads_the_stream_of_the_tenant_asked_for() -> anyhow::Result<()> {
+    let db = TestDatabase::new().await?;
+    seed(&db).await?;
+    // The same id in tenant acme: one event of its own.
+    db.insert_events(&[StoredEvent::new(
+        "Order",
+        "order-cli",
+        1,
+        "OrderCreated",
+        json!({"orderId": "order-cli", "customerId": "acme-customer"}),
+    )
+    .tenant("acme")])
+        .await?;
+    let output = events(&db, &["order-cli", "--json", "--tenant", "acme"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert_eq!(lines[0]["payload"]["customerId"], "acme-customer");
+    // Without --tenant, the default tenant's three events.
+    let output = events(&db, &["order-cli", "--json"]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 3);
+    Ok(())
+}

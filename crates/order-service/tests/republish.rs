@@ -150,3 +150,33 @@ async fn republish_with_the_broker_down_fails_with_one_clear_line() -> anyhow::R
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn republish_can_take_one_tenant() -> anyhow::Result<()> {
+    let db = TestDatabase::new().await?;
+    seed(&db).await?;
+    db.insert_events(&[StoredEvent::new(
+        "Order",
+        "order-a",
+        1,
+        "OrderCreated",
+        json!({"orderId": "order-a", "customerId": "acme-customer"}),
+    )
+    .tenant("acme")])
+        .await?;
+    let bus = TestBus::new().await?;
+    let mut queue = bus.watch(&["Order.#"]).await?;
+    let output = republish(&db, &bus, &["--tenant", "acme"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let got = queue.take(1, Duration::from_secs(10)).await?;
+    let body: Value = serde_json::from_slice(&got[0].data)?;
+    assert_eq!(body["tenantId"], "acme");
+    assert_eq!(body["payload"]["customerId"], "acme-customer");
+    assert!(queue.next(Duration::from_millis(300)).await?.is_none());
+    bus.cleanup().await?;
+    Ok(())
+}

@@ -72,6 +72,7 @@ impl TestDatabase {
 /// An event row as another program, or an older version of this code, stored it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {
+    tenant_id: String,
     aggregate_type: String,
     stream_id: String,
     version: i64,
@@ -91,6 +92,7 @@ impl StoredEvent {
         payload: serde_json::Value,
     ) -> Self {
         StoredEvent {
+            tenant_id: platform_core::DEFAULT_TENANT.to_owned(),
             aggregate_type: aggregate_type.to_owned(),
             stream_id: stream_id.to_owned(),
             version,
@@ -105,6 +107,14 @@ impl StoredEvent {
     pub fn metadata(self, metadata: serde_json::Value) -> Self {
         StoredEvent { metadata, ..self }
     }
+
+    /// The same event in another tenant's stream.
+    pub fn tenant(self, tenant: &str) -> Self {
+        StoredEvent {
+            tenant_id: tenant.to_owned(),
+            ..self
+        }
+    }
 }
 
 impl TestDatabase {
@@ -114,9 +124,9 @@ impl TestDatabase {
         let mut tx = self.pool.begin().await?;
         for event in events {
             sqlx::query(
-                "INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type, \
-                 schema_version, payload, metadata) \
-                 VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO events (event_id, tenant_id, stream_id, aggregate_type, version, \
+                 event_type, schema_version, payload, metadata) \
+                 VALUES (gen_random_uuid(), $8, $1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(&event.stream_id)
             .bind(&event.aggregate_type)
@@ -125,10 +135,80 @@ impl TestDatabase {
             .bind(event.schema_version)
             .bind(&event.payload)
             .bind(&event.metadata)
+            .bind(&event.tenant_id)
             .execute(&mut *tx)
             .await?;
         }
         tx.commit().await
+    }
+}
+
+/// A login role of its own on the test server, neither superuser nor `BYPASSRLS` nor
+/// owner of anything, allowed to read and write every table of one test database:
+/// row-level security binds it. Dropped with its privileges when the handle is dropped.
+#[derive(Debug)]
+pub struct TestRole {
+    /// Pool connected to the database as the role.
+    pub pool: PgPool,
+    /// The role's name.
+    pub name: String,
+    database: PgConnectOptions,
+}
+
+impl TestDatabase {
+    /// A role subject to row-level security on this database (see [`TestRole`]).
+    pub async fn restricted_role(&self) -> Result<TestRole, sqlx::Error> {
+        let name = format!("role_{}", uuid::Uuid::new_v4().simple());
+        for statement in [
+            format!(r#"CREATE ROLE "{name}" LOGIN NOSUPERUSER NOBYPASSRLS"#),
+            format!(r#"GRANT USAGE ON SCHEMA public TO "{name}""#),
+            format!(
+                r#"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{name}""#
+            ),
+        ] {
+            sqlx::query(&statement).execute(&self.pool).await?;
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(self.options().username(&name))
+            .await?;
+        Ok(TestRole {
+            pool,
+            name,
+            database: self.options(),
+        })
+    }
+}
+
+impl Drop for TestRole {
+    fn drop(&mut self) {
+        let (name, database) = (self.name.clone(), self.database.clone());
+        // Drop runs inside an async test; clean up on a thread of its own.
+        let cleanup = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                let Ok(mut admin) = database.connect().await else {
+                    return;
+                };
+                for statement in [
+                    format!(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                         WHERE usename = '{name}'"
+                    ),
+                    format!(r#"DROP OWNED BY "{name}""#),
+                    format!(r#"DROP ROLE IF EXISTS "{name}""#),
+                ] {
+                    let _ = sqlx::query(&statement).execute(&mut admin).await;
+                }
+                let _ = admin.close().await;
+            });
+        });
+        let _ = cleanup.join();
     }
 }
 

@@ -183,3 +183,41 @@ async fn streams_read_up_to_a_version_or_a_time() -> anyhow::Result<()> {
     assert_eq!(caught_up, now);
     Ok(())
 }
+
+#[tokio::test]
+async fn two_tenants_use_one_stream_id_without_touching_each_other() -> anyhow::Result<()> {
+    let db = TestDatabase::new().await?;
+    let default = PgEventStore::new(db.pool.clone());
+    let acme = default.in_tenant("acme");
+    // Both start the stream "c-1": neither sees the other's version.
+    default
+        .append("c-1", "Counter", ExpectedVersion::NoStream, &increases(2))
+        .await?;
+    acme.append("c-1", "Counter", ExpectedVersion::NoStream, &increases(3))
+        .await?;
+    assert_eq!(default.stream_version("c-1").await?, 2);
+    assert_eq!(acme.stream_version("c-1").await?, 3);
+    let read = acme.read_stream("c-1", StreamRange::all()).await?;
+    assert_eq!(read.len(), 3);
+    assert!(read.iter().all(|e| e.tenant_id == "acme"));
+    assert_eq!(read[0].decode::<CounterEvent>()?.tenant_id, "acme");
+    // A version race is per tenant: acme's stream is at 3, not 2.
+    let err = acme
+        .append("c-1", "Counter", ExpectedVersion::Exact(2), &increases(1))
+        .await
+        .expect_err("acme's stream is at version 3");
+    assert!(
+        matches!(
+            err,
+            StoreError::Concurrency(ConcurrencyError { actual: 3, .. })
+        ),
+        "{err}"
+    );
+    // The global log holds both, each with its tenant.
+    let log = default
+        .read_all(platform_event_sourcing::LogPosition::START, 10)
+        .await?;
+    let tenants: Vec<&str> = log.iter().map(|e| e.tenant_id.as_str()).collect();
+    assert_eq!(tenants, ["default", "default", "acme", "acme", "acme"]);
+    Ok(())
+}

@@ -271,6 +271,8 @@ pub struct RepublishRange {
     pub to_position: Option<i64>,
     /// Only these event types; every broadcast type when `None`.
     pub event_types: Option<Vec<String>>,
+    /// Only events of this tenant's streams; every tenant's when `None`.
+    pub tenant: Option<String>,
 }
 
 /// Publishes a range of the log again, with the relay's publisher and envelope, without
@@ -296,6 +298,7 @@ pub async fn republish(
         event_types: Some(event_types),
         from_position: range.from_position,
         to_position: range.to_position,
+        tenant: range.tenant.clone(),
         ..LogFilter::default()
     };
     let connection = connect(bus, "republish").await?;

@@ -77,12 +77,18 @@ impl EventHandler for Recorder {
         if ping.sleep_ms > 0 {
             tokio::time::sleep(Duration::from_millis(ping.sleep_ms)).await;
         }
-        sqlx::query("INSERT INTO handled (event_id, label, attempt) VALUES ($1, $2, $3)")
-            .bind(event.event_id)
-            .bind(&ping.label)
-            .bind(i64::from(ctx.attempt()))
-            .execute(ctx.db())
-            .await?;
+        let (tenant, user) = (ctx.tenant().to_owned(), ctx.user().map(|u| u.id.clone()));
+        sqlx::query(
+            "INSERT INTO handled (event_id, label, attempt, tenant, user_id) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(event.event_id)
+        .bind(&ping.label)
+        .bind(i64::from(ctx.attempt()))
+        .bind(tenant)
+        .bind(user)
+        .execute(ctx.db())
+        .await?;
         if seen <= ping.fail_times {
             // The row above is rolled back with the failed attempt.
             return Err(HandleError::Failed(format!(
@@ -108,7 +114,8 @@ impl Harness {
     async fn start() -> anyhow::Result<Self> {
         let db = TestDatabase::empty().await?;
         sqlx::query(
-            "CREATE TABLE handled (event_id uuid NOT NULL, label text NOT NULL, attempt bigint NOT NULL)",
+            "CREATE TABLE handled (event_id uuid NOT NULL, label text NOT NULL, attempt bigint NOT NULL, \
+             tenant text NOT NULL, user_id text)",
         )
         .execute(&db.pool)
         .await?;
@@ -163,9 +170,21 @@ impl Harness {
     }
 
     async fn publish(&self, event_id: Uuid, ping: Ping) -> anyhow::Result<()> {
+        self.publish_for(event_id, ping, platform_core::DEFAULT_TENANT, None)
+            .await
+    }
+
+    /// Publishes a ping recorded for a tenant and, when given, a user.
+    async fn publish_for(
+        &self,
+        event_id: Uuid,
+        ping: Ping,
+        tenant: &str,
+        user: Option<&str>,
+    ) -> anyhow::Result<()> {
         let envelope = BroadcastEnvelope {
             event_id,
-            tenant_id: platform_core::DEFAULT_TENANT.to_owned(),
+            tenant_id: tenant.to_owned(),
             event_type: "Ping".to_owned(),
             aggregate_type: "Test".to_owned(),
             aggregate_id: "test-1".to_owned(),
@@ -174,7 +193,10 @@ impl Harness {
             occurred_at: chrono::Utc::now(),
             schema_version: 1,
             payload: RawValue::from_string(serde_json::to_string(&ping)?)?,
-            metadata: Metadata::default(),
+            metadata: Metadata {
+                user_id: user.map(str::to_owned),
+                ..Metadata::default()
+            },
         };
         self.bus
             .publish_raw(
@@ -401,5 +423,21 @@ async fn a_panicking_handler_is_dead_lettered_and_the_queue_goes_on() -> anyhow:
     let next = Uuid::now_v7();
     h.publish(next, ping("after-panic")).await?;
     h.wait_handled(next, 1).await?;
+    h.stop().await
+}
+
+#[tokio::test]
+async fn a_handler_sees_the_tenant_and_user_of_the_event() -> anyhow::Result<()> {
+    let h = Harness::start().await?;
+    let id = Uuid::now_v7();
+    h.publish_for(id, ping("tenanted"), "acme", Some("alice"))
+        .await?;
+    h.wait_handled(id, 1).await?;
+    let (tenant, user): (String, Option<String>) =
+        sqlx::query_as("SELECT tenant, user_id FROM handled WHERE event_id = $1")
+            .bind(id)
+            .fetch_one(&h.db.pool)
+            .await?;
+    assert_eq!((tenant.as_str(), user.as_deref()), ("acme", Some("alice")));
     h.stop().await
 }

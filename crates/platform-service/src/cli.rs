@@ -42,6 +42,9 @@ pub struct EventsArgs {
     /// One JSON object per line instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// The tenant the stream belongs to.
+    #[arg(long, value_name = "TENANT", default_value = platform_core::DEFAULT_TENANT)]
+    pub tenant: String,
 }
 
 /// Which events `republish` publishes.
@@ -56,6 +59,9 @@ pub struct RepublishArgs {
     /// Only this event type (repeatable; default: every broadcast type).
     #[arg(long = "event-type", value_name = "TYPE")]
     pub event_type: Vec<String>,
+    /// Only events of this tenant's streams (default: every tenant's).
+    #[arg(long, value_name = "TENANT")]
+    pub tenant: Option<String>,
     /// Publish to this exchange instead of MESSAGE_BUS_EXCHANGE.
     #[arg(long, value_name = "NAME")]
     pub exchange: Option<String>,

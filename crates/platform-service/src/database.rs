@@ -83,6 +83,40 @@ pub async fn connect_and_migrate(
     Ok((pool, prepared))
 }
 
+/// The role's standing towards row-level security on `events`.
+#[derive(Debug, sqlx::FromRow)]
+struct RoleStanding {
+    role: String,
+    superuser: bool,
+    bypass: bool,
+    owner: bool,
+    forced: bool,
+}
+
+/// Why the database does not enforce tenant isolation for this pool's connections
+/// (`None` when it does): row-level security binds only roles that are neither
+/// superuser nor `BYPASSRLS`, and table owners only under `FORCE ROW LEVEL SECURITY`.
+pub async fn tenant_isolation_gap(pool: &PgPool) -> Result<Option<String>, sqlx::Error> {
+    let standing: RoleStanding = sqlx::query_as(
+        "SELECT r.rolname::text AS role, r.rolsuper AS superuser, r.rolbypassrls AS bypass, \
+                c.relowner = r.oid AS owner, c.relforcerowsecurity AS forced \
+         FROM pg_roles r, pg_class c \
+         WHERE r.rolname = current_user AND c.oid = 'events'::regclass",
+    )
+    .fetch_one(pool)
+    .await?;
+    let role = &standing.role;
+    Ok(if standing.superuser {
+        Some(format!("role {role} is a superuser"))
+    } else if standing.bypass {
+        Some(format!("role {role} has BYPASSRLS"))
+    } else if standing.owner && !standing.forced {
+        Some(format!("role {role} owns the tables"))
+    } else {
+        None
+    })
+}
+
 /// How many migrations the database has applied (0 before the first).
 async fn applied_migrations(pool: &PgPool) -> Result<i64, sqlx::Error> {
     let table: Option<String> = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")

@@ -16,7 +16,7 @@ pub async fn print(pool: &PgPool, args: &EventsArgs) -> anyhow::Result<()> {
     if args.after_version < 0 || args.limit.is_some_and(|l| l < 1) {
         bail!("--after-version must not be negative and --limit must be at least 1");
     }
-    let store = PgEventStore::new(pool.clone());
+    let store = PgEventStore::new(pool.clone()).in_tenant(&args.tenant);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut after = args.after_version;

@@ -17,7 +17,7 @@ use crate::catchup;
 use crate::cli::{Cli, CliCommand};
 use crate::config::Config;
 use crate::context::AppState;
-use crate::database::connect_and_migrate;
+use crate::database::{connect_and_migrate, tenant_isolation_gap};
 use crate::events;
 use crate::http::idempotency;
 use crate::http::router;
@@ -149,6 +149,15 @@ pub async fn serve(
     }
     let (pool, prepared) = connect_and_migrate(&config.database).await?;
     info!(database = %config.database.describe(), "event store ready");
+    if let Some(reason) = tenant_isolation_gap(&pool).await? {
+        warn!(
+            %reason,
+            "the database does not enforce tenant isolation for this connection \
+             (row-level security binds only roles that are neither superuser, BYPASSRLS \
+             nor table owner); the service still scopes every read and write to the \
+             caller's tenant"
+        );
+    }
     let state = AppState::new(config, pool.clone());
     let (stop, stopped) = watch::channel(false);
     let mut tasks = vec![state.notifier().spawn(pool.clone(), stopped.clone())];

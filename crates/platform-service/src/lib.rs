@@ -43,7 +43,7 @@ pub use config::{
     TelemetryConfig,
 };
 pub use context::{AppState, Caller, CommandContext, QueryContext};
-pub use database::{DatabaseError, connect, connect_and_migrate};
+pub use database::{DatabaseError, connect, connect_and_migrate, tenant_isolation_gap};
 pub use error::{HandlerError, InternalError};
 pub use host::{Service, serve, shutdown_signal};
 pub use http::router;

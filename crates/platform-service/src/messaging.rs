@@ -98,6 +98,7 @@ pub async fn republish(pool: &PgPool, config: &Config, args: &RepublishArgs) -> 
         from_position: args.from,
         to_position: args.to,
         event_types: (!args.event_type.is_empty()).then(|| args.event_type.clone()),
+        tenant: args.tenant.clone(),
     };
     let batch_size = args
         .batch_size
