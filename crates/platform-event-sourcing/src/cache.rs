@@ -11,9 +11,13 @@ use crate::load::Loaded;
 /// the least recently used go first. The building block of the aggregate cache and of
 /// the read-model row cache.
 pub struct VersionedCache {
-    entries: Option<Mutex<LruCache<(&'static str, String, String), Entry>>>,
+    entries: Option<Mutex<LruCache<Key, Entry>>>,
 }
 
+/// Kind, tenant and key.
+type Key = (&'static str, String, String);
+
+/// Version and value.
 type Entry = (i64, Arc<dyn Any + Send + Sync>);
 
 impl std::fmt::Debug for VersionedCache {
