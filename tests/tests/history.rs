@@ -149,8 +149,9 @@ async fn the_order_as_it_was_at_several_points() -> anyhow::Result<()> {
     svc.stop().await
 }
 
-/// An order written by an older version of the service: ItemAdded v1 kept the unit
-/// price as integer cents.
+/// An order written by an older version of the service: OrderCreated v1 had no
+/// createdBy (its user is in the metadata), ItemAdded v1 kept the unit price as integer
+/// cents.
 async fn seed_v1_order(db: &TestDatabase, order_id: &str) -> anyhow::Result<()> {
     db.insert_events(&[
         StoredEvent::new(
@@ -159,7 +160,8 @@ async fn seed_v1_order(db: &TestDatabase, order_id: &str) -> anyhow::Result<()> 
             1,
             "OrderCreated",
             json!({"orderId": order_id, "customerId": "customer-v1"}),
-        ),
+        )
+        .metadata(json!({"userId": "legacy-user"})),
         StoredEvent::new(
             "Order",
             order_id,
@@ -232,6 +234,12 @@ async fn a_stored_item_added_v1_reads_as_v2_on_every_path() -> anyhow::Result<()
             ..Default::default()
         })
         .await?;
+    let created = &stream.events[0];
+    assert_eq!(
+        (created.schema_version, &created.payload["createdBy"]),
+        (2, &json!("legacy-user")),
+        "OrderCreated v1 reads createdBy from its metadata"
+    );
     let item = &stream.events[1];
     assert_eq!(
         (item.event_type.as_str(), item.schema_version),

@@ -62,6 +62,7 @@ async fn random_workload(exec: &Executor, prefix: &str, orders: usize) -> anyhow
             OrderCommand::Create {
                 order_id: id.clone(),
                 customer_id: customer,
+                created_by: None,
             },
         )
         .await?;
@@ -246,6 +247,7 @@ async fn one_projector_is_active_and_another_takes_over() -> anyhow::Result<()> 
         OrderCommand::Create {
             order_id: "o-1".into(),
             customer_id: "c".into(),
+            created_by: None,
         },
     )
     .await?;

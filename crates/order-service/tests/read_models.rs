@@ -52,6 +52,7 @@ fn create(id: &str, customer: &str) -> OrderCommand {
     OrderCommand::Create {
         order_id: id.into(),
         customer_id: customer.into(),
+        created_by: None,
     }
 }
 

@@ -32,6 +32,7 @@ async fn long_order(db: &TestDatabase, id: &str) -> anyhow::Result<PgEventStore>
             OrderCommand::Create {
                 order_id: id.into(),
                 customer_id: "customer-s".into(),
+                created_by: None,
             },
             &meta,
         )

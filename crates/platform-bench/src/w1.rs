@@ -114,6 +114,7 @@ pub async fn no_read_models(
                 let create = OrderCommand::Create {
                     order_id: order_id.clone(),
                     customer_id: customer(),
+                    created_by: None,
                 };
                 let adds = (0..3).map(|i| {
                     let item = add_item(&order_id, i);

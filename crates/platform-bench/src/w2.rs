@@ -22,6 +22,7 @@ pub async fn load(db: &TestDatabase, events: usize, runs: usize) -> anyhow::Resu
         &OrderEvent::from(OrderCreated {
             order_id: id.into(),
             customer_id: "bench-customer".into(),
+            created_by: None,
         }),
         Metadata::default(),
     )?];

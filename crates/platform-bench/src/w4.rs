@@ -105,6 +105,7 @@ pub async fn latency(db: &TestDatabase, rate: u32, seconds: u64) -> anyhow::Resu
                 &OrderEvent::from(OrderCreated {
                     order_id: id.clone(),
                     customer_id: "bench".into(),
+                    created_by: None,
                 }),
                 Metadata::default(),
             )?;

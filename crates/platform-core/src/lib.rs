@@ -35,7 +35,10 @@ pub use platform_contracts::{Command, Metadata, Query};
 pub use platform_macros::DomainEvent;
 pub use schemars;
 pub use testkit::{TestFramework, TestOutcome};
-pub use upcast::{UpcastFn, UpcasterRegistration, conflicting_upcasters, needs_upcast, upcast};
+pub use upcast::{
+    UpcastFn, UpcasterRegistration, conflicting_upcasters, needs_upcast, upcast,
+    upcast_reads_metadata,
+};
 pub use version::{ConcurrencyError, ExpectedVersion};
 
 #[doc(hidden)]

@@ -5,10 +5,18 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use crate::Metadata;
 use crate::event::EventDecodeError;
 
 /// Turns a payload of `from_version` into the next version's shape.
-pub type UpcastFn = fn(serde_json::Value) -> Result<serde_json::Value, String>;
+#[derive(Debug, Clone, Copy)]
+pub enum UpcastFn {
+    /// From the payload alone.
+    Payload(fn(serde_json::Value) -> Result<serde_json::Value, String>),
+    /// From the payload and the event's metadata (e.g. a field that older versions
+    /// kept only in `userId`).
+    WithMetadata(fn(serde_json::Value, &Metadata) -> Result<serde_json::Value, String>),
+}
 
 /// One upcaster, registered at link time with [`register_upcaster!`](crate::register_upcaster).
 #[derive(Debug)]
@@ -24,6 +32,8 @@ pub struct UpcasterRegistration {
 inventory::collect!(UpcasterRegistration);
 
 /// Registers an upcaster: `register_upcaster!("ItemAdded", 1, item_added_v1_to_v2);`
+/// for a `fn(Value) -> Result<Value, String>`, or with `with_metadata` for a
+/// `fn(Value, &Metadata) -> Result<Value, String>` that reads the event's metadata.
 #[macro_export]
 macro_rules! register_upcaster {
     ($event_type:expr, $from_version:expr, $upcast:path) => {
@@ -31,7 +41,16 @@ macro_rules! register_upcaster {
             $crate::UpcasterRegistration {
                 event_type: $event_type,
                 from_version: $from_version,
-                upcast: $upcast,
+                upcast: $crate::UpcastFn::Payload($upcast),
+            }
+        }
+    };
+    ($event_type:expr, $from_version:expr, $upcast:path, with_metadata) => {
+        $crate::__private::inventory::submit! {
+            $crate::UpcasterRegistration {
+                event_type: $event_type,
+                from_version: $from_version,
+                upcast: $crate::UpcastFn::WithMetadata($upcast),
             }
         }
     };
@@ -69,12 +88,27 @@ pub fn needs_upcast(event_type: &str, schema_version: i32) -> bool {
     upcasters().contains_key(&(event_type, schema_version))
 }
 
+/// Whether upcasting a stored payload of this type and version reads its metadata.
+pub fn upcast_reads_metadata(event_type: &str, schema_version: i32) -> bool {
+    let mut version = schema_version;
+    while let Some(step) = upcasters().get(&(event_type, version)) {
+        if matches!(step, UpcastFn::WithMetadata(_)) {
+            return true;
+        }
+        version += 1;
+    }
+    false
+}
+
 /// Upcasts a stored payload through every registered step; `None` when none applies
-/// (the payload is current), else the final version and payload.
+/// (the payload is current), else the final version and payload. `metadata` is the
+/// event's, for steps that read it ([`upcast_reads_metadata`]); when such a step
+/// meets `None`, it sees empty metadata.
 pub fn upcast(
     event_type: &str,
     schema_version: i32,
     payload: &str,
+    metadata: Option<&Metadata>,
 ) -> Result<Option<(i32, String)>, EventDecodeError> {
     if !needs_upcast(event_type, schema_version) {
         return Ok(None);
@@ -87,8 +121,13 @@ pub fn upcast(
     let mut value: serde_json::Value =
         serde_json::from_str(payload).map_err(|e| failed(schema_version, e.to_string()))?;
     let mut version = schema_version;
+    let empty = Metadata::default();
     while let Some(step) = upcasters().get(&(event_type, version)) {
-        value = step(value).map_err(|reason| failed(version, reason))?;
+        value = match step {
+            UpcastFn::Payload(f) => f(value),
+            UpcastFn::WithMetadata(f) => f(value, metadata.unwrap_or(&empty)),
+        }
+        .map_err(|reason| failed(version, reason))?;
         version += 1;
     }
     let text = serde_json::to_string(&value).map_err(|e| failed(version, e.to_string()))?;

@@ -1,5 +1,5 @@
 use futures_util::TryStreamExt;
-use platform_core::{Aggregate, DomainEvent, upcast};
+use platform_core::{Aggregate, DomainEvent, upcast, upcast_reads_metadata};
 use tracing::{instrument, warn};
 
 use crate::error::StoreError;
@@ -116,7 +116,19 @@ impl PgEventStore {
         while let Some(row) = rows.try_next().await? {
             // Parsed once, straight into the event type (after upcasting, when its
             // stored schema version is an old one).
-            let event = match upcast(&row.event_type, row.schema_version, &row.payload)? {
+            // The rare old row whose upcaster reads metadata fetches it on its own.
+            let metadata = if upcast_reads_metadata(&row.event_type, row.schema_version) {
+                Some(self.event_metadata(stream_id, row.version).await?)
+            } else {
+                None
+            };
+            let upcast = upcast(
+                &row.event_type,
+                row.schema_version,
+                &row.payload,
+                metadata.as_ref(),
+            )?;
+            let event = match upcast {
                 None => A::Event::from_payload(&row.event_type, &row.payload)?,
                 Some((_, current)) => A::Event::from_payload(&row.event_type, &current)?,
             };

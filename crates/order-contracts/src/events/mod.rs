@@ -11,7 +11,7 @@ mod order_placed;
 pub use item_added::{ItemAdded, item_added_v1_to_v2};
 pub use item_removed::ItemRemoved;
 pub use order_cancelled::OrderCancelled;
-pub use order_created::OrderCreated;
+pub use order_created::{OrderCreated, order_created_v1_to_v2};
 pub use order_placed::OrderPlaced;
 
 use platform_core::DomainEvent;
@@ -20,7 +20,8 @@ use platform_core::DomainEvent;
 #[derive(Debug, Clone, PartialEq, Eq, DomainEvent)]
 #[domain_event(broadcast)]
 pub enum OrderEvent {
-    /// A draft order was opened.
+    /// A draft order was opened (schema 2: `createdBy`; v1 rows are upcast).
+    #[domain_event(version = 2)]
     OrderCreated(OrderCreated),
     /// Units of a product were added (schema 2: `price`; v1 rows are upcast).
     #[domain_event(version = 2)]

@@ -22,6 +22,7 @@ impl CommandHandler for CreateOrderHandler {
             OrderCommand::Create {
                 order_id: order_id.clone(),
                 customer_id: command.customer_id.clone(),
+                created_by: ctx.user().map(|user| user.id.clone()),
             },
         )
         .await?;

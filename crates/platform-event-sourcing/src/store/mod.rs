@@ -12,7 +12,7 @@ mod row;
 
 use std::sync::Arc;
 
-use platform_core::DEFAULT_TENANT;
+use platform_core::{DEFAULT_TENANT, Metadata};
 use sqlx::{PgExecutor, PgPool};
 use tracing::instrument;
 
@@ -203,6 +203,25 @@ ORDER BY s.version DESC LIMIT 1
         .bind(range.until)
         .bind(&*self.tenant)
         .fetch(&self.pool)
+    }
+}
+
+impl PgEventStore {
+    /// The metadata of one event of a stream.
+    pub(crate) async fn event_metadata(
+        &self,
+        stream_id: &str,
+        version: i64,
+    ) -> Result<Metadata, StoreError> {
+        let metadata: sqlx::types::Json<Metadata> = sqlx::query_scalar(
+            "SELECT metadata FROM events WHERE tenant_id = $1 AND stream_id = $2 AND version = $3",
+        )
+        .bind(&*self.tenant)
+        .bind(stream_id)
+        .bind(version)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(metadata.0)
     }
 }
 

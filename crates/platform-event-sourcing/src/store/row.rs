@@ -48,19 +48,22 @@ pub(crate) fn into_recorded(rows: Vec<EventRow>) -> Result<Vec<RecordedEvent>, E
 impl EventRow {
     fn into_recorded(self) -> Result<RecordedEvent, EventDecodeError> {
         let stored = self.schema_version;
-        let (schema_version, payload) =
-            match upcast(&self.event_type, stored, self.payload.0.get())? {
-                None => (stored, self.payload.0),
-                Some((version, text)) => {
-                    let raw =
-                        RawValue::from_string(text).map_err(|e| EventDecodeError::Upcast {
-                            event_type: self.event_type.clone(),
-                            from_version: stored,
-                            reason: e.to_string(),
-                        })?;
-                    (version, raw)
-                }
-            };
+        let (schema_version, payload) = match upcast(
+            &self.event_type,
+            stored,
+            self.payload.0.get(),
+            Some(&self.metadata.0),
+        )? {
+            None => (stored, self.payload.0),
+            Some((version, text)) => {
+                let raw = RawValue::from_string(text).map_err(|e| EventDecodeError::Upcast {
+                    event_type: self.event_type.clone(),
+                    from_version: stored,
+                    reason: e.to_string(),
+                })?;
+                (version, raw)
+            }
+        };
         Ok(RecordedEvent {
             position: LogPosition {
                 transaction_id: self.tx_id,

@@ -44,7 +44,8 @@ impl Aggregate for Order {
             OrderCommand::Create {
                 order_id,
                 customer_id,
-            } => self.create(order_id, customer_id),
+                created_by,
+            } => self.create(order_id, customer_id, created_by),
             OrderCommand::AddItem {
                 product_id,
                 quantity,
@@ -76,7 +77,12 @@ impl Order {
         self.lines.total()
     }
 
-    fn create(&self, order_id: String, customer_id: String) -> Result<Vec<OrderEvent>, OrderError> {
+    fn create(
+        &self,
+        order_id: String,
+        customer_id: String,
+        created_by: Option<String>,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
         if !self.id.is_empty() {
             return Err(OrderError::AlreadyExists(self.id.clone()));
         }
@@ -87,6 +93,7 @@ impl Order {
             OrderCreated {
                 order_id,
                 customer_id,
+                created_by,
             }
             .into(),
         ])

@@ -9,6 +9,8 @@ pub enum OrderCommand {
         order_id: String,
         /// Owning customer.
         customer_id: String,
+        /// The signed-in user opening it, if any.
+        created_by: Option<String>,
     },
     /// Add units of a product at a unit price.
     AddItem {

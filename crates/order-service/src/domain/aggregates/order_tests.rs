@@ -17,6 +17,7 @@ fn created() -> OrderEvent {
     OrderCreated {
         order_id: "o-1".into(),
         customer_id: "c-1".into(),
+        created_by: None,
     }
     .into()
 }
@@ -80,6 +81,7 @@ fn create_opens_a_draft_order() {
         .when(OrderCommand::Create {
             order_id: "o-1".into(),
             customer_id: "c-1".into(),
+            created_by: None,
         })
         .then_expect_events(vec![created()]);
 }
@@ -90,6 +92,7 @@ fn create_twice_is_rejected() {
         .when(OrderCommand::Create {
             order_id: "o-1".into(),
             customer_id: "c-1".into(),
+            created_by: None,
         })
         .then_expect_error_code("order_already_exists");
 }
@@ -100,6 +103,7 @@ fn create_needs_a_customer() {
         .when(OrderCommand::Create {
             order_id: "o-1".into(),
             customer_id: " ".into(),
+            created_by: None,
         })
         .then_expect_error_code("customer_required");
 }
