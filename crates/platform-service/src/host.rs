@@ -13,14 +13,15 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
+use crate::auth::Verifier;
 use crate::catchup;
 use crate::cli::{Cli, CliCommand};
-use crate::config::Config;
+use crate::config::{Config, JwtKeys};
 use crate::context::AppState;
 use crate::database::connect_and_migrate;
 use crate::events;
 use crate::http::idempotency;
-use crate::http::router;
+use crate::http::router_with;
 use crate::messaging;
 use crate::read_models;
 use crate::registry;
@@ -126,6 +127,29 @@ async fn execute(command: CliCommand, config: Config) -> anyhow::Result<()> {
     }
 }
 
+/// The verifier of `jwt` mode with its keys read, or `None` (with a warning) in `none`
+/// mode. A JWKS file that cannot be read stops start-up; an issuer that cannot be
+/// reached is retried when a token needs its keys.
+async fn authentication(config: &Config) -> anyhow::Result<Option<Verifier>> {
+    let Some(verifier) = Verifier::from_config(&config.auth) else {
+        warn!(
+            "AUTH_MODE=none: every request is anonymous and access rules are not enforced; use AUTH_MODE=jwt outside development"
+        );
+        return Ok(None);
+    };
+    match (verifier.preload().await, &config.auth.keys) {
+        (Ok(keys), _) => info!(
+            verification = verifier.describe(),
+            keys, "bearer tokens are verified"
+        ),
+        (Err(cause), Some(JwtKeys::JwksFile(_))) => bail!("{cause}"),
+        (Err(cause), _) => {
+            warn!(%cause, "the issuer's keys are not loaded yet; retrying when a token needs them")
+        }
+    }
+    Ok(Some(verifier))
+}
+
 /// Prepares the database and serves HTTP on `listener` until `shutdown` completes,
 /// then finishes in-flight requests.
 pub async fn serve(
@@ -147,6 +171,7 @@ pub async fn serve(
             upcasters.join(", ")
         );
     }
+    let verifier = authentication(&config).await?;
     let (pool, prepared) = connect_and_migrate(&config.database).await?;
     info!(database = %config.database.describe(), "event store ready");
     let state = AppState::new(config, pool.clone());
@@ -189,7 +214,7 @@ pub async fn serve(
             warn!(cause = %err, "could not set TCP_NODELAY");
         }
     });
-    let served = axum::serve(listener, router(state))
+    let served = axum::serve(listener, router_with(state, verifier))
         .with_graceful_shutdown(shutdown)
         .await
         .context("HTTP server failed");
