@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
 
-use super::idempotency::{self, Claim};
+use super::idempotency::{self, Claim, KeyScope};
 use super::request_meta::RequestMeta;
 use crate::config::AuthMode;
 use crate::context::{AppState, Caller};
@@ -47,6 +47,7 @@ pub async fn command(
         Ok(key) => key,
         Err(err) => return err.into_response(),
     };
+    let scope = KeyScope::of(&caller);
     let ctx = state.command_context(meta.command_metadata(&caller), caller);
     // Only a JSON body is worth a key; anything else fails as it would without one,
     // and appends nothing.
@@ -61,7 +62,7 @@ pub async fn command(
         return run(&state, "command", name, body, |body| dispatch(ctx, body)).await;
     };
     let pool = state.store().pool().clone();
-    match idempotency::claim(&pool, &key, name, &request).await {
+    match idempotency::claim(&pool, &scope, &key, name, &request).await {
         Err(err) => err.into_response(),
         Ok(Claim::Replay { status, body }) => {
             let mut response = into_response(status, body);
@@ -76,7 +77,7 @@ pub async fn command(
                 .await
                 .unwrap_or_default();
             let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-            idempotency::complete(&pool, &key, parts.status, &json).await;
+            idempotency::complete(&pool, &scope, &key, parts.status, &json).await;
             Response::from_parts(parts, axum::body::Body::from(bytes))
         }
     }
