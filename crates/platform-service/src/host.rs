@@ -1,6 +1,7 @@
 //! The service host: CLI, config, tracing, database, HTTP server, graceful shutdown.
 
 use std::future::Future;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -13,9 +14,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-use crate::auth::Verifier;
+use crate::auth::{Verifier, issue_development_token};
 use crate::catchup;
-use crate::cli::{Cli, CliCommand};
+use crate::cli::{Cli, CliCommand, TokenArgs};
 use crate::config::{Config, JwtKeys};
 use crate::context::AppState;
 use crate::database::connect_and_migrate;
@@ -63,6 +64,9 @@ impl Service {
                 return ExitCode::from(2);
             }
         };
+        if let Some(CliCommand::Token(args)) = &cli.command {
+            return print_token(&config, args);
+        }
         let telemetry = Telemetry::init(&config);
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -84,6 +88,21 @@ impl Service {
                 eprintln!("error: {err:#}");
                 ExitCode::FAILURE
             }
+        }
+    }
+}
+
+/// `token`: prints a development token, or one line saying why not (exit 2).
+fn print_token(config: &Config, args: &TokenArgs) -> ExitCode {
+    let ttl = Duration::from_secs(args.ttl_secs);
+    match issue_development_token(config, &args.sub, &args.roles, args.tenant.as_deref(), ttl) {
+        Ok(token) => match writeln!(std::io::stdout().lock(), "{token}") {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::FAILURE,
+        },
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(2)
         }
     }
 }
@@ -124,6 +143,8 @@ async fn execute(command: CliCommand, config: Config) -> anyhow::Result<()> {
             let (pool, _) = connect_and_migrate(&config.database).await?;
             messaging::republish(&pool, &config, &args).await
         }
+        // Handled before the runtime starts.
+        CliCommand::Token(_) => Ok(()),
     }
 }
 

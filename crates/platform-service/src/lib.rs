@@ -8,7 +8,8 @@
 //!
 //! # Layout
 //! - `config`: [`Config`], read once from `config/*.toml`, `.env` and the environment.
-//! - `cli`: the `serve` / `migrate` / `catchup` / `republish` / `events` command line.
+//! - `cli`: the `serve` / `migrate` / `catchup` / `republish` / `events` / `token`
+//!   command line.
 //! - `events`: printing an aggregate's event stream.
 //! - `catchup`: rebuilding read models from the command line, with progress.
 //! - `messaging`: the outbox relay and subscribers started by `serve`, and `republish`.
@@ -17,7 +18,7 @@
 //! - `registry`: [`CommandHandler`] / [`QueryHandler`], their registration and who may
 //!   call them ([`Access`]).
 //! - `auth`: bearer JWTs verified (HS256 secret or RS256/ES256 JWKS) into the user of
-//!   a request.
+//!   a request; development tokens.
 //! - `context`: [`AppState`], [`CommandContext`] and [`QueryContext`] given to handlers.
 //! - `error`: [`HandlerError`], answered as RFC 9457 problem+json.
 //! - `http`: the axum router: authentication, dispatch (access enforced), health,
@@ -42,7 +43,7 @@ mod read_models;
 mod registry;
 mod telemetry;
 
-pub use cli::{CatchupArgs, Cli, CliCommand, EventsArgs, RepublishArgs};
+pub use cli::{CatchupArgs, Cli, CliCommand, EventsArgs, RepublishArgs, TokenArgs};
 pub use config::{
     AuthConfig, AuthMode, ClaimNames, Config, ConfigError, DatabaseConfig, HttpConfig, JwtKeys,
     MessageBusConfig, ReadModelsConfig, Secret, TelemetryConfig,
