@@ -14,6 +14,57 @@ use tokio::task::JoinHandle;
 /// How long a test service may take to answer and to connect its relay.
 const STARTUP: Duration = Duration::from_secs(20);
 
+/// The HS256 secret of services started with [`TestService::start_jwt`].
+pub const TEST_JWT_SECRET: &str = "workspace-tests-hs256-secret-of-32+bytes";
+
+/// A token for `sub` with `roles` (in the default tenant), valid for an hour, signed
+/// with [`TEST_JWT_SECRET`].
+pub fn token(sub: &str, roles: &[&str]) -> String {
+    sign_hs256(
+        &serde_json::json!({
+            "sub": sub,
+            "roles": roles,
+            "exp": jsonwebtoken::get_current_timestamp() + 3600,
+        }),
+        TEST_JWT_SECRET.as_bytes(),
+    )
+}
+
+/// `claims` signed with HS256 and `secret`.
+pub fn sign_hs256(claims: &Value, secret: &[u8]) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret),
+    )
+    .expect("HS256 signs any claims")
+}
+
+/// What the service answered: status, headers and JSON body (`Null` when not JSON).
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body.
+    pub body: Value,
+}
+
+impl Answer {
+    /// The problem `code` (`""` when the body is no problem).
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+
+    /// The `WWW-Authenticate` challenge (`""` when there is none).
+    pub fn challenge(&self) -> &str {
+        self.headers
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
 /// An order service serving HTTP on a loopback port, on its own database, broadcasting
 /// on its own exchange.
 pub struct TestService {
@@ -37,6 +88,14 @@ impl TestService {
     pub async fn start_with(db: &TestDatabase, settings: &[(&str, &str)]) -> anyhow::Result<Self> {
         let bus = TestBus::new().await?;
         Self::start_on(db, bus, settings).await
+    }
+
+    /// Starts a service on `db` in `AUTH_MODE=jwt`, verifying HS256 tokens signed with
+    /// [`TEST_JWT_SECRET`] (see [`token`]), with extra settings.
+    pub async fn start_jwt(db: &TestDatabase, settings: &[(&str, &str)]) -> anyhow::Result<Self> {
+        let mut all = vec![("AUTH_MODE", "jwt"), ("AUTH_JWT_SECRET", TEST_JWT_SECRET)];
+        all.extend_from_slice(settings);
+        Self::start_with(db, &all).await
     }
 
     /// Starts a service on `db` broadcasting on `bus` (whose URL a setting may override).
@@ -109,6 +168,36 @@ impl TestService {
     /// POSTs a JSON body to `/api/queries/{name}`; returns status and JSON body.
     pub async fn query(&self, name: &str, body: Value) -> anyhow::Result<(u16, Value)> {
         self.post(&format!("/api/queries/{name}"), body).await
+    }
+
+    /// POSTs `body` to `path` with `Authorization: {authorization}` (when given) and
+    /// extra headers; returns the whole answer.
+    pub async fn send(
+        &self,
+        path: &str,
+        authorization: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Value,
+    ) -> anyhow::Result<Answer> {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base_url))
+            .json(&body);
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.json().await.unwrap_or(Value::Null);
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
     }
 
     async fn post(&self, path: &str, body: Value) -> anyhow::Result<(u16, Value)> {

@@ -9,7 +9,7 @@ use order_service_client::{
 };
 use platform_event_sourcing::testing::{TestDatabase, Timeout, eventually};
 use serde::{Deserialize, Serialize};
-use workspace_tests::TestService;
+use workspace_tests::{TestService, token};
 
 fn price(text: &str) -> Decimal {
     text.parse().expect("a decimal")
@@ -24,10 +24,9 @@ async fn events(db: &TestDatabase) -> anyhow::Result<i64> {
 #[tokio::test]
 async fn every_command_and_query_through_the_client() -> anyhow::Result<()> {
     let db = TestDatabase::empty().await?;
-    let svc = TestService::start(&db).await?;
+    let svc = TestService::start_jwt(&db, &[]).await?;
     let client = OrderServiceClient::builder(&svc.base_url)
-        .header("X-User-Id", "user-7")
-        .bearer_token("token-123")
+        .bearer_token(token("user-7", &["customer"]))
         .timeout(Duration::from_secs(10))
         .build()?;
 
@@ -135,7 +134,7 @@ async fn every_command_and_query_through_the_client() -> anyhow::Result<()> {
     let demand = demand.expect("product demand projected");
     assert_eq!(demand.product_id, "product-a");
 
-    // The default headers reached the service: the user id is in the events' metadata.
+    // The token reached the service: its user id is in the events' metadata.
     let users: Vec<Option<String>> =
         sqlx::query_scalar("SELECT DISTINCT metadata->>'userId' FROM events")
             .fetch_all(&db.pool)

@@ -121,3 +121,60 @@ async fn the_document_lists_every_endpoint_with_resolvable_schemas() -> anyhow::
     );
     svc.stop().await
 }
+
+#[tokio::test]
+async fn each_operation_says_who_may_call_it() -> anyhow::Result<()> {
+    let db = TestDatabase::empty().await?;
+    let svc = TestService::start(&db).await?;
+    let doc: Value = svc
+        .http
+        .get(format!("{}/api/openapi.json", svc.base_url))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearerAuth"]["scheme"],
+        "bearer"
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearerAuth"]["bearerFormat"],
+        "JWT"
+    );
+    let op = |path: &str| doc["paths"][path]["post"].clone();
+    let problem = serde_json::json!("#/components/schemas/Problem");
+
+    // Any user: a token needed, 401 without one, never 403.
+    let create = op("/api/commands/CreateOrder");
+    assert_eq!(
+        create["security"],
+        serde_json::json!([{ "bearerAuth": [] }])
+    );
+    assert_eq!(
+        create["responses"]["401"]["content"]["application/problem+json"]["schema"]["$ref"],
+        problem
+    );
+    assert!(
+        create["responses"]["401"]["headers"]
+            .get("WWW-Authenticate")
+            .is_some()
+    );
+    assert!(create["responses"].get("403").is_none());
+
+    // Roles: the roles named, and a 403.
+    let events = op("/api/queries/GetOrderEvents");
+    assert_eq!(
+        events["security"],
+        serde_json::json!([{ "bearerAuth": ["support", "admin"] }])
+    );
+    assert_eq!(
+        events["responses"]["403"]["content"]["application/problem+json"]["schema"]["$ref"],
+        problem
+    );
+
+    // Anyone: no security requirement, no 403.
+    let demand = op("/api/queries/GetProductDemand");
+    assert_eq!(demand["security"], serde_json::json!([]));
+    assert!(demand["responses"].get("403").is_none());
+    svc.stop().await
+}

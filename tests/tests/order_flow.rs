@@ -3,7 +3,7 @@
 use order_service_client::{AddItem, CreateOrder, GetOrder, OrderStatus, PlaceOrder};
 use platform_event_sourcing::testing::TestDatabase;
 use serde_json::{Value, json};
-use workspace_tests::TestService;
+use workspace_tests::{TestService, token};
 
 #[tokio::test]
 async fn create_add_place_get() -> anyhow::Result<()> {
@@ -155,12 +155,12 @@ async fn remove_and_cancel() -> anyhow::Result<()> {
 #[tokio::test]
 async fn correlation_ids_are_recorded_and_echoed() -> anyhow::Result<()> {
     let db = TestDatabase::empty().await?;
-    let svc = TestService::start(&db).await?;
+    let svc = TestService::start_jwt(&db, &[]).await?;
     let response = svc
         .http
         .post(format!("{}/api/commands/CreateOrder", svc.base_url))
         .header("X-Correlation-Id", "req-42")
-        .header("X-User-Id", "alice")
+        .bearer_auth(token("alice", &["customer"]))
         .json(&json!({ "customerId": "c" }))
         .send()
         .await?;
@@ -177,6 +177,7 @@ async fn correlation_ids_are_recorded_and_echoed() -> anyhow::Result<()> {
     let response = svc
         .http
         .post(format!("{}/api/queries/GetOrder", svc.base_url))
+        .bearer_auth(token("alice", &["customer"]))
         .json(&json!({ "orderId": "nope" }))
         .send()
         .await?;

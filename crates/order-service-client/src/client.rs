@@ -70,13 +70,15 @@ impl ClientBuilder {
         self
     }
 
-    /// A header sent with every request, e.g. `X-User-Id`.
+    /// A header sent with every request, e.g. `X-Correlation-Id`.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
     }
 
-    /// `Authorization: Bearer {token}` on every request.
+    /// `Authorization: Bearer {token}` on every request: the user the service records
+    /// and checks roles of (a 401 or 403 is [`ClientError::Unauthenticated`] /
+    /// [`ClientError::Forbidden`], never retried).
     pub fn bearer_token(self, token: impl AsRef<str>) -> Self {
         let value = format!("Bearer {}", token.as_ref());
         self.header(AUTHORIZATION.as_str(), value)

@@ -29,6 +29,25 @@ pub enum ClientError {
         /// The service's message.
         message: String,
     },
+    /// 401: no bearer token where the service needs a user, or a token it refused
+    /// (expired, badly signed, for another issuer or audience); get a new token. Never
+    /// retried.
+    #[error("unauthenticated ({code}): {message}")]
+    Unauthenticated {
+        /// `unauthenticated`.
+        code: String,
+        /// The service's message, e.g. why the token was refused.
+        message: String,
+    },
+    /// 403: the token's user has none of the roles the command or query requires.
+    /// Never retried.
+    #[error("forbidden ({code}): {message}")]
+    Forbidden {
+        /// `forbidden`.
+        code: String,
+        /// The service's message, naming the roles that would do.
+        message: String,
+    },
     /// 409: concurrent writers kept winning, or the same idempotency key is in flight.
     #[error("conflict ({code}): {message}")]
     Conflict {
@@ -66,6 +85,8 @@ impl ClientError {
             ClientError::NotFound { code, .. }
             | ClientError::Validation { code, .. }
             | ClientError::RuleViolated { code, .. }
+            | ClientError::Unauthenticated { code, .. }
+            | ClientError::Forbidden { code, .. }
             | ClientError::Conflict { code, .. } => Some(code),
             ClientError::Unavailable { .. } => Some("unavailable"),
             _ => None,
@@ -96,6 +117,8 @@ impl ClientError {
         match status {
             404 => ClientError::NotFound { code, message },
             400 | 413 => ClientError::Validation { code, message },
+            401 => ClientError::Unauthenticated { code, message },
+            403 => ClientError::Forbidden { code, message },
             422 => ClientError::RuleViolated { code, message },
             409 => ClientError::Conflict { code, message },
             503 => ClientError::Unavailable { message },

@@ -30,6 +30,13 @@
 //! # }
 //! ```
 //!
+//! # Authentication
+//!
+//! A service in `AUTH_MODE=jwt` needs a bearer token:
+//! `OrderServiceClient::builder(url).bearer_token(token).build()?`. No token or a refused
+//! one is [`ClientError::Unauthenticated`] (401); a user without a role the command
+//! needs is [`ClientError::Forbidden`] (403). Neither is retried.
+//!
 //! # Retries
 //!
 //! Queries are retried (with exponential backoff) on transport failures and 503s.

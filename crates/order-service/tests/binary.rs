@@ -54,6 +54,103 @@ fn a_bad_setting_is_named() {
     assert!(stderr.contains("invalid HTTP_PORT=\"lots\""), "{stderr}");
 }
 
+/// Exit code and the lines of stderr.
+fn failure(output: &std::process::Output) -> (Option<i32>, Vec<String>) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    (
+        output.status.code(),
+        stderr.lines().map(str::to_owned).collect(),
+    )
+}
+
+#[test]
+fn production_refuses_to_run_without_authentication() {
+    // The built-in defaults say AUTH_MODE=none, which production refuses.
+    let output = command()
+        .env("ENVIRONMENT", "production")
+        .output()
+        .expect("run the binary");
+    let (code, lines) = failure(&output);
+    assert_eq!(code, Some(2), "{lines:?}");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("error: configuration: invalid AUTH_MODE=\"none\""),
+        "{lines:?}"
+    );
+    // The repository's config/production.toml says jwt: a key is then required.
+    let output = command()
+        .env("ENVIRONMENT", "production")
+        .env(
+            "CONFIG_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../config"),
+        )
+        .output()
+        .expect("run the binary");
+    let (code, lines) = failure(&output);
+    assert_eq!(code, Some(2), "{lines:?}");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("AUTH_JWT_SECRET"), "{lines:?}");
+}
+
+#[test]
+fn token_prints_a_development_token() -> anyhow::Result<()> {
+    let secret = "binary-test-secret-that-is-32-bytes";
+    let output = command()
+        .args(["token", "--sub", "alice", "--roles", "customer,support"])
+        .args(["--tenant", "acme", "--ttl-secs", "600"])
+        .env("AUTH_JWT_SECRET", secret)
+        .env("AUTH_ISSUER", "https://dev.local")
+        .env("AUTH_AUDIENCE", "orders")
+        .output()
+        .expect("run the binary");
+    assert!(output.status.success(), "{output:?}");
+    let token = String::from_utf8(output.stdout)?;
+    let token = token.trim_end();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.set_issuer(&["https://dev.local"]);
+    validation.set_audience(&["orders"]);
+    let claims = jsonwebtoken::decode::<serde_json::Value>(
+        token,
+        &jsonwebtoken::DecodingKey::from_secret(secret.as_bytes()),
+        &validation,
+    )?
+    .claims;
+    assert_eq!(claims["sub"], "alice");
+    assert_eq!(claims["roles"], serde_json::json!(["customer", "support"]));
+    assert_eq!(claims["tenant"], "acme");
+    let ttl = claims["exp"].as_u64().unwrap_or(0) - claims["iat"].as_u64().unwrap_or(0);
+    assert_eq!(ttl, 600);
+    Ok(())
+}
+
+#[test]
+fn token_is_refused_without_a_secret_and_in_production() {
+    let refused = |cmd: &mut Command| {
+        let output = cmd
+            .args(["token", "--sub", "alice"])
+            .output()
+            .expect("run the binary");
+        assert!(output.stdout.is_empty());
+        failure(&output)
+    };
+    let (code, lines) = refused(&mut command());
+    assert_eq!(code, Some(2), "{lines:?}");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("needs AUTH_JWT_SECRET"), "{lines:?}");
+    let (code, lines) = refused(
+        command()
+            .env("ENVIRONMENT", "production")
+            .env("AUTH_MODE", "jwt")
+            .env("AUTH_JWT_SECRET", "binary-test-secret-that-is-32-bytes"),
+    );
+    assert_eq!(code, Some(2), "{lines:?}");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("refused when ENVIRONMENT=production"),
+        "{lines:?}"
+    );
+}
+
 #[tokio::test]
 async fn migrate_creates_the_database_and_its_schema() -> anyhow::Result<()> {
     let db = TestDatabase::reserve()?;

@@ -26,6 +26,26 @@ pub enum CliCommand {
     Republish(RepublishArgs),
     /// Print an aggregate's event stream (the audit trail), payloads upcast.
     Events(EventsArgs),
+    /// Print a development bearer token signed with AUTH_JWT_SECRET (HS256), with
+    /// AUTH_ISSUER / AUTH_AUDIENCE when set; refused when ENVIRONMENT=production.
+    Token(TokenArgs),
+}
+
+/// Whom `token` makes a token for.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TokenArgs {
+    /// The user id (the `sub` claim, or AUTH_CLAIM_USER).
+    #[arg(long, value_name = "USER")]
+    pub sub: String,
+    /// The user's roles, comma-separated.
+    #[arg(long, value_name = "ROLE,...", value_delimiter = ',')]
+    pub roles: Vec<String>,
+    /// The user's tenant (default: none in the token, so the default tenant).
+    #[arg(long, value_name = "TENANT")]
+    pub tenant: Option<String>,
+    /// Seconds until the token expires.
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    pub ttl_secs: u64,
 }
 
 /// Which stream `events` prints.

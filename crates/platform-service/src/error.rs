@@ -50,6 +50,18 @@ pub enum HandlerError {
     /// `idempotency_key_in_flight`); retry later.
     #[error("a request with this Idempotency-Key is still in progress")]
     IdempotencyKeyInFlight,
+    /// The request has no acceptable credentials where a user is needed, or carries a
+    /// bearer token that was refused (401 `unauthenticated`, with a `WWW-Authenticate:
+    /// Bearer` challenge saying which); send a valid token.
+    #[error("{0}")]
+    Unauthenticated(Challenge),
+    /// The user is authenticated but has none of the roles the command or query
+    /// requires (403 `forbidden`); another token will not help unless it has one.
+    #[error("requires one of the roles: {}", .required.join(", "))]
+    Forbidden {
+        /// The roles any one of which lets the user in.
+        required: &'static [&'static str],
+    },
     /// The route exists but not for this HTTP method (405 `method_not_allowed`).
     #[error("method not allowed: use POST for commands and queries, GET for health")]
     MethodNotAllowed,
@@ -71,6 +83,46 @@ pub enum HandlerError {
         #[source]
         source: InternalError,
     },
+}
+
+/// Why a request is unauthenticated, and so its `WWW-Authenticate` challenge (RFC 6750).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Challenge {
+    /// No credentials where a user is needed (`Bearer`).
+    #[error("authentication required: send Authorization: Bearer <token>")]
+    Missing,
+    /// Credentials of another scheme, e.g. `Basic` (`Bearer`, no error code: RFC 6750,
+    /// section 3.1).
+    #[error("unsupported authorization scheme: send Authorization: Bearer <token>")]
+    OtherScheme,
+    /// An `Authorization` header that is not a readable bearer credential (`Bearer
+    /// error="invalid_request"`).
+    #[error("malformed Authorization header: {0}")]
+    Malformed(String),
+    /// A bearer token that was refused, and why (`Bearer error="invalid_token"`).
+    #[error("invalid token: {0}")]
+    InvalidToken(String),
+}
+
+impl Challenge {
+    /// The `WWW-Authenticate` header value.
+    pub fn www_authenticate(&self) -> String {
+        let (error, description) = match self {
+            Challenge::Missing | Challenge::OtherScheme => return "Bearer".to_owned(),
+            Challenge::Malformed(why) => ("invalid_request", why),
+            Challenge::InvalidToken(why) => ("invalid_token", why),
+        };
+        // A quoted-string of visible ASCII without quotes or backslashes (RFC 6750, 3).
+        let description: String = description
+            .chars()
+            .map(|c| match c {
+                ' ' | '!' | '#'..='[' | ']'..='~' => c,
+                _ => '?',
+            })
+            .take(200)
+            .collect();
+        format!("Bearer error=\"{error}\", error_description=\"{description}\"")
+    }
 }
 
 /// The cause of a [`HandlerError::Internal`], kept for the log.
@@ -132,6 +184,8 @@ impl HandlerError {
             HandlerError::Conflict(_) | HandlerError::IdempotencyKeyInFlight => {
                 StatusCode::CONFLICT
             }
+            HandlerError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            HandlerError::Forbidden { .. } => StatusCode::FORBIDDEN,
             HandlerError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             HandlerError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             HandlerError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -151,6 +205,8 @@ impl HandlerError {
             HandlerError::Conflict(_) => "concurrency_conflict",
             HandlerError::IdempotencyKeyReused => "idempotency_key_reused",
             HandlerError::IdempotencyKeyInFlight => "idempotency_key_in_flight",
+            HandlerError::Unauthenticated(_) => "unauthenticated",
+            HandlerError::Forbidden { .. } => "forbidden",
             HandlerError::MethodNotAllowed => "method_not_allowed",
             HandlerError::PayloadTooLarge { .. } => "payload_too_large",
             HandlerError::Unavailable(_) => "unavailable",
@@ -232,6 +288,14 @@ impl IntoResponse for HandlerError {
             HandlerError::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
             _ => {}
         }
-        problem_response(self.status(), self.problem())
+        let mut response = problem_response(self.status(), self.problem());
+        if let HandlerError::Unauthenticated(challenge) = &self
+            && let Ok(value) = HeaderValue::from_str(&challenge.www_authenticate())
+        {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
+        }
+        response
     }
 }

@@ -1,6 +1,7 @@
 //! The service host: CLI, config, tracing, database, HTTP server, graceful shutdown.
 
 use std::future::Future;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -13,14 +14,15 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
+use crate::auth::{Verifier, issue_development_token};
 use crate::catchup;
-use crate::cli::{Cli, CliCommand};
-use crate::config::Config;
+use crate::cli::{Cli, CliCommand, TokenArgs};
+use crate::config::{Config, JwtKeys};
 use crate::context::AppState;
 use crate::database::{connect_and_migrate, tenant_isolation_gap};
 use crate::events;
 use crate::http::idempotency;
-use crate::http::router;
+use crate::http::router_with;
 use crate::messaging;
 use crate::read_models;
 use crate::registry;
@@ -62,6 +64,9 @@ impl Service {
                 return ExitCode::from(2);
             }
         };
+        if let Some(CliCommand::Token(args)) = &cli.command {
+            return print_token(&config, args);
+        }
         let telemetry = Telemetry::init(&config);
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -83,6 +88,21 @@ impl Service {
                 eprintln!("error: {err:#}");
                 ExitCode::FAILURE
             }
+        }
+    }
+}
+
+/// `token`: prints a development token, or one line saying why not (exit 2).
+fn print_token(config: &Config, args: &TokenArgs) -> ExitCode {
+    let ttl = Duration::from_secs(args.ttl_secs);
+    match issue_development_token(config, &args.sub, &args.roles, args.tenant.as_deref(), ttl) {
+        Ok(token) => match writeln!(std::io::stdout().lock(), "{token}") {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::FAILURE,
+        },
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(2)
         }
     }
 }
@@ -123,7 +143,32 @@ async fn execute(command: CliCommand, config: Config) -> anyhow::Result<()> {
             let (pool, _) = connect_and_migrate(&config.database).await?;
             messaging::republish(&pool, &config, &args).await
         }
+        // Handled before the runtime starts.
+        CliCommand::Token(_) => Ok(()),
     }
+}
+
+/// The verifier of `jwt` mode with its keys read, or `None` (with a warning) in `none`
+/// mode. A JWKS file that cannot be read stops start-up; an issuer that cannot be
+/// reached is retried when a token needs its keys.
+async fn authentication(config: &Config) -> anyhow::Result<Option<Verifier>> {
+    let Some(verifier) = Verifier::from_config(&config.auth) else {
+        warn!(
+            "AUTH_MODE=none: every request is anonymous and access rules are not enforced; use AUTH_MODE=jwt outside development"
+        );
+        return Ok(None);
+    };
+    match (verifier.preload().await, &config.auth.keys) {
+        (Ok(keys), _) => info!(
+            verification = verifier.describe(),
+            keys, "bearer tokens are verified"
+        ),
+        (Err(cause), Some(JwtKeys::JwksFile(_))) => bail!("{cause}"),
+        (Err(cause), _) => {
+            warn!(%cause, "the issuer's keys are not loaded yet; retrying when a token needs them")
+        }
+    }
+    Ok(Some(verifier))
 }
 
 /// Prepares the database and serves HTTP on `listener` until `shutdown` completes,
@@ -147,6 +192,7 @@ pub async fn serve(
             upcasters.join(", ")
         );
     }
+    let verifier = authentication(&config).await?;
     let (pool, prepared) = connect_and_migrate(&config.database).await?;
     info!(database = %config.database.describe(), "event store ready");
     if let Some(reason) = tenant_isolation_gap(&pool).await? {
@@ -198,7 +244,7 @@ pub async fn serve(
             warn!(cause = %err, "could not set TCP_NODELAY");
         }
     });
-    let served = axum::serve(listener, router(state))
+    let served = axum::serve(listener, router_with(state, verifier))
         .with_graceful_shutdown(shutdown)
         .await
         .context("HTTP server failed");

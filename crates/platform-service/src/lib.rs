@@ -8,20 +8,26 @@
 //!
 //! # Layout
 //! - `config`: [`Config`], read once from `config/*.toml`, `.env` and the environment.
-//! - `cli`: the `serve` / `migrate` / `catchup` / `republish` / `events` command line.
+//! - `cli`: the `serve` / `migrate` / `catchup` / `republish` / `events` / `token`
+//!   command line.
 //! - `events`: printing an aggregate's event stream.
 //! - `catchup`: rebuilding read models from the command line, with progress.
 //! - `messaging`: the outbox relay and subscribers started by `serve`, and `republish`.
 //! - `read_models`: stale read models at start-up: pause, rebuild, resume.
 //! - `database`: connecting, creating a missing database, migrating.
-//! - `registry`: [`CommandHandler`] / [`QueryHandler`] and their registration.
+//! - `registry`: [`CommandHandler`] / [`QueryHandler`], their registration and who may
+//!   call them ([`Access`]).
+//! - `auth`: bearer JWTs verified (HS256 secret or RS256/ES256 JWKS) into the user of
+//!   a request; development tokens.
 //! - `context`: [`AppState`], [`CommandContext`] and [`QueryContext`] given to handlers.
 //! - `error`: [`HandlerError`], answered as RFC 9457 problem+json.
-//! - `http`: the axum router: dispatch, health, metrics, correlation ids, body limits.
+//! - `http`: the axum router: authentication, dispatch (access enforced), health,
+//!   metrics, correlation ids, body limits.
 //! - `metrics`: request counts and latencies of this process.
 //! - `telemetry`: logs, OTLP span export, W3C trace context.
 //! - `host`: [`Service`], which ties it all together and runs until a signal.
 
+mod auth;
 mod catchup;
 mod cli;
 mod config;
@@ -37,14 +43,14 @@ mod read_models;
 mod registry;
 mod telemetry;
 
-pub use cli::{CatchupArgs, Cli, CliCommand, EventsArgs, RepublishArgs};
+pub use cli::{CatchupArgs, Cli, CliCommand, EventsArgs, RepublishArgs, TokenArgs};
 pub use config::{
-    Config, ConfigError, DatabaseConfig, HttpConfig, MessageBusConfig, ReadModelsConfig,
-    TelemetryConfig,
+    AuthConfig, AuthMode, ClaimNames, Config, ConfigError, DatabaseConfig, HttpConfig, JwtKeys,
+    MessageBusConfig, ReadModelsConfig, Secret, TelemetryConfig,
 };
 pub use context::{AppState, Caller, CommandContext, QueryContext};
 pub use database::{DatabaseError, connect, connect_and_migrate, tenant_isolation_gap};
-pub use error::{HandlerError, InternalError};
+pub use error::{Challenge, HandlerError, InternalError};
 pub use host::{Service, serve, shutdown_signal};
 pub use http::router;
 pub use registry::{

@@ -9,8 +9,8 @@ use futures_util::future::BoxFuture;
 use platform_core::schemars::{JsonSchema, Schema, SchemaGenerator};
 use platform_core::{Command, Query};
 
-use crate::context::{CommandContext, QueryContext};
-use crate::error::HandlerError;
+use crate::context::{Caller, CommandContext, QueryContext};
+use crate::error::{Challenge, HandlerError};
 
 /// Who may call a command or query, declared with its handler (like a route guard).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,20 @@ pub enum Access {
     Authenticated,
     /// Users with at least one of these roles.
     Roles(&'static [&'static str]),
+}
+
+impl Access {
+    /// Lets `caller` in, or says why not: no user where one is needed (401), or a user
+    /// without any of the roles (403).
+    pub fn check(&self, caller: &Caller) -> Result<(), HandlerError> {
+        match (self, caller.user()) {
+            (Access::Anyone, _) => Ok(()),
+            (_, None) => Err(HandlerError::Unauthenticated(Challenge::Missing)),
+            (Access::Authenticated, Some(_)) => Ok(()),
+            (Access::Roles(required), Some(user)) if user.has_any_role(required) => Ok(()),
+            (Access::Roles(required), Some(_)) => Err(HandlerError::Forbidden { required }),
+        }
+    }
 }
 
 /// Handles one command type; register it with [`register_command_handler!`](crate::register_command_handler).
@@ -167,23 +181,24 @@ fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, HandlerError
 }
 
 /// Every registered command, by name (built once).
-pub(crate) fn commands() -> &'static HashMap<&'static str, CommandDispatch> {
-    static COMMANDS: OnceLock<HashMap<&'static str, CommandDispatch>> = OnceLock::new();
+pub(crate) fn commands() -> &'static HashMap<&'static str, &'static CommandRegistration> {
+    static COMMANDS: OnceLock<HashMap<&'static str, &'static CommandRegistration>> =
+        OnceLock::new();
     COMMANDS.get_or_init(|| {
         inventory::iter::<CommandRegistration>
             .into_iter()
-            .map(|r| (r.name, r.dispatch))
+            .map(|r| (r.name, r))
             .collect()
     })
 }
 
 /// Every registered query, by name (built once).
-pub(crate) fn queries() -> &'static HashMap<&'static str, QueryDispatch> {
-    static QUERIES: OnceLock<HashMap<&'static str, QueryDispatch>> = OnceLock::new();
+pub(crate) fn queries() -> &'static HashMap<&'static str, &'static QueryRegistration> {
+    static QUERIES: OnceLock<HashMap<&'static str, &'static QueryRegistration>> = OnceLock::new();
     QUERIES.get_or_init(|| {
         inventory::iter::<QueryRegistration>
             .into_iter()
-            .map(|r| (r.name, r.dispatch))
+            .map(|r| (r.name, r))
             .collect()
     })
 }
@@ -247,4 +262,39 @@ macro_rules! register_query_handler {
             $crate::QueryRegistration::of::<$handler>()
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use platform_core::AuthenticatedUser;
+
+    use super::*;
+
+    fn user(roles: &[&str]) -> Caller {
+        Caller::authenticated(AuthenticatedUser {
+            id: "alice".into(),
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            tenant: "acme".into(),
+        })
+    }
+
+    #[test]
+    fn access_rules() {
+        let staff = Access::Roles(&["support", "admin"]);
+        let anonymous = Caller::anonymous();
+        assert!(Access::Anyone.check(&anonymous).is_ok());
+        assert!(Access::Anyone.check(&user(&[])).is_ok());
+        for access in [Access::Authenticated, staff] {
+            let err = access.check(&anonymous).unwrap_err();
+            assert_eq!(
+                (err.status().as_u16(), err.code()),
+                (401, "unauthenticated")
+            );
+        }
+        assert!(Access::Authenticated.check(&user(&[])).is_ok());
+        assert!(staff.check(&user(&["customer", "admin"])).is_ok());
+        let err = staff.check(&user(&["customer"])).unwrap_err();
+        assert_eq!((err.status().as_u16(), err.code()), (403, "forbidden"));
+        assert_eq!(err.to_string(), "requires one of the roles: support, admin");
+    }
 }

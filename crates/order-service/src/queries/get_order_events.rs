@@ -1,7 +1,7 @@
 use order_contracts::{EventRecord, GetOrderEvents, OrderEvents};
 use platform_core::Aggregate;
 use platform_event_sourcing::StreamRange;
-use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
+use platform_service::{Access, HandlerError, QueryContext, QueryHandler, register_query_handler};
 
 use crate::domain::Order;
 
@@ -11,10 +11,13 @@ const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
 
 /// Answers GetOrderEvents from the order's stream: the audit trail, payloads upcast.
+/// For support staff and admins: the metadata says who did what, from where.
 pub struct GetOrderEventsHandler;
 
 impl QueryHandler for GetOrderEventsHandler {
     type Query = GetOrderEvents;
+
+    const ACCESS: Access = Access::Roles(&["support", "admin"]);
 
     async fn handle(ctx: QueryContext, query: GetOrderEvents) -> Result<OrderEvents, HandlerError> {
         let after = query.after_version.unwrap_or(0);

@@ -1,14 +1,17 @@
 use order_contracts::{GetProductDemand, ProductDemand};
-use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
+use platform_service::{Access, HandlerError, QueryContext, QueryHandler, register_query_handler};
 
 use super::view_by_key;
 use crate::read_models::ProductDemandReadModel;
 
-/// Answers GetProductDemand from `rm_product_demand` (eventually consistent).
+/// Answers GetProductDemand from `rm_product_demand` (eventually consistent). Open to
+/// anyone: demand per product is catalogue data, nobody's order.
 pub struct GetProductDemandHandler;
 
 impl QueryHandler for GetProductDemandHandler {
     type Query = GetProductDemand;
+
+    const ACCESS: Access = Access::Anyone;
 
     async fn handle(
         ctx: QueryContext,

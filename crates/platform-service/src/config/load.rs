@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use sqlx::postgres::PgConnectOptions;
 
+use super::auth::AuthConfig;
 use super::error::ConfigError;
 use super::raw::{Raw, parse, positive, redact, string};
 use super::sections::{
@@ -34,6 +35,8 @@ pub struct Config {
     pub message_bus: MessageBusConfig,
     /// Span export settings.
     pub telemetry: TelemetryConfig,
+    /// Authentication: `AUTH_MODE`, keys and claims.
+    pub auth: AuthConfig,
     /// `LOG_LEVEL`, a tracing filter (`RUST_LOG` wins when set).
     pub log_level: String,
 }
@@ -62,10 +65,12 @@ impl Config {
                     .to_owned(),
             });
         }
+        let environment = string(raw, "ENVIRONMENT", Some("development"))?;
         let config = Config {
             service_name: string(raw, "SERVICE_NAME", None)?,
             service_version: string(raw, "SERVICE_VERSION", Some(env!("CARGO_PKG_VERSION")))?,
-            environment: string(raw, "ENVIRONMENT", Some("development"))?,
+            auth: AuthConfig::from_raw(raw, &environment)?,
+            environment,
             database: DatabaseConfig {
                 url: raw.get("DATABASE_URL").filter(|u| !u.is_empty()).cloned(),
                 host: string(raw, "DB_HOST", Some("127.0.0.1"))?,

@@ -10,14 +10,17 @@
 //! - `raw`: raw settings by name and the helpers that type them.
 //! - `load`: [`Config`], built from raw settings and validated.
 //! - `sections`: its typed sections, [`DatabaseConfig`] to [`TelemetryConfig`].
+//! - `auth`: [`AuthConfig`], `AUTH_MODE` and how bearer tokens are verified.
 //! - `error`: [`ConfigError`].
 
+mod auth;
 mod error;
 mod load;
 mod raw;
 mod sections;
 mod sources;
 
+pub use auth::{AuthConfig, AuthMode, ClaimNames, JwtKeys, Secret};
 pub use error::ConfigError;
 pub use load::Config;
 pub use sections::{

@@ -1,6 +1,8 @@
 //! Command and query endpoints, dispatched to the registered handlers by name.
+//!
+//! Order of checks: the name (404), who may call it (401/403, in `jwt` mode), then the
+//! `Idempotency-Key`, the body (400/413) and the handler.
 
-use std::collections::HashMap;
 use std::time::Instant;
 
 use axum::Extension;
@@ -10,14 +12,14 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-
-use super::idempotency::{self, Claim};
-use super::request_meta::RequestMeta;
-use crate::context::{AppState, Caller};
-use crate::error::{HandlerError, problem_response};
 use futures_util::future::BoxFuture;
 
-use crate::registry;
+use super::idempotency::{self, Claim, KeyScope};
+use super::request_meta::RequestMeta;
+use crate::config::AuthMode;
+use crate::context::{AppState, Caller};
+use crate::error::{HandlerError, problem_response};
+use crate::registry::{self, Access};
 
 /// `POST /api/commands/{name}`; with an `Idempotency-Key`, a retry replays the first
 /// response.
@@ -30,26 +32,37 @@ pub async fn command(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let caller = caller.map(|Extension(c)| c).unwrap_or_default();
+    let Some(&registration) = registry::commands().get(name.as_str()) else {
+        return HandlerError::Unknown {
+            kind: "command",
+            name,
+        }
+        .into_response();
+    };
+    let name = registration.name;
+    if let Err(denied) = permit(&state, registration.access, &caller) {
+        return counted(&state, "command", name, Instant::now(), Err(denied));
+    }
     let key = match idempotency::key(&headers) {
         Ok(key) => key,
         Err(err) => return err.into_response(),
     };
+    let scope = KeyScope::of(&caller);
     let ctx = state.command_context(meta.command_metadata(&caller), caller);
-    // Only a known command with a JSON body is worth a key; anything else fails as
-    // it would without one, and appends nothing.
+    // Only a JSON body is worth a key; anything else fails as it would without one,
+    // and appends nothing.
     let keyed = key.and_then(|key| match &body {
-        Ok(bytes) if registry::commands().contains_key(name.as_str()) => {
-            serde_json::from_slice::<serde_json::Value>(bytes)
-                .ok()
-                .map(|request| (key, request))
-        }
-        _ => None,
+        Ok(bytes) => serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()
+            .map(|request| (key, request)),
+        Err(_) => None,
     });
+    let dispatch = registration.dispatch;
     let Some((key, request)) = keyed else {
-        return run_command(&state, name, ctx, body).await;
+        return run(&state, "command", name, body, |body| dispatch(ctx, body)).await;
     };
     let pool = state.store().pool().clone();
-    match idempotency::claim(&pool, &key, &name, &request).await {
+    match idempotency::claim(&pool, &scope, &key, name, &request).await {
         Err(err) => err.into_response(),
         Ok(Claim::Replay { status, body }) => {
             let mut response = into_response(status, body);
@@ -57,42 +70,16 @@ pub async fn command(
             response
         }
         Ok(Claim::Claimed) => {
-            let response = run_command(&state, name, ctx, body).await;
+            let response = run(&state, "command", name, body, |body| dispatch(ctx, body)).await;
             // Responses are small JSON documents, built in memory by `respond`.
             let (parts, body) = response.into_parts();
             let bytes = axum::body::to_bytes(body, usize::MAX)
                 .await
                 .unwrap_or_default();
             let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-            idempotency::complete(&pool, &key, parts.status, &json).await;
+            idempotency::complete(&pool, &scope, &key, parts.status, &json).await;
             Response::from_parts(parts, axum::body::Body::from(bytes))
         }
-    }
-}
-
-/// Runs the command registered under `name`.
-async fn run_command(
-    state: &AppState,
-    name: String,
-    ctx: crate::context::CommandContext,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    run_named(
-        state,
-        "command",
-        name,
-        registry::commands(),
-        body,
-        |dispatch, body| dispatch(ctx, body),
-    )
-    .await
-}
-
-fn into_response(status: StatusCode, body: serde_json::Value) -> Response {
-    if status.is_success() {
-        (status, Json(body)).into_response()
-    } else {
-        problem_response(status, body)
     }
 }
 
@@ -105,47 +92,72 @@ pub async fn query(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let caller = caller.map(|Extension(c)| c).unwrap_or_default();
+    let Some(&registration) = registry::queries().get(name.as_str()) else {
+        return HandlerError::Unknown {
+            kind: "query",
+            name,
+        }
+        .into_response();
+    };
+    let name = registration.name;
+    if let Err(denied) = permit(&state, registration.access, &caller) {
+        return counted(&state, "query", name, Instant::now(), Err(denied));
+    }
     let ctx = state.query_context(meta.query_metadata(&caller), caller);
-    run_named(
-        &state,
-        "query",
-        name,
-        registry::queries(),
-        body,
-        |dispatch, body| dispatch(ctx, body),
-    )
-    .await
+    let dispatch = registration.dispatch;
+    run(&state, "query", name, body, |body| dispatch(ctx, body)).await
 }
 
-/// Runs the handler registered under `name`: an unknown name is a 404, an unreadable
-/// or oversized body a 400/413; the outcome is counted in the metrics.
-async fn run_named<D: Copy>(
+/// Whether `caller` may call a handler declared with `access`: always in `none` mode,
+/// where nothing is enforced.
+fn permit(state: &AppState, access: Access, caller: &Caller) -> Result<(), HandlerError> {
+    match state.config().auth.mode {
+        AuthMode::None => Ok(()),
+        AuthMode::Jwt => access.check(caller),
+    }
+}
+
+/// Runs a handler on the request body: an unreadable or oversized body is a 400/413;
+/// the outcome is counted in the metrics.
+async fn run(
     state: &AppState,
     kind: &'static str,
-    name: String,
-    handlers: &'static HashMap<&'static str, D>,
+    name: &'static str,
     body: Result<Bytes, BytesRejection>,
-    call: impl FnOnce(D, &[u8]) -> BoxFuture<'static, Result<serde_json::Value, HandlerError>>,
+    call: impl FnOnce(&[u8]) -> BoxFuture<'static, Result<serde_json::Value, HandlerError>>,
 ) -> Response {
-    let Some((&name, &dispatch)) = handlers.get_key_value(name.as_str()) else {
-        return HandlerError::Unknown { kind, name }.into_response();
-    };
     let body = match body {
         Ok(body) => body,
         Err(rejection) => return body_error(state, rejection).into_response(),
     };
     let started = Instant::now();
-    let response = respond(call(dispatch, &body).await);
+    let outcome = call(&body).await;
+    counted(state, kind, name, started, outcome)
+}
+
+/// The response to an outcome, counted in the metrics.
+fn counted(
+    state: &AppState,
+    kind: &'static str,
+    name: &'static str,
+    started: Instant,
+    outcome: Result<serde_json::Value, HandlerError>,
+) -> Response {
+    let response = match outcome {
+        Ok(value) => Json(value).into_response(),
+        Err(err) => err.into_response(),
+    };
     state
         .metrics()
         .record(kind, name, response.status().as_u16(), started.elapsed());
     response
 }
 
-fn respond(result: Result<serde_json::Value, HandlerError>) -> Response {
-    match result {
-        Ok(value) => Json(value).into_response(),
-        Err(err) => err.into_response(),
+fn into_response(status: StatusCode, body: serde_json::Value) -> Response {
+    if status.is_success() {
+        (status, Json(body)).into_response()
+    } else {
+        problem_response(status, body)
     }
 }
 

@@ -5,6 +5,9 @@
 //! Final outcomes (success, 4xx) are kept; transient ones (409 conflict, 5xx) release
 //! the key so a retry runs the command. A claim left by a crashed process is taken
 //! over after [`ABANDONED_AFTER_SECS`].
+//!
+//! Keys are scoped by tenant and user ([`KeyScope`]): two users sending the same key
+//! run two commands and never see each other's responses.
 
 use std::time::Duration;
 
@@ -14,6 +17,7 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 use tracing::{debug, warn};
 
+use crate::context::Caller;
 use crate::error::HandlerError;
 
 /// The request header.
@@ -37,9 +41,39 @@ pub enum Claim {
     },
 }
 
-/// A stored key: its command, whether the body matches, status and response once
-/// complete, and whether the claim is abandoned.
-type StoredKey = (String, bool, Option<i16>, Option<Value>, bool);
+/// Whose key it is: the caller's tenant and user id (`""` when anonymous).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyScope {
+    /// The caller's tenant.
+    pub tenant: String,
+    /// The caller's user id, `""` for anonymous callers.
+    pub user: String,
+}
+
+impl KeyScope {
+    /// The scope of `caller`'s keys.
+    pub fn of(caller: &Caller) -> Self {
+        KeyScope {
+            tenant: caller.tenant().to_owned(),
+            user: caller.user().map(|u| u.id.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+/// A key stored by an earlier request with the same scope.
+#[derive(Debug, sqlx::FromRow)]
+struct StoredKey {
+    /// The command it was first used with.
+    command: String,
+    /// Whether that request's body equals this one (as jsonb).
+    same_body: bool,
+    /// The first response's status, once complete.
+    status: Option<i16>,
+    /// The first response's body, once complete.
+    response: Option<Value>,
+    /// Whether the claim is older than [`ABANDONED_AFTER_SECS`].
+    abandoned: bool,
+}
 
 /// The key from the headers: none, or 1..=255 visible ASCII characters.
 pub fn key(headers: &HeaderMap) -> Result<Option<String>, HandlerError> {
@@ -55,9 +89,11 @@ pub fn key(headers: &HeaderMap) -> Result<Option<String>, HandlerError> {
     Ok(Some(key.to_owned()))
 }
 
-/// Claims `key` for `command` with `request`, or finds the first request's outcome.
+/// Claims `key` in `scope` for `command` with `request`, or finds the first request's
+/// outcome.
 pub async fn claim(
     pool: &PgPool,
+    scope: &KeyScope,
     key: &str,
     command: &str,
     request: &Value,
@@ -72,9 +108,14 @@ pub async fn claim(
     // A released key can vanish between the insert and the read: try again once.
     for _ in 0..2 {
         let inserted = sqlx::query(
-            "INSERT INTO idempotency_keys (key, command, request) VALUES ($1, $2, $3)
-             ON CONFLICT (key) DO NOTHING",
+            r#"
+            INSERT INTO idempotency_keys (tenant_id, user_id, key, command, request)
+            VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (tenant_id, user_id, key) DO NOTHING
+            "#,
         )
+        .bind(&scope.tenant)
+        .bind(&scope.user)
         .bind(key)
         .bind(command)
         .bind(request)
@@ -85,23 +126,28 @@ pub async fn claim(
             return Ok(Claim::Claimed);
         }
         let row: Option<StoredKey> = sqlx::query_as(
-            "SELECT command, request = $2, status, response,
-                    created_at < now() - make_interval(secs => $3)
-             FROM idempotency_keys WHERE key = $1",
+            r#"
+            SELECT command, request = $4 AS same_body, status, response,
+                   created_at < now() - make_interval(secs => $5) AS abandoned
+            FROM idempotency_keys
+            WHERE tenant_id = $1 AND user_id = $2 AND key = $3
+            "#,
         )
+        .bind(&scope.tenant)
+        .bind(&scope.user)
         .bind(key)
         .bind(request)
         .bind(ABANDONED_AFTER_SECS)
         .fetch_optional(pool)
         .await
         .map_err(unavailable)?;
-        let Some((first_command, same_body, status, response, abandoned)) = row else {
+        let Some(stored) = row else {
             continue;
         };
-        if first_command != command || !same_body {
+        if stored.command != command || !stored.same_body {
             return Err(HandlerError::IdempotencyKeyReused);
         }
-        match (status, response) {
+        match (stored.status, stored.response) {
             (Some(status), Some(body)) => {
                 let status = u16::try_from(status)
                     .ok()
@@ -109,12 +155,16 @@ pub async fn claim(
                     .unwrap_or(StatusCode::OK);
                 return Ok(Claim::Replay { status, body });
             }
-            _ if abandoned => {
+            _ if stored.abandoned => {
                 let taken = sqlx::query(
-                    "UPDATE idempotency_keys SET created_at = now()
-                     WHERE key = $1 AND status IS NULL
-                       AND created_at < now() - make_interval(secs => $2)",
+                    r#"
+                    UPDATE idempotency_keys SET created_at = now()
+                    WHERE tenant_id = $1 AND user_id = $2 AND key = $3 AND status IS NULL
+                      AND created_at < now() - make_interval(secs => $4)
+                    "#,
                 )
+                .bind(&scope.tenant)
+                .bind(&scope.user)
                 .bind(key)
                 .bind(ABANDONED_AFTER_SECS)
                 .execute(pool)
@@ -133,18 +183,35 @@ pub async fn claim(
 }
 
 /// Records the outcome of a claimed key: kept when final, released when transient.
-pub async fn complete(pool: &PgPool, key: &str, status: StatusCode, body: &Value) {
+pub async fn complete(
+    pool: &PgPool,
+    scope: &KeyScope,
+    key: &str,
+    status: StatusCode,
+    body: &Value,
+) {
     let transient = status == StatusCode::CONFLICT || status.is_server_error();
     let done = if transient {
-        sqlx::query("DELETE FROM idempotency_keys WHERE key = $1 AND status IS NULL")
-            .bind(key)
-            .execute(pool)
-            .await
+        sqlx::query(
+            r#"
+            DELETE FROM idempotency_keys
+            WHERE tenant_id = $1 AND user_id = $2 AND key = $3 AND status IS NULL
+            "#,
+        )
+        .bind(&scope.tenant)
+        .bind(&scope.user)
+        .bind(key)
+        .execute(pool)
+        .await
     } else {
         sqlx::query(
-            "UPDATE idempotency_keys SET status = $2, response = $3, completed_at = now()
-             WHERE key = $1 AND status IS NULL",
+            r#"
+            UPDATE idempotency_keys SET status = $4, response = $5, completed_at = now()
+            WHERE tenant_id = $1 AND user_id = $2 AND key = $3 AND status IS NULL
+            "#,
         )
+        .bind(&scope.tenant)
+        .bind(&scope.user)
         .bind(key)
         .bind(i16::try_from(status.as_u16()).unwrap_or(500))
         .bind(body)

@@ -1,6 +1,7 @@
 //! The HTTP surface: `POST /api/commands/{name}`, `POST /api/queries/{name}`,
 //! `GET /health`, `GET /metrics`, `GET /api/openapi.json`.
 
+mod auth;
 mod dispatch;
 mod health;
 pub(crate) mod idempotency;
@@ -16,13 +17,21 @@ use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::Verifier;
 use crate::context::AppState;
 use crate::error::{HandlerError, InternalError};
 
-/// The service's router: every registered command and query, health, and the error format.
+/// The service's router: every registered command and query, health, and the error
+/// format; in `jwt` mode, bearer tokens verified (keys read when first needed).
 pub fn router(state: AppState) -> Router {
+    let verifier = Verifier::from_config(&state.config().auth);
+    router_with(state, verifier)
+}
+
+/// The router with this verifier (`None`: every request is anonymous).
+pub(crate) fn router_with(state: AppState, verifier: Option<Verifier>) -> Router {
     let body_limit = state.config().http.body_limit;
-    Router::new()
+    let routes = Router::new()
         .route("/api/commands/{name}", post(dispatch::command))
         .route("/api/queries/{name}", post(dispatch::query))
         .route("/health", get(health::health))
@@ -30,7 +39,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi::openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(DefaultBodyLimit::max(body_limit));
+    // Inside `correlate`, so a refused token's 401 still carries the correlation id.
+    let routes = match verifier {
+        Some(verifier) => routes.layer(axum::middleware::from_fn_with_state(
+            verifier,
+            auth::authenticate,
+        )),
+        None => routes,
+    };
+    routes
         .layer(axum::middleware::from_fn(request_meta::correlate))
         .layer(CatchPanicLayer::custom(|_| {
             HandlerError::internal("request", InternalError::Panic).into_response()

@@ -1,5 +1,6 @@
 //! `GET /api/openapi.json`: an OpenAPI 3.1 document of every registered command and
-//! query, with the JSON schemas of their request and result types, the problem+json
+//! query, with the JSON schemas of their request and result types, who may call each
+//! (the `bearerAuth` scheme, with the roles of role-restricted ones), the problem+json
 //! error shape, health and metrics.
 
 use axum::Json;
@@ -9,7 +10,7 @@ use platform_core::schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
 use crate::context::AppState;
-use crate::registry::{SchemaFn, registrations};
+use crate::registry::{Access, SchemaFn, registrations};
 
 /// The document, built from the registrations (schemas as the service reads requests).
 pub async fn openapi(State(state): State<AppState>) -> Json<Value> {
@@ -28,14 +29,23 @@ pub fn document(title: &str, version: &str) -> Value {
     let mut paths = Map::new();
     let endpoints = commands
         .iter()
-        .map(|c| ("commands", c.name, c.request_schema, c.result_schema))
-        .chain(
-            queries
-                .iter()
-                .map(|q| ("queries", q.name, q.request_schema, q.result_schema)),
-        );
-    for (kind, name, request, result) in endpoints {
-        let op = operation(&mut generator, kind, name, request, result);
+        .map(|c| Endpoint {
+            kind: "commands",
+            name: c.name,
+            access: c.access,
+            request: c.request_schema,
+            result: c.result_schema,
+        })
+        .chain(queries.iter().map(|q| Endpoint {
+            kind: "queries",
+            name: q.name,
+            access: q.access,
+            request: q.request_schema,
+            result: q.result_schema,
+        }));
+    for endpoint in endpoints {
+        let (kind, name) = (endpoint.kind, endpoint.name);
+        let op = operation(&mut generator, endpoint);
         paths.insert(format!("/api/{kind}/{name}"), op);
     }
     paths.insert(
@@ -63,17 +73,37 @@ pub fn document(title: &str, version: &str) -> Value {
         "openapi": "3.1.0",
         "info": { "title": title, "version": version },
         "paths": paths,
-        "components": { "schemas": schemas },
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "A JWT from the issuer (AUTH_MODE=jwt): `sub` is the user, `roles` their roles, `tenant` their tenant."
+                }
+            }
+        },
     })
 }
 
-fn operation(
-    generator: &mut SchemaGenerator,
-    kind: &str,
-    name: &str,
+/// One command or query, as the document describes it.
+struct Endpoint {
+    kind: &'static str,
+    name: &'static str,
+    access: Access,
     request: SchemaFn,
     result: SchemaFn,
-) -> Value {
+}
+
+fn operation(generator: &mut SchemaGenerator, endpoint: Endpoint) -> Value {
+    let Endpoint {
+        kind,
+        name,
+        access,
+        request,
+        result,
+    } = endpoint;
     let problem = json!({ "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } });
     let mut responses = json!({
         "200": { "description": "success", "content": { "application/json": { "schema": result(generator) } } },
@@ -97,9 +127,43 @@ fn operation(
         "description": "Recorded in event metadata and echoed on the response.",
         "schema": { "type": "string", "maxLength": 128 }
     }));
+    let challenge = json!({
+        "WWW-Authenticate": {
+            "description": "`Bearer`, with `error=\"invalid_token\"` when a token was sent and refused (RFC 6750)",
+            "schema": { "type": "string" }
+        }
+    });
+    // Operations open to anyone need no token, but a token that is sent must be valid.
+    let (security, who, unauthenticated) = match access {
+        Access::Anyone => (
+            json!([]),
+            "Open to anyone, with or without a token.".to_owned(),
+            "a bearer token was sent and refused",
+        ),
+        Access::Authenticated => (
+            json!([{ "bearerAuth": [] }]),
+            "Needs a valid bearer token.".to_owned(),
+            "no bearer token, or one that was refused",
+        ),
+        Access::Roles(roles) => {
+            responses["403"] = json!({ "description": format!("the user has none of the roles {}", roles.join(", ")), "content": problem });
+            (
+                json!([{ "bearerAuth": roles }]),
+                format!(
+                    "Needs a bearer token with one of the roles: {}.",
+                    roles.join(", ")
+                ),
+                "no bearer token, or one that was refused",
+            )
+        }
+    };
+    responses["401"] =
+        json!({ "description": unauthenticated, "headers": challenge, "content": problem });
     json!({ "post": {
         "operationId": name,
         "tags": [kind],
+        "description": who,
+        "security": security,
         "parameters": parameters,
         "requestBody": { "required": true, "content": { "application/json": { "schema": request(generator) } } },
         "responses": responses,
