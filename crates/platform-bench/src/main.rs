@@ -75,9 +75,14 @@ async fn main() -> anyhow::Result<()> {
         let db = TestDatabase::new().await?;
         platform_read_models::prepare_read_models(&db.pool).await?;
         report.push(w1::command_path(&db, args.orders, workers).await?);
+        let db = TestDatabase::new().await?;
+        platform_read_models::prepare_read_models(&db.pool).await?;
+        report.push(w1::two_tenants(&db, args.orders, workers).await?);
         if !args.skip_http {
-            let db = TestDatabase::new().await?;
-            report.push(w1::http(&db, args.orders, workers).await?);
+            for jwt in [false, true] {
+                let db = TestDatabase::new().await?;
+                report.push(w1::http(&db, args.orders, workers, jwt).await?);
+            }
         }
     }
     let db = TestDatabase::new().await?;

@@ -8,10 +8,11 @@ use hdrhistogram::Histogram;
 use order_contracts::{AddItem, CreateOrder, Decimal, PlaceOrder};
 use order_service::commands::{AddItemHandler, CreateOrderHandler, PlaceOrderHandler};
 use order_service::domain::{Order, OrderCommand};
+use platform_core::AuthenticatedUser;
 use platform_core::Metadata;
 use platform_event_sourcing::testing::TestDatabase;
 use platform_event_sourcing::{AggregateCache, CommandExecutor, PgEventStore, StreamExpectation};
-use platform_service::{AppState, Caller, CommandHandler, Config};
+use platform_service::{AppState, Caller, CommandHandler, Config, issue_development_token};
 use serde_json::json;
 use tokio::sync::oneshot;
 
@@ -191,18 +192,49 @@ pub async fn command_path(db: &TestDatabase, orders: usize, workers: usize) -> a
     ))
 }
 
+/// Secret of the bench's bearer tokens (HS256 wants at least 32 bytes).
+const JWT_SECRET: &str = "platform-bench-secret-of-at-least-32-bytes";
+
 /// W1 through HTTP against the service running in this process, its outbox relay
-/// broadcasting on an exchange of the run's own.
-pub async fn http(db: &TestDatabase, orders: usize, workers: usize) -> anyhow::Result<Row> {
+/// broadcasting on an exchange of the run's own; with `jwt`, every request carries a
+/// bearer token the service verifies.
+pub async fn http(
+    db: &TestDatabase,
+    orders: usize,
+    workers: usize,
+    jwt: bool,
+) -> anyhow::Result<Row> {
     let bus = TestBus::new().await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}/api/commands", listener.local_addr()?);
     let (stop, stopped) = oneshot::channel::<()>();
-    let config = config_on(db, bus.exchange())?;
+    let mut settings = vec![
+        ("DATABASE_URL", db.url()),
+        ("LOG_LEVEL", "warn".to_owned()),
+        ("MESSAGE_BUS_EXCHANGE", bus.exchange().to_owned()),
+    ];
+    if jwt {
+        settings.push(("AUTH_MODE", "jwt".to_owned()));
+        settings.push(("AUTH_JWT_SECRET", JWT_SECRET.to_owned()));
+    }
+    let settings: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let config = Config::from_defaults_and(order_service::DEFAULT_CONFIG, &settings)?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    if jwt {
+        let roles = ["support".to_owned()];
+        let token =
+            issue_development_token(&config, "bench", &roles, None, Duration::from_secs(3600))?;
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse()?,
+        );
+    }
     let server = tokio::spawn(platform_service::serve(config, listener, async move {
         let _ = stopped.await;
     }));
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?;
     // Wait until the server answers.
     let health = base.replace("/api/commands", "/health");
     while client.get(&health).send().await.is_err() {
@@ -244,11 +276,82 @@ pub async fn http(db: &TestDatabase, orders: usize, workers: usize) -> anyhow::R
     let _ = stop.send(());
     server.await??;
     bus.cleanup().await?;
+    let variant = if jwt {
+        "order flow, HTTP, JWT verified"
+    } else {
+        "order flow, HTTP"
+    };
+    Ok(Row::from_histogram("W1", variant, workers, &hist, wall))
+}
+
+/// W1 through the command path with the orders split between two tenants (each
+/// customer named after its tenant), then a check that no row of any table holds
+/// another tenant's data. The variant names the rows found (0 when isolated).
+pub async fn two_tenants(db: &TestDatabase, orders: usize, workers: usize) -> anyhow::Result<Row> {
+    const TENANTS: [&str; 2] = ["tenant-a", "tenant-b"];
+    let state = AppState::new(config(db)?, db.pool.clone());
+    let (hist, wall) = run_workers(orders, workers, move |share| {
+        let state = state.clone();
+        async move {
+            let mut hist = histogram();
+            for n in 0..share {
+                let tenant = TENANTS[n % TENANTS.len()];
+                let caller = Caller::authenticated(AuthenticatedUser {
+                    id: "bench".to_owned(),
+                    roles: vec!["support".to_owned()],
+                    tenant: tenant.to_owned(),
+                });
+                let ctx = || state.command_context(Metadata::default(), caller.clone());
+                let create = CreateOrder {
+                    customer_id: format!("{tenant}-{}", customer()),
+                };
+                let created = timed(&mut hist, async {
+                    Ok(CreateOrderHandler::handle(ctx(), create).await?)
+                })
+                .await?;
+                for i in 0..3 {
+                    let add = add_item(&created.order_id, i);
+                    timed(&mut hist, async {
+                        Ok(AddItemHandler::handle(ctx(), add).await?)
+                    })
+                    .await?;
+                }
+                let place = PlaceOrder {
+                    order_id: created.order_id,
+                };
+                timed(&mut hist, async {
+                    Ok(PlaceOrderHandler::handle(ctx(), place).await?)
+                })
+                .await?;
+            }
+            Ok(hist)
+        }
+    })
+    .await?;
+    let crossed = cross_tenant_rows(db).await?;
     Ok(Row::from_histogram(
         "W1",
-        "order flow, HTTP",
+        format!("order flow, two tenants ({crossed} cross-tenant rows)"),
         workers,
         &hist,
         wall,
     ))
+}
+
+/// Rows of any table that hold another tenant's data: events, orders and customer
+/// rows whose customer is not named after the row's tenant, and order rows whose tenant
+/// is not their stream's.
+async fn cross_tenant_rows(db: &TestDatabase) -> anyhow::Result<i64> {
+    Ok(sqlx::query_scalar(
+        r#"
+SELECT (SELECT count(*) FROM events
+        WHERE payload ? 'customerId' AND payload->>'customerId' NOT LIKE tenant_id || '-%')
+     + (SELECT count(*) FROM rm_orders WHERE customer_id NOT LIKE "_tenant" || '-%')
+     + (SELECT count(*) FROM rm_orders r JOIN events e
+          ON e.stream_id = r.id AND e.version = 1 AND e.tenant_id <> r."_tenant")
+     + (SELECT count(*) FROM rm_customer_orders WHERE customer_id NOT LIKE "_tenant" || '-%')
+"#,
+    )
+    .fetch_one(&db.pool)
+    .await?)
 }

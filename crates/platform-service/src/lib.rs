@@ -43,6 +43,7 @@ mod read_models;
 mod registry;
 mod telemetry;
 
+pub use auth::{IssueError, issue_development_token};
 pub use cli::{CatchupArgs, Cli, CliCommand, EventsArgs, RepublishArgs, TokenArgs};
 pub use config::{
     AuthConfig, AuthMode, ClaimNames, Config, ConfigError, DatabaseConfig, HttpConfig, JwtKeys,

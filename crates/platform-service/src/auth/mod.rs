@@ -19,5 +19,5 @@ mod jwks;
 mod verifier;
 
 pub(crate) use error::TokenError;
-pub(crate) use issue::issue_development_token;
+pub use issue::{IssueError, issue_development_token};
 pub(crate) use verifier::Verifier;
