@@ -74,8 +74,8 @@ async fn each_bad_input_has_its_status_and_code() -> anyhow::Result<()> {
         (
             "/api/commands/CreateOrder",
             b"{}".to_vec(),
-            400,
-            "validation_failed",
+            422,
+            "customer_required",
         ),
         (
             "/api/commands/CreateOrder",

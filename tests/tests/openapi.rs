@@ -94,9 +94,16 @@ async fn the_document_lists_every_endpoint_with_resolvable_schemas() -> anyhow::
         &doc,
         &create["requestBody"]["content"]["application/json"]["schema"],
     );
-    assert_eq!(
-        request["required"],
-        serde_json::json!(["customerId"]),
+    // A customer may leave the customer out (their own order).
+    assert!(
+        request["properties"].get("customerId").is_some(),
+        "{request}"
+    );
+    assert!(
+        request
+            .get("required")
+            .and_then(Value::as_array)
+            .is_none_or(|required| required.is_empty()),
         "{request}"
     );
     let result = resolve(
@@ -144,7 +151,7 @@ async fn each_operation_says_who_may_call_it() -> anyhow::Result<()> {
     let op = |path: &str| doc["paths"][path]["post"].clone();
     let problem = serde_json::json!("#/components/schemas/Problem");
 
-    // Any user: a token needed, 401 without one, never 403.
+    // Any user: a token needed, 401 without one; no roles, so no 403 declared.
     let create = op("/api/commands/CreateOrder");
     assert_eq!(
         create["security"],
@@ -161,15 +168,11 @@ async fn each_operation_says_who_may_call_it() -> anyhow::Result<()> {
     );
     assert!(create["responses"].get("403").is_none());
 
-    // Roles: the roles named, and a 403.
+    // Any user too: who sees which order's events is the handler's rule.
     let events = op("/api/queries/GetOrderEvents");
     assert_eq!(
         events["security"],
-        serde_json::json!([{ "bearerAuth": ["support", "admin"] }])
-    );
-    assert_eq!(
-        events["responses"]["403"]["content"]["application/problem+json"]["schema"]["$ref"],
-        problem
+        serde_json::json!([{ "bearerAuth": [] }])
     );
 
     // Anyone: no security requirement, no 403.

@@ -161,7 +161,7 @@ async fn correlation_ids_are_recorded_and_echoed() -> anyhow::Result<()> {
         .post(format!("{}/api/commands/CreateOrder", svc.base_url))
         .header("X-Correlation-Id", "req-42")
         .bearer_auth(token("alice", &["customer"]))
-        .json(&json!({ "customerId": "c" }))
+        .json(&json!({ "customerId": "alice" }))
         .send()
         .await?;
     assert_eq!(response.status(), 200);

@@ -35,7 +35,8 @@
 //! A service in `AUTH_MODE=jwt` needs a bearer token:
 //! `OrderServiceClient::builder(url).bearer_token(token).build()?`. No token or a refused
 //! one is [`ClientError::Unauthenticated`] (401); a user without a role the command
-//! needs is [`ClientError::Forbidden`] (403). Neither is retried.
+//! needs, or a customer asking for another customer's orders, is
+//! [`ClientError::Forbidden`] (403). Neither is retried.
 //!
 //! # Retries
 //!

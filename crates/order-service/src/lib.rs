@@ -9,11 +9,14 @@
 //!   PlaceOrder, CancelOrder).
 //! - `queries`: one handler per query (GetOrder, ListOrders, GetOrderEvents,
 //!   GetCustomerOrders, GetProductDemand).
+//! - `policy`: who sees and changes which orders (customers their own, `support` and
+//!   `admin` all of their tenant's), applied by the handlers.
 //! - `read_models`: `rm_orders`, `rm_customer_orders` (inline) and `rm_product_demand`
 //!   (async), declared with `#[derive(ReadModel)]`.
 
 pub mod commands;
 pub mod domain;
+pub mod policy;
 pub mod queries;
 pub mod read_models;
 

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateOrder {
-    /// The customer the order belongs to.
+    /// The customer the order belongs to. A customer may leave it out (or empty): the
+    /// order is then theirs. Anyone else must name one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub customer_id: String,
 }
 

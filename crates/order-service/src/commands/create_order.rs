@@ -4,8 +4,10 @@ use uuid::Uuid;
 
 use super::check_id;
 use crate::domain::{Order, OrderCommand};
+use crate::policy::Reach;
 
-/// Opens a new draft order under a fresh id.
+/// Opens a new draft order under a fresh id; a customer's own, whether they name
+/// themselves or leave the customer out.
 pub struct CreateOrderHandler;
 
 impl CommandHandler for CreateOrderHandler {
@@ -16,19 +18,20 @@ impl CommandHandler for CreateOrderHandler {
         command: CreateOrder,
     ) -> Result<CreateOrderResult, HandlerError> {
         check_id("customerId", &command.customer_id)?;
+        let customer_id = Reach::of(ctx.user()).new_order_customer(command.customer_id)?;
         let order_id = Uuid::now_v7().to_string();
         ctx.create::<Order>(
             &order_id,
             OrderCommand::Create {
                 order_id: order_id.clone(),
-                customer_id: command.customer_id.clone(),
+                customer_id: customer_id.clone(),
                 created_by: ctx.user().map(|user| user.id.clone()),
             },
         )
         .await?;
         Ok(CreateOrderResult {
             order_id,
-            customer_id: command.customer_id,
+            customer_id,
         })
     }
 }

@@ -5,19 +5,24 @@ use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_
 
 use super::{order_as_of, view_by_key};
 use crate::domain::Order;
+use crate::policy::Reach;
 use crate::read_models::OrderReadModel;
 
 /// Answers GetOrder from `rm_orders`, or, with `asOf`/`asOfVersion`, from the order's
-/// events up to that point.
+/// events up to that point. Another customer's order is missing for a customer.
 pub struct GetOrderHandler;
 
 impl QueryHandler for GetOrderHandler {
     type Query = GetOrder;
 
     async fn handle(ctx: QueryContext, query: GetOrder) -> Result<OrderView, HandlerError> {
+        let reach = Reach::of(ctx.user());
         let range = match (query.as_of, query.as_of_version) {
             (None, None) => {
-                return view_by_key::<OrderReadModel, _>(&ctx, Order::TYPE, &query.order_id).await;
+                let view: OrderView =
+                    view_by_key::<OrderReadModel, _>(&ctx, Order::TYPE, &query.order_id).await?;
+                reach.order(&query.order_id, &view.customer_id)?;
+                return Ok(view);
             }
             (Some(_), Some(_)) => {
                 return Err(HandlerError::Validation(
@@ -33,6 +38,8 @@ impl QueryHandler for GetOrderHandler {
             }
         };
         let view = order_as_of(&ctx, &query.order_id, range).await?;
+        // Before saying how far the order goes: that would tell it exists.
+        reach.order(&query.order_id, &view.customer_id)?;
         match query.as_of_version {
             Some(asked) if view.version < asked => Err(HandlerError::NotFound {
                 what: Order::TYPE.to_owned(),

@@ -1,23 +1,23 @@
 use order_contracts::{EventRecord, GetOrderEvents, OrderEvents};
 use platform_core::Aggregate;
 use platform_event_sourcing::StreamRange;
-use platform_service::{Access, HandlerError, QueryContext, QueryHandler, register_query_handler};
+use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
 
 use crate::domain::Order;
+use crate::policy::Reach;
 
 /// Events per page when the caller names no limit.
 const DEFAULT_LIMIT: u32 = 100;
 /// The largest page.
 const MAX_LIMIT: u32 = 1000;
 
-/// Answers GetOrderEvents from the order's stream: the audit trail, payloads upcast.
-/// For support staff and admins: the metadata says who did what, from where.
+/// Answers GetOrderEvents from the order's stream: the audit trail, payloads upcast,
+/// with metadata that says who did what, from where. For the order's customer, support
+/// staff and admins; another customer's order is missing for a customer.
 pub struct GetOrderEventsHandler;
 
 impl QueryHandler for GetOrderEventsHandler {
     type Query = GetOrderEvents;
-
-    const ACCESS: Access = Access::Roles(&["support", "admin"]);
 
     async fn handle(ctx: QueryContext, query: GetOrderEvents) -> Result<OrderEvents, HandlerError> {
         let after = query.after_version.unwrap_or(0);
@@ -32,6 +32,9 @@ impl QueryHandler for GetOrderEventsHandler {
                 "limit must be between 1 and {MAX_LIMIT}, not {limit}"
             )));
         }
+        Reach::of(ctx.user())
+            .stored_order(&ctx, &query.order_id)
+            .await?;
         // One more than the page, to know whether another page follows.
         let range = StreamRange {
             after_version: after,

@@ -2,9 +2,11 @@ use order_contracts::{ListOrders, OrderList, OrderView};
 use platform_read_models::PageRequest;
 use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
 
+use crate::policy::Reach;
 use crate::read_models::OrderReadModel;
 
-/// Answers ListOrders from `rm_orders`, newest first, paged.
+/// Answers ListOrders from `rm_orders`, newest first, paged: a customer's own orders
+/// (another customer's id is a 403), every order of the tenant for staff.
 pub struct ListOrdersHandler;
 
 impl QueryHandler for ListOrdersHandler {
@@ -16,7 +18,8 @@ impl QueryHandler for ListOrdersHandler {
             limit: query.limit,
             cursor: query.cursor,
         };
-        let page = match query.customer_id {
+        let customer_id = Reach::of(ctx.user()).listed_customer(query.customer_id)?;
+        let page = match customer_id {
             Some(customer_id) => orders.find_by("customer_id", customer_id, &page).await?,
             None => orders.list(&page).await?,
         };

@@ -184,3 +184,44 @@ fn problem_schema() -> Value {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(generator: &mut SchemaGenerator) -> platform_core::schemars::Schema {
+        generator.subschema_for::<String>()
+    }
+
+    fn op(access: Access) -> Value {
+        let mut generator = SchemaSettings::draft2020_12().into_generator();
+        operation(
+            &mut generator,
+            Endpoint {
+                kind: "queries",
+                name: "Audit",
+                access,
+                request: text,
+                result: text,
+            },
+        )["post"]
+            .clone()
+    }
+
+    #[test]
+    fn a_role_restricted_operation_names_its_roles_and_a_403() {
+        let staff = op(Access::Roles(&["support", "admin"]));
+        assert_eq!(
+            staff["security"],
+            json!([{ "bearerAuth": ["support", "admin"] }])
+        );
+        assert_eq!(
+            staff["responses"]["403"]["content"]["application/problem+json"]["schema"]["$ref"],
+            "#/components/schemas/Problem"
+        );
+        assert!(staff["responses"].get("401").is_some());
+        let any_user = op(Access::Authenticated);
+        assert_eq!(any_user["security"], json!([{ "bearerAuth": [] }]));
+        assert!(any_user["responses"].get("403").is_none());
+    }
+}
