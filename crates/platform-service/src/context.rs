@@ -201,6 +201,13 @@ impl CommandContext {
         &self.metadata
     }
 
+    /// Read access for the same caller (same tenant, same user), e.g. to check what a
+    /// command may touch before running it.
+    pub fn reader(&self) -> QueryContext {
+        self.state
+            .query_context(self.metadata.clone(), self.caller.clone())
+    }
+
     /// The verified user the command runs for (`None` when anonymous).
     pub fn user(&self) -> Option<&AuthenticatedUser> {
         self.caller.user()

@@ -1,5 +1,5 @@
 use order_contracts::OrderUpdated;
-use platform_service::{Caller, CommandContext, HandlerError};
+use platform_service::{CommandContext, HandlerError};
 
 use crate::domain::{Order, OrderCommand};
 use crate::policy::Reach;
@@ -13,13 +13,7 @@ pub(super) async fn update_order(
 ) -> Result<OrderUpdated, HandlerError> {
     let reach = Reach::of(ctx.user());
     if let Reach::Own(_) = reach {
-        // Read as the same caller, so in the same tenant.
-        let caller = ctx
-            .user()
-            .cloned()
-            .map_or_else(Caller::anonymous, Caller::authenticated);
-        let reader = ctx.state().query_context(ctx.metadata().clone(), caller);
-        reach.stored_order(&reader, &order_id).await?;
+        reach.stored_order(&ctx.reader(), &order_id).await?;
     }
     let done = ctx.update::<Order>(&order_id, command).await?;
     Ok(OrderUpdated {
