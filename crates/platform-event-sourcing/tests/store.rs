@@ -213,10 +213,17 @@ async fn two_tenants_use_one_stream_id_without_touching_each_other() -> anyhow::
         ),
         "{err}"
     );
-    // The global log holds both, each with its tenant.
-    let log = default
-        .read_all(platform_event_sourcing::LogPosition::START, 10)
-        .await?;
+    // The global log holds both, each with its tenant (every committed event: the
+    // gap-safe head may lag behind other tests' open transactions).
+    let mut conn = db.pool.acquire().await?;
+    let committed = platform_event_sourcing::LogFilter::default().committed();
+    let log = platform_event_sourcing::read_log(
+        &mut conn,
+        platform_event_sourcing::LogPosition::START,
+        &committed,
+        10,
+    )
+    .await?;
     let tenants: Vec<&str> = log.iter().map(|e| e.tenant_id.as_str()).collect();
     assert_eq!(tenants, ["default", "default", "acme", "acme", "acme"]);
     Ok(())
