@@ -113,9 +113,11 @@ async fn every_command_and_query_through_the_client() -> anyhow::Result<()> {
         .await?;
     assert_eq!(order.status, OrderStatus::Cancelled);
 
-    // The product demand read model is async: poll until the projector caught up.
+    // The product demand read model is async: poll until the projector caught up (it
+    // reads behind the oldest open transaction in the cluster, which another test here
+    // holds open for a few seconds).
     let demand = eventually(
-        Duration::from_secs(5),
+        Duration::from_secs(15),
         "rm_product_demand to project product-a",
         || async {
             let demand = client
@@ -192,18 +194,19 @@ async fn each_error_variant() -> anyhow::Result<()> {
         Some("order_empty")
     );
 
-    // The first request with this key is still running (as a row says): 409, retried,
-    // then reported.
+    // The first request with this key is still running (its transaction holds the key's
+    // row): 409, retried, then reported.
     let key = "key-in-flight";
     let command = CreateOrder {
         customer_id: "customer-f".into(),
     };
+    let mut first = db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO idempotency_keys (key, command, request) VALUES ($1, 'CreateOrder', $2)",
     )
     .bind(key)
     .bind(serde_json::to_value(&command)?)
-    .execute(&db.pool)
+    .execute(&mut *first)
     .await?;
     let quick = OrderServiceClient::builder(&svc.base_url)
         .retries(2)
@@ -214,6 +217,7 @@ async fn each_error_variant() -> anyhow::Result<()> {
         matches!(&in_flight, Err(ClientError::Conflict { code, .. }) if code == "idempotency_key_in_flight"),
         "{in_flight:?}"
     );
+    first.rollback().await?;
 
     // A contract whose result type is not what the service answers.
     #[derive(Serialize, Deserialize, schemars::JsonSchema)]

@@ -14,7 +14,9 @@ use crate::cache::AggregateCache;
 use crate::error::{ExecuteError, RuleViolation, StoreError};
 use crate::load::Loaded;
 use crate::notify::EventNotifier;
+use crate::recorded::StreamRange;
 use crate::store::{AppendResult, PgEventStore};
+use crate::unit::UnitOfWork;
 
 /// What the command assumes about the stream before it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +52,7 @@ pub struct CommandExecutor<P = PlainAppend> {
     store: PgEventStore,
     cache: Arc<AggregateCache>,
     max_attempts: u32,
-    stripes: Arc<[Mutex<()>]>,
+    stripes: Arc<[Arc<Mutex<()>>]>,
     path: P,
     notifier: Option<EventNotifier>,
     snapshot_every: i64,
@@ -106,6 +108,15 @@ pub trait AppendPath: Send + Sync + 'static {
         store: &PgEventStore,
         pending: &PendingAppend<'_, A>,
     ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send;
+
+    /// Appends them in a unit of work, which commits them with the rest of its work;
+    /// anything to do only after that commit goes to [`UnitOfWork::after_commit`].
+    fn append_in<A: Aggregate>(
+        &self,
+        unit: &mut UnitOfWork,
+        store: &PgEventStore,
+        pending: &PendingAppend<'_, A>,
+    ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send;
 }
 
 /// Appends the events and nothing else.
@@ -127,6 +138,23 @@ impl AppendPath for PlainAppend {
             )
             .await
     }
+
+    async fn append_in<A: Aggregate>(
+        &self,
+        unit: &mut UnitOfWork,
+        store: &PgEventStore,
+        pending: &PendingAppend<'_, A>,
+    ) -> Result<AppendResult, StoreError> {
+        store
+            .append_in(
+                unit.conn(),
+                pending.stream_id,
+                A::TYPE,
+                pending.expected,
+                pending.new_events,
+            )
+            .await
+    }
 }
 
 /// Number of stream lock stripes per process.
@@ -140,7 +168,7 @@ impl CommandExecutor {
             store,
             cache,
             max_attempts: max_attempts.max(1),
-            stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
+            stripes: (0..STRIPES).map(|_| Arc::new(Mutex::new(()))).collect(),
             path: PlainAppend,
             notifier: None,
             snapshot_every: 0,
@@ -201,6 +229,10 @@ impl<P: AppendPath> CommandExecutor<P> {
     }
 
     /// Executes one command against one aggregate.
+    ///
+    /// Where row-level security binds the store's role, the command runs in a unit of
+    /// work of its own (a transaction naming the tenant); otherwise its append is one
+    /// statement.
     #[instrument(skip_all, fields(aggregate_type = A::TYPE, aggregate_id = %stream_id))]
     pub async fn execute<A>(
         &self,
@@ -212,7 +244,12 @@ impl<P: AppendPath> CommandExecutor<P> {
     where
         A: Aggregate,
     {
-        let _turn = self.stripe(stream_id).lock().await;
+        if self.store.row_security() {
+            return self
+                .execute_alone_in_units(stream_id, expectation, command, metadata)
+                .await;
+        }
+        let _turn = self.stripe(self.store.tenant(), stream_id).1.lock().await;
         let mut state: Loaded<A> = match expectation {
             StreamExpectation::New => Loaded::default(),
             StreamExpectation::Existing => {
@@ -225,28 +262,29 @@ impl<P: AppendPath> CommandExecutor<P> {
         let mut from_cache = expectation == StreamExpectation::Existing && state.exists();
         let mut attempt = 1;
         loop {
-            if expectation == StreamExpectation::Existing && !state.exists() {
-                return Err(ExecuteError::NotFound {
-                    aggregate_type: A::TYPE,
-                    id: stream_id.to_owned(),
-                });
-            }
-            let events = state.aggregate.handle(command.clone()).map_err(rule)?;
+            let events = self.decide(stream_id, expectation, &state, command.clone())?;
             let outcome = if events.is_empty() {
                 self.confirm_no_op(stream_id, &state, from_cache).await
             } else {
-                self.append(stream_id, &state, &events, metadata).await
+                let new_events = new_events(&events, metadata)?;
+                let pending = pending(&self.store, stream_id, &state, &events, &new_events);
+                match self.path.append(&self.store, &pending).await {
+                    // The reply was lost: the append may have committed. Find out before
+                    // anything decides again; unknown stays a retryable error.
+                    Err(err) if err.is_unavailable() => {
+                        match self.store.find_appended(&new_events).await {
+                            Some(found) => Ok(found),
+                            None => Err(err),
+                        }
+                    }
+                    outcome => outcome,
+                }
             };
             match outcome {
-                Ok(version) => {
+                Ok(result) => {
                     let before = state.version;
-                    for event in &events {
-                        state.aggregate.apply(event);
-                    }
-                    state.version = version;
-                    self.cache
-                        .put(self.store.tenant(), stream_id, state.clone());
-                    self.snapshot_if_due(stream_id, before, &state);
+                    let (state, version) = self.applied(stream_id, state, &events, &result);
+                    self.after_commit(&self.store, stream_id, before, &state)();
                     return Ok(Executed {
                         aggregate: state.aggregate,
                         version,
@@ -269,67 +307,192 @@ impl<P: AppendPath> CommandExecutor<P> {
         }
     }
 
-    /// Starts writing a snapshot when the command moved the stream past a multiple of
-    /// `snapshot_every`; a failure is only logged (loading then replays more events).
-    fn snapshot_if_due<A: Aggregate>(&self, stream_id: &str, before: i64, state: &Loaded<A>) {
-        let every = self.snapshot_every;
-        if every <= 0
-            || A::SNAPSHOT_SCHEMA_VERSION.is_none()
-            || before / every == state.version / every
-        {
-            return;
-        }
-        let store = self.store.clone();
-        let stream_id = stream_id.to_owned();
-        let state = state.clone();
-        tokio::spawn(async move {
-            match store.save_snapshot(&stream_id, &state).await {
-                Ok(()) => debug!(%stream_id, version = state.version, "snapshot taken"),
-                Err(err) => {
-                    warn!(%stream_id, cause = %err, "snapshot failed; loads replay more events")
-                }
-            }
-        });
-    }
-
-    fn stripe(&self, stream_id: &str) -> &Mutex<()> {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        (self.store.tenant(), stream_id).hash(&mut hasher);
-        &self.stripes[(hasher.finish() % self.stripes.len() as u64) as usize]
-    }
-
-    async fn append<A: Aggregate>(
+    /// [`execute`](Self::execute) where each attempt is a unit of work of its own.
+    async fn execute_alone_in_units<A: Aggregate>(
         &self,
         stream_id: &str,
-        state: &Loaded<A>,
-        events: &[A::Event],
+        expectation: StreamExpectation,
+        command: A::Command,
         metadata: &Metadata,
-    ) -> Result<i64, StoreError> {
-        let new_events = events
-            .iter()
-            .map(|e| NewEvent::from_event(e, metadata.clone()))
-            .collect::<Result<Vec<_>, _>>()?;
-        let pending = PendingAppend::<A> {
-            tenant: self.store.tenant(),
-            stream_id,
-            expected: match state.version {
-                0 => ExpectedVersion::NoStream,
-                v => ExpectedVersion::Exact(v),
-            },
-            first_version: state.version + 1,
-            events,
-            new_events: &new_events,
-        };
-        let result = self.path.append(&self.store, &pending).await?;
-        if let Some(notifier) = &self.notifier {
-            notifier.notify();
+    ) -> Result<Executed<A>, ExecuteError> {
+        let mut attempt = 1;
+        loop {
+            let mut unit = UnitOfWork::begin(self.store.pool(), self.store.tenant()).await?;
+            let outcome = self
+                .execute_in::<A>(&mut unit, stream_id, expectation, command.clone(), metadata)
+                .await;
+            match outcome {
+                Ok(executed) => {
+                    unit.commit().await?;
+                    return Ok(executed);
+                }
+                Err(ExecuteError::Conflict(conflict)) if attempt < self.max_attempts => {
+                    debug!(attempt, %conflict, "concurrency conflict, retrying the unit");
+                    unit.rollback().await?;
+                    attempt += 1;
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Err(err) => {
+                    unit.rollback().await?;
+                    return Err(err);
+                }
+            }
         }
-        debug!(
-            version = result.last_version,
-            event_types = ?events.iter().map(DomainEvent::event_type).collect::<Vec<_>>(),
-            "appended"
-        );
-        Ok(result.last_version)
+    }
+
+    /// Executes one command inside a unit of work: its events commit with the unit, and
+    /// the stream stays turned to the unit until then. A concurrency conflict is not
+    /// retried here (the unit's transaction may be aborted): the unit's owner rolls back
+    /// and runs the whole unit again.
+    #[instrument(skip_all, fields(aggregate_type = A::TYPE, aggregate_id = %stream_id))]
+    pub async fn execute_in<A>(
+        &self,
+        unit: &mut UnitOfWork,
+        stream_id: &str,
+        expectation: StreamExpectation,
+        command: A::Command,
+        metadata: &Metadata,
+    ) -> Result<Executed<A>, ExecuteError>
+    where
+        A: Aggregate,
+    {
+        let store = self.store.in_tenant(unit.tenant());
+        let (index, stripe) = self.stripe(unit.tenant(), stream_id);
+        let turn_key = format!("turn:{index}");
+        if unit.state::<()>(TURNS, &turn_key).is_none() {
+            unit.hold(Arc::clone(stripe).lock_owned().await);
+            unit.remember(TURNS, &turn_key, ());
+        }
+        let remembered = unit.state::<Loaded<A>>(A::TYPE, stream_id);
+        let from_unit = remembered.is_some();
+        let state: Loaded<A> = match (expectation, remembered) {
+            (StreamExpectation::New, _) => Loaded::default(),
+            (StreamExpectation::Existing, Some(state)) => state,
+            (StreamExpectation::Existing, None) => {
+                match self.cache.get::<A>(store.tenant(), stream_id) {
+                    Some(cached) => cached,
+                    None => {
+                        store
+                            .load_at_on(unit.conn(), stream_id, StreamRange::all())
+                            .await?
+                    }
+                }
+            }
+        };
+        let from_cache = expectation == StreamExpectation::Existing && state.exists() && !from_unit;
+        let events = self.decide(stream_id, expectation, &state, command)?;
+        let outcome = if events.is_empty() {
+            if from_cache {
+                store
+                    .append_in(
+                        unit.conn(),
+                        stream_id,
+                        A::TYPE,
+                        ExpectedVersion::Exact(state.version),
+                        &[],
+                    )
+                    .await
+            } else {
+                Ok(AppendResult {
+                    first_version: state.version + 1,
+                    last_version: state.version,
+                    positions: Vec::new(),
+                })
+            }
+        } else {
+            let new_events = new_events(&events, metadata)?;
+            let pending = pending(&store, stream_id, &state, &events, &new_events);
+            self.path.append_in(unit, &store, &pending).await
+        };
+        match outcome {
+            Ok(result) => {
+                let before = state.version;
+                let (state, version) = self.applied(stream_id, state, &events, &result);
+                unit.remember(A::TYPE, stream_id, state.clone());
+                unit.after_commit(self.after_commit(&store, stream_id, before, &state));
+                Ok(Executed {
+                    aggregate: state.aggregate,
+                    version,
+                    events,
+                })
+            }
+            Err(err) => {
+                self.cache.remove::<A>(store.tenant(), stream_id);
+                Err(err.into())
+            }
+        }
+    }
+
+    /// The command's decision on `state`, or why it cannot be made.
+    fn decide<A: Aggregate>(
+        &self,
+        stream_id: &str,
+        expectation: StreamExpectation,
+        state: &Loaded<A>,
+        command: A::Command,
+    ) -> Result<Vec<A::Event>, ExecuteError> {
+        if expectation == StreamExpectation::Existing && !state.exists() {
+            return Err(ExecuteError::NotFound {
+                aggregate_type: A::TYPE,
+                id: stream_id.to_owned(),
+            });
+        }
+        Ok(state.aggregate.handle(command).map_err(rule)?)
+    }
+
+    /// The state after the appended events, and its version.
+    fn applied<A: Aggregate>(
+        &self,
+        stream_id: &str,
+        mut state: Loaded<A>,
+        events: &[A::Event],
+        result: &AppendResult,
+    ) -> (Loaded<A>, i64) {
+        for event in events {
+            state.aggregate.apply(event);
+        }
+        state.version = result.last_version;
+        if !events.is_empty() {
+            debug!(
+                stream_id,
+                version = result.last_version,
+                event_types = ?events.iter().map(DomainEvent::event_type).collect::<Vec<_>>(),
+                "appended"
+            );
+        }
+        (state, result.last_version)
+    }
+
+    /// What follows a committed command on `store`'s tenant: the state cached, a
+    /// snapshot when due (the stream was at `before`), log readers woken when events
+    /// were appended.
+    fn after_commit<A: Aggregate>(
+        &self,
+        store: &PgEventStore,
+        stream_id: &str,
+        before: i64,
+        state: &Loaded<A>,
+    ) -> impl FnOnce() + Send + 'static {
+        let (store, cache) = (store.clone(), Arc::clone(&self.cache));
+        let (notifier, every) = (self.notifier.clone(), self.snapshot_every);
+        let (stream_id, state) = (stream_id.to_owned(), state.clone());
+        move || {
+            cache.put(store.tenant(), &stream_id, state.clone());
+            if state.version > before {
+                snapshot_if_due(&store, every, &stream_id, before, &state);
+                if let Some(notifier) = &notifier {
+                    notifier.notify();
+                }
+            }
+        }
+    }
+
+    /// The stripe (and its index) whose turn commands on a tenant's stream take.
+    fn stripe(&self, tenant: &str, stream_id: &str) -> (usize, &Arc<Mutex<()>>) {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (tenant, stream_id).hash(&mut hasher);
+        let index = (hasher.finish() % self.stripes.len() as u64) as usize;
+        (index, &self.stripes[index])
     }
 
     /// A no-op decided on a cached state is confirmed against the store's version,
@@ -339,16 +502,79 @@ impl<P: AppendPath> CommandExecutor<P> {
         stream_id: &str,
         state: &Loaded<A>,
         from_cache: bool,
-    ) -> Result<i64, StoreError> {
-        if !from_cache {
-            return Ok(state.version);
-        }
+    ) -> Result<AppendResult, StoreError> {
         let expected = ExpectedVersion::Exact(state.version);
-        self.store
-            .append(stream_id, A::TYPE, expected, &[])
-            .await
-            .map(|r| r.last_version)
+        if from_cache {
+            self.store.append(stream_id, A::TYPE, expected, &[]).await
+        } else {
+            Ok(AppendResult {
+                first_version: state.version + 1,
+                last_version: state.version,
+                positions: Vec::new(),
+            })
+        }
     }
+}
+
+/// Kind of the unit-of-work entries that record which stream turns a unit holds.
+const TURNS: &str = "platform.turns";
+
+/// The events serialized and stamped with the request's metadata.
+fn new_events<E: DomainEvent>(
+    events: &[E],
+    metadata: &Metadata,
+) -> Result<Vec<NewEvent>, StoreError> {
+    Ok(events
+        .iter()
+        .map(|e| NewEvent::from_event(e, metadata.clone()))
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The events as an append to a tenant's stream (`store`'s), expecting `state`'s version.
+fn pending<'a, A: Aggregate>(
+    store: &'a PgEventStore,
+    stream_id: &'a str,
+    state: &Loaded<A>,
+    events: &'a [A::Event],
+    new_events: &'a [NewEvent],
+) -> PendingAppend<'a, A> {
+    PendingAppend {
+        tenant: store.tenant(),
+        stream_id,
+        expected: match state.version {
+            0 => ExpectedVersion::NoStream,
+            v => ExpectedVersion::Exact(v),
+        },
+        first_version: state.version + 1,
+        events,
+        new_events,
+    }
+}
+
+/// Starts writing a snapshot when a command moved the stream past a multiple of
+/// `every` (0 = never); a failure is only logged (loading then replays more events).
+fn snapshot_if_due<A: Aggregate>(
+    store: &PgEventStore,
+    every: i64,
+    stream_id: &str,
+    before: i64,
+    state: &Loaded<A>,
+) {
+    if every <= 0 || A::SNAPSHOT_SCHEMA_VERSION.is_none() || before / every == state.version / every
+    {
+        return;
+    }
+    let store = store.clone();
+    let stream_id = stream_id.to_owned();
+    let state = state.clone();
+    tokio::spawn(async move {
+        match store.save_snapshot(&stream_id, &state).await {
+            Ok(()) => debug!(%stream_id, version = state.version, "snapshot taken"),
+            Err(err) => {
+                warn!(%stream_id, cause = %err, "snapshot failed; loads replay more events")
+            }
+        }
+    });
 }
 
 /// Jittered exponential backoff: up to 1, 2, 4, … 64 ms.

@@ -14,6 +14,7 @@
 //! - `load`: rebuilding an aggregate from its snapshot and stream.
 //! - `cache`: [`AggregateCache`], aggregates kept current in memory between commands,
 //!   on [`VersionedCache`].
+//! - `unit`: [`UnitOfWork`], work that commits together, and [`TenantConnection`].
 //! - `executor`: [`CommandExecutor`]: load → decide → append through an [`AppendPath`],
 //!   retried on conflict.
 //! - `error`: [`StoreError`] and [`ExecuteError`].
@@ -36,6 +37,7 @@ mod recorded;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod unit;
 
 pub use cache::{AggregateCache, VersionedCache};
 pub use checkpoint::Checkpoint;
@@ -54,6 +56,7 @@ pub use store::{
     AppendOutcome, AppendResult, Backlog, CoWrite, CoWriteSql, LogFilter, LogHorizon, PgEventStore,
     PgQuery, across_tenants, count_log, custom_plans, log_backlog, log_head, read_log,
 };
+pub use unit::{TenantConnection, UnitOfWork};
 
 /// Re-exports for [`register_migrations!`]; not a public API.
 #[doc(hidden)]

@@ -1,5 +1,6 @@
 use futures_util::TryStreamExt;
 use platform_core::{Aggregate, DomainEvent, upcast, upcast_reads_metadata};
+use sqlx::PgConnection;
 use tracing::{instrument, warn};
 
 use crate::error::StoreError;
@@ -35,12 +36,26 @@ impl PgEventStore {
         stream_id: &str,
         range: StreamRange,
     ) -> Result<Loaded<A>, StoreError> {
+        let mut conn = self.connection().await?;
+        let loaded = self.load_at_on(conn.conn(), stream_id, range).await?;
+        conn.finish().await?;
+        Ok(loaded)
+    }
+
+    /// [`load_at`](Self::load_at) on a caller's connection (inside a unit of work, it
+    /// sees the unit's own events).
+    pub async fn load_at_on<A: Aggregate>(
+        &self,
+        conn: &mut PgConnection,
+        stream_id: &str,
+        range: StreamRange,
+    ) -> Result<Loaded<A>, StoreError> {
         let start = if range.after_version == 0 {
-            self.snapshot::<A>(stream_id, range).await?
+            self.snapshot::<A>(conn, stream_id, range).await?
         } else {
             None
         };
-        self.load_range(stream_id, start.unwrap_or_default(), range)
+        self.load_range(conn, stream_id, start.unwrap_or_default(), range)
             .await
     }
 
@@ -50,7 +65,12 @@ impl PgEventStore {
         stream_id: &str,
         range: StreamRange,
     ) -> Result<Loaded<A>, StoreError> {
-        self.load_range(stream_id, Loaded::default(), range).await
+        let mut conn = self.connection().await?;
+        let loaded = self
+            .load_range(conn.conn(), stream_id, Loaded::default(), range)
+            .await?;
+        conn.finish().await?;
+        Ok(loaded)
     }
 
     /// Brings an already loaded aggregate up to the head of its stream.
@@ -59,7 +79,21 @@ impl PgEventStore {
         stream_id: &str,
         loaded: Loaded<A>,
     ) -> Result<Loaded<A>, StoreError> {
-        self.load_range(stream_id, loaded, StreamRange::all()).await
+        let mut conn = self.connection().await?;
+        let loaded = self.catch_up_on(conn.conn(), stream_id, loaded).await?;
+        conn.finish().await?;
+        Ok(loaded)
+    }
+
+    /// Brings an already loaded aggregate up to the head of its stream, on `conn`.
+    pub async fn catch_up_on<A: Aggregate>(
+        &self,
+        conn: &mut PgConnection,
+        stream_id: &str,
+        loaded: Loaded<A>,
+    ) -> Result<Loaded<A>, StoreError> {
+        self.load_range(conn, stream_id, loaded, StreamRange::all())
+            .await
     }
 
     /// Writes a snapshot of `loaded` (no-op for aggregates without snapshots) and
@@ -84,13 +118,14 @@ impl PgEventStore {
     /// that cannot be read is logged and skipped (the events are replayed instead).
     async fn snapshot<A: Aggregate>(
         &self,
+        conn: &mut PgConnection,
         stream_id: &str,
         range: StreamRange,
     ) -> Result<Option<Loaded<A>>, StoreError> {
         let Some(schema) = A::SNAPSHOT_SCHEMA_VERSION else {
             return Ok(None);
         };
-        let Some(row) = self.read_snapshot(stream_id, schema, range).await? else {
+        let Some(row) = self.read_snapshot(conn, stream_id, schema, range).await? else {
             return Ok(None);
         };
         let version = row.version;
@@ -107,21 +142,22 @@ impl PgEventStore {
     #[instrument(skip_all, fields(stream_id = %stream_id, aggregate_type = A::TYPE))]
     async fn load_range<A: Aggregate>(
         &self,
+        conn: &mut PgConnection,
         stream_id: &str,
         mut loaded: Loaded<A>,
         range: StreamRange,
     ) -> Result<Loaded<A>, StoreError> {
         let after = range.after_version.max(loaded.version);
-        let mut rows = self.stream_payloads(stream_id, after, range);
+        let mut rows = self.stream_payloads(conn, stream_id, after, range);
         while let Some(row) = rows.try_next().await? {
-            // Parsed once, straight into the event type (after upcasting, when its
-            // stored schema version is an old one).
             // The rare old row whose upcaster reads metadata fetches it on its own.
             let metadata = if upcast_reads_metadata(&row.event_type, row.schema_version) {
                 Some(self.event_metadata(stream_id, row.version).await?)
             } else {
                 None
             };
+            // Parsed once, straight into the event type (after upcasting, when its
+            // stored schema version is an old one).
             let upcast = upcast(
                 &row.event_type,
                 row.schema_version,

@@ -4,7 +4,9 @@
 use std::collections::HashSet;
 
 use sqlx::PgPool;
-use tokio::sync::{RwLock, RwLockReadGuard};
+use std::sync::Arc;
+
+use tokio::sync::{OwnedRwLockReadGuard, RwLock, RwLockReadGuard};
 use tracing::info;
 
 use crate::error::ReadModelError;
@@ -17,7 +19,7 @@ use crate::registry::ReadModelRegistration;
 /// the write guard, so they never interleave with a command half-way.
 #[derive(Debug, Default)]
 pub struct ProjectionGate {
-    paused: RwLock<HashSet<&'static str>>,
+    paused: Arc<RwLock<HashSet<&'static str>>>,
 }
 
 impl ProjectionGate {
@@ -59,5 +61,10 @@ impl ProjectionGate {
     /// The paused tables, held for the duration of a command's projection and commit.
     pub(crate) async fn read(&self) -> RwLockReadGuard<'_, HashSet<&'static str>> {
         self.paused.read().await
+    }
+
+    /// [`read`](Self::read), owned, for a unit of work to hold until it commits.
+    pub(crate) async fn read_owned(&self) -> OwnedRwLockReadGuard<HashSet<&'static str>> {
+        Arc::clone(&self.paused).read_owned().await
     }
 }

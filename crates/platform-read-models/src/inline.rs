@@ -14,7 +14,7 @@ use std::sync::Arc;
 use platform_core::{Aggregate, DomainEvent};
 use platform_event_sourcing::{
     AppendOutcome, AppendPath, AppendResult, CoWrite, PendingAppend, PgEventStore, PlainAppend,
-    StoreError,
+    StoreError, UnitOfWork,
 };
 
 use crate::cache::RowCache;
@@ -121,6 +121,24 @@ impl InlineProjection {
     }
 }
 
+/// The inline models that project these events, but the paused ones.
+fn models_for<A: Aggregate>(
+    pending: &PendingAppend<'_, A>,
+    paused: &std::collections::HashSet<&'static str>,
+) -> Vec<&'static ReadModelRegistration> {
+    read_models_for(A::TYPE)
+        .iter()
+        .copied()
+        .filter(|m| m.projection == Projection::Inline && !paused.contains(m.table))
+        .filter(|m| {
+            pending
+                .events
+                .iter()
+                .any(|e| m.event_types.contains(&e.event_type()))
+        })
+        .collect()
+}
+
 impl AppendPath for InlineProjection {
     async fn append<A: Aggregate>(
         &self,
@@ -129,17 +147,7 @@ impl AppendPath for InlineProjection {
     ) -> Result<AppendResult, StoreError> {
         // Held until the append committed: a rebuild's swap and resume wait for it.
         let paused = self.gate.read().await;
-        let models: Vec<&'static ReadModelRegistration> = read_models_for(A::TYPE)
-            .iter()
-            .copied()
-            .filter(|m| m.projection == Projection::Inline && !paused.contains(m.table))
-            .filter(|m| {
-                pending
-                    .events
-                    .iter()
-                    .any(|e| m.event_types.contains(&e.event_type()))
-            })
-            .collect();
+        let models = models_for(pending, &paused);
         if models.is_empty() {
             return PlainAppend.append(store, pending).await;
         }
@@ -147,5 +155,36 @@ impl AppendPath for InlineProjection {
             return Ok(result);
         }
         self.in_transaction(store, pending, &models).await
+    }
+
+    /// In a unit of work the rows are loaded, locked and written in its transaction (a
+    /// failed one-statement guard would abort the unit); cached once it committed.
+    async fn append_in<A: Aggregate>(
+        &self,
+        unit: &mut UnitOfWork,
+        store: &PgEventStore,
+        pending: &PendingAppend<'_, A>,
+    ) -> Result<AppendResult, StoreError> {
+        let paused = self.gate.read_owned().await;
+        let models = models_for(pending, &paused);
+        unit.hold(paused);
+        let result = PlainAppend.append_in(unit, store, pending).await?;
+        if models.is_empty() {
+            return Ok(result);
+        }
+        let envelopes = pending.envelopes(Some(&result.positions));
+        let mut written = Vec::new();
+        for model in &models {
+            model
+                .project_typed(unit.conn(), &envelopes, &mut written)
+                .await?;
+        }
+        let rows = Arc::clone(&self.rows);
+        unit.after_commit(move || {
+            for row in written {
+                rows.put(row);
+            }
+        });
+        Ok(result)
     }
 }

@@ -3,6 +3,7 @@
 use std::marker::PhantomData;
 
 use platform_core::DEFAULT_TENANT;
+use platform_event_sourcing::TenantConnection;
 use sqlx::{PgPool, Postgres};
 
 use crate::error::ReadModelError;
@@ -37,6 +38,7 @@ pub struct Page<R> {
 pub struct ReadModelStore<R> {
     pool: PgPool,
     tenant: String,
+    row_security: bool,
     _model: PhantomData<fn() -> R>,
 }
 
@@ -46,8 +48,22 @@ impl<R: ReadModel> ReadModelStore<R> {
         ReadModelStore {
             pool,
             tenant: DEFAULT_TENANT.to_owned(),
+            row_security: false,
             _model: PhantomData,
         }
+    }
+
+    /// The same queries naming their tenant to row-level security, for a pool whose
+    /// role it binds.
+    pub fn with_row_security(self, row_security: bool) -> Self {
+        ReadModelStore {
+            row_security,
+            ..self
+        }
+    }
+
+    async fn connection(&self) -> Result<TenantConnection, ReadModelError> {
+        Ok(TenantConnection::acquire(&self.pool, &self.tenant, self.row_security).await?)
     }
 
     /// The same queries over `tenant`'s rows.
@@ -60,7 +76,10 @@ impl<R: ReadModel> ReadModelStore<R> {
 
     /// The row with this key, if any.
     pub async fn get(&self, key: &str) -> Result<Option<R>, ReadModelError> {
-        Ok(rows::get::<R>(&self.pool, &self.tenant, key).await?)
+        let mut conn = self.connection().await?;
+        let row = rows::get::<R>(conn.conn(), &self.tenant, key).await?;
+        conn.finish().await?;
+        Ok(row)
     }
 
     /// Rows whose `column` (the key or an `#[index]` column) equals `value`, newest first.
@@ -113,14 +132,16 @@ impl<R: ReadModel> ReadModelStore<R> {
                     .ok_or_else(|| ReadModelError::InvalidCursor(cursor.to_owned()))?,
             ),
         };
+        let mut conn = self.connection().await?;
         let mut found = rows::page::<R, V>(
-            &self.pool,
+            conn.conn(),
             &self.tenant,
             filter,
             before,
             i64::from(limit) + 1,
         )
         .await?;
+        conn.finish().await?;
         let next_cursor = if found.len() > limit as usize {
             found.truncate(limit as usize);
             found.last().map(|(_, position)| position.to_string())

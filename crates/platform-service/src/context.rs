@@ -5,7 +5,7 @@ use std::sync::Arc;
 use platform_core::{Aggregate, AuthenticatedUser, DEFAULT_TENANT, Metadata};
 use platform_event_sourcing::{
     AggregateCache, CommandExecutor, EventNotifier, Executed, Loaded, PgEventStore,
-    StreamExpectation, StreamRange,
+    StreamExpectation, StreamRange, UnitOfWork,
 };
 use platform_messaging::{RelayMonitor, SubscriberMonitor};
 use platform_read_models::{
@@ -107,6 +107,23 @@ impl AppState {
             state: self.clone(),
             metadata,
             caller,
+            unit: None,
+        }
+    }
+
+    /// A context whose commands all commit in `unit`, with whatever else its owner
+    /// writes there (an idempotency key's answer).
+    pub fn command_context_in(
+        &self,
+        metadata: Metadata,
+        caller: Caller,
+        unit: SharedUnit,
+    ) -> CommandContext {
+        CommandContext {
+            state: self.clone(),
+            metadata,
+            caller,
+            unit: Some(unit),
         }
     }
 
@@ -157,7 +174,12 @@ pub struct CommandContext {
     state: AppState,
     metadata: Metadata,
     caller: Caller,
+    unit: Option<SharedUnit>,
 }
+
+/// A unit of work a context's commands run in, shared with the context's owner, who
+/// commits it once the handler is done.
+pub type SharedUnit = Arc<tokio::sync::Mutex<UnitOfWork>>;
 
 impl CommandContext {
     /// Runs a command that creates a new aggregate under `id`.
@@ -187,13 +209,21 @@ impl CommandContext {
     where
         A: Aggregate,
     {
-        Ok(self
-            .state
-            .inner
-            .executor
-            .in_tenant(self.caller.tenant())
-            .execute::<A>(id, expectation, command, &self.metadata)
-            .await?)
+        let executor = &self.state.inner.executor;
+        Ok(match &self.unit {
+            Some(unit) => {
+                let mut unit = unit.lock().await;
+                executor
+                    .execute_in::<A>(&mut unit, id, expectation, command, &self.metadata)
+                    .await?
+            }
+            None => {
+                executor
+                    .in_tenant(self.caller.tenant())
+                    .execute::<A>(id, expectation, command, &self.metadata)
+                    .await?
+            }
+        })
     }
 
     /// The request's metadata, recorded with every event.

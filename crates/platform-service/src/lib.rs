@@ -49,7 +49,7 @@ pub use config::{
     AuthConfig, AuthMode, ClaimNames, Config, ConfigError, DatabaseConfig, HttpConfig, JwtKeys,
     MessageBusConfig, ReadModelsConfig, Secret, TelemetryConfig,
 };
-pub use context::{AppState, Caller, CommandContext, QueryContext};
+pub use context::{AppState, Caller, CommandContext, QueryContext, SharedUnit};
 pub use database::{DatabaseError, connect, connect_and_migrate, tenant_isolation_gap};
 pub use error::{Challenge, HandlerError, InternalError};
 pub use host::{Service, serve, shutdown_signal};

@@ -176,8 +176,10 @@ impl PgEventStore {
             expected,
             events,
         };
-        let mut conn = self.pool().acquire().await?;
-        self.run(&mut conn, &batch, co_writes).await
+        let mut conn = self.connection().await?;
+        let outcome = self.run(conn.conn(), &batch, co_writes).await?;
+        conn.finish().await?;
+        Ok(outcome)
     }
 
     async fn run(
@@ -278,6 +280,48 @@ impl PgEventStore {
             }
             Err(err) => Err(err.into()),
         }
+    }
+}
+
+impl PgEventStore {
+    /// After an append whose reply was lost: the result, if its events are in the log
+    /// (looked up by event id, patiently: the connection may take a moment to come
+    /// back); `None` when they are not, or when the log cannot be asked.
+    pub async fn find_appended(&self, events: &[NewEvent]) -> Option<AppendResult> {
+        let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
+        let mut delay = std::time::Duration::from_millis(50);
+        for _ in 0..6 {
+            match self.appended_rows(&ids).await {
+                Ok(rows) if rows.len() == ids.len() => {
+                    return Some(AppendResult {
+                        first_version: rows[0].version,
+                        last_version: rows[rows.len() - 1].version,
+                        positions: rows.iter().map(|r| r.global_position).collect(),
+                    });
+                }
+                Ok(_) => return None,
+                Err(err) if err.is_unavailable() => {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(std::time::Duration::from_secs(1));
+                }
+                Err(_) => return None,
+            }
+        }
+        None
+    }
+
+    async fn appended_rows(&self, ids: &[Uuid]) -> Result<Vec<Inserted>, StoreError> {
+        let mut conn = self.connection().await?;
+        let rows: Vec<Inserted> = sqlx::query_as(
+            "SELECT version, global_position FROM events \
+             WHERE tenant_id = $1 AND event_id = ANY($2) ORDER BY version",
+        )
+        .bind(self.tenant())
+        .bind(ids)
+        .fetch_all(conn.conn())
+        .await?;
+        conn.finish().await?;
+        Ok(rows)
     }
 }
 

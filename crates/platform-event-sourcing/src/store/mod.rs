@@ -13,7 +13,7 @@ mod row;
 use std::sync::Arc;
 
 use platform_core::{DEFAULT_TENANT, Metadata};
-use sqlx::{PgExecutor, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use tracing::instrument;
 
 pub use append::{AppendOutcome, AppendResult, CoWrite, CoWriteSql, PgQuery};
@@ -26,6 +26,7 @@ pub(crate) use row::{EventRow, PayloadRow};
 use crate::error::StoreError;
 use crate::position::LogPosition;
 use crate::recorded::{RecordedEvent, StreamRange};
+use crate::unit::TenantConnection;
 
 /// The rows of one stream (`$1`, of tenant `$5`) after a version (`$2`), up to a
 /// version (`$3`) and a time (`$4`) when given, in version order.
@@ -44,6 +45,7 @@ macro_rules! stream_range {
 pub struct PgEventStore {
     pool: PgPool,
     tenant: Arc<str>,
+    row_security: bool,
 }
 
 impl PgEventStore {
@@ -52,7 +54,22 @@ impl PgEventStore {
         PgEventStore {
             pool,
             tenant: Arc::from(DEFAULT_TENANT),
+            row_security: false,
         }
+    }
+
+    /// The same store, naming its tenant to row-level security in every transaction
+    /// (for a pool whose role it binds; see `platform.tenant` in docs/architecture.md).
+    pub fn with_row_security(self, row_security: bool) -> Self {
+        PgEventStore {
+            row_security,
+            ..self
+        }
+    }
+
+    /// Whether row-level security binds the pool's role.
+    pub fn row_security(&self) -> bool {
+        self.row_security
     }
 
     /// The same store, scoped to `tenant`'s streams.
@@ -60,7 +77,13 @@ impl PgEventStore {
         PgEventStore {
             pool: self.pool.clone(),
             tenant: Arc::from(tenant),
+            row_security: self.row_security,
         }
+    }
+
+    /// A connection for this tenant's work (see [`TenantConnection`]).
+    pub async fn connection(&self) -> Result<TenantConnection, StoreError> {
+        TenantConnection::acquire(&self.pool, &self.tenant, self.row_security).await
     }
 
     /// The tenant whose streams this handle reads and writes.
@@ -75,7 +98,10 @@ impl PgEventStore {
 
     /// The version of a stream's last event (0 when it has none).
     pub async fn stream_version(&self, stream_id: &str) -> Result<i64, StoreError> {
-        stream_version_with(&self.pool, &self.tenant, stream_id).await
+        let mut conn = self.connection().await?;
+        let version = stream_version_with(conn.conn(), &self.tenant, stream_id).await?;
+        conn.finish().await?;
+        Ok(version)
     }
 
     /// Reads part of a stream in version order.
@@ -85,6 +111,7 @@ impl PgEventStore {
         stream_id: &str,
         range: StreamRange,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut conn = self.connection().await?;
         let rows: Vec<EventRow> = sqlx::query_as(concat!(
             "SELECT transaction_id::text::bigint AS tx_id, global_position, event_id, tenant_id, stream_id,
                     aggregate_type, version, event_type, schema_version, payload, metadata,
@@ -96,8 +123,9 @@ impl PgEventStore {
         .bind(range.to_version)
         .bind(range.until)
         .bind(&*self.tenant)
-        .fetch_all(&self.pool)
+        .fetch_all(conn.conn())
         .await?;
+        conn.finish().await?;
         Ok(row::into_recorded(rows)?)
     }
 
@@ -131,6 +159,7 @@ impl PgEventStore {
         state_schema_version: i32,
         state: serde_json::Value,
     ) -> Result<(), StoreError> {
+        let mut conn = self.connection().await?;
         sqlx::query(
             r#"
 WITH saved AS (
@@ -151,14 +180,15 @@ WHERE tenant_id = $6 AND stream_id = $1 AND version < (SELECT version FROM saved
         .bind(state_schema_version)
         .bind(state)
         .bind(&*self.tenant)
-        .execute(&self.pool)
+        .execute(conn.conn())
         .await?;
-        Ok(())
+        conn.finish().await
     }
 
     /// The newest snapshot of a stream in a state schema version, within `range`.
     pub(crate) async fn read_snapshot(
         &self,
+        conn: &mut PgConnection,
         stream_id: &str,
         state_schema_version: i32,
         range: StreamRange,
@@ -180,7 +210,7 @@ ORDER BY s.version DESC LIMIT 1
         .bind(range.to_version)
         .bind(range.until)
         .bind(&*self.tenant)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *conn)
         .await?)
     }
 
@@ -188,6 +218,7 @@ ORDER BY s.version DESC LIMIT 1
     /// as a stream of rows (for folding an aggregate without holding them all).
     pub(crate) fn stream_payloads<'a>(
         &'a self,
+        conn: &'a mut PgConnection,
         stream_id: &'a str,
         after: i64,
         range: StreamRange,
@@ -202,7 +233,7 @@ ORDER BY s.version DESC LIMIT 1
         .bind(range.to_version)
         .bind(range.until)
         .bind(&*self.tenant)
-        .fetch(&self.pool)
+        .fetch(conn)
     }
 }
 
@@ -213,14 +244,16 @@ impl PgEventStore {
         stream_id: &str,
         version: i64,
     ) -> Result<Metadata, StoreError> {
+        let mut conn = self.connection().await?;
         let metadata: sqlx::types::Json<Metadata> = sqlx::query_scalar(
             "SELECT metadata FROM events WHERE tenant_id = $1 AND stream_id = $2 AND version = $3",
         )
         .bind(&*self.tenant)
         .bind(stream_id)
         .bind(version)
-        .fetch_one(&self.pool)
+        .fetch_one(conn.conn())
         .await?;
+        conn.finish().await?;
         Ok(metadata.0)
     }
 }

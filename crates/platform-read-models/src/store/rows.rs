@@ -8,7 +8,7 @@
 
 use platform_event_sourcing::CoWriteSql;
 use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, PgPool, Postgres, Row};
+use sqlx::{PgConnection, Postgres, Row};
 
 use super::ddl::quoted;
 use crate::model::ReadModel;
@@ -182,7 +182,7 @@ fn update_list<R: ReadModel>() -> String {
 
 /// A tenant's row of `R` with this key.
 pub(crate) async fn get<R: ReadModel>(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: &str,
     key: &str,
 ) -> Result<Option<R>, sqlx::Error> {
@@ -194,7 +194,7 @@ pub(crate) async fn get<R: ReadModel>(
     let row = sqlx::query(&sql)
         .bind(tenant)
         .bind(key)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(R::from_row).transpose()
 }
@@ -203,7 +203,7 @@ pub(crate) async fn get<R: ReadModel>(
 /// `None`), newest first, where `column` equals `value` (every row when `column` is
 /// `None`); each with its position.
 pub(crate) async fn page<R, V>(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: &str,
     filter: Option<(&str, V)>,
     before: Option<i64>,
@@ -227,7 +227,7 @@ where
                 .bind(value)
                 .bind(before)
                 .bind(limit)
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await?
         }
         None => {
@@ -240,7 +240,7 @@ where
                 .bind(tenant)
                 .bind(before)
                 .bind(limit)
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await?
         }
     };

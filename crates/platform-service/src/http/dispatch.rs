@@ -14,15 +14,22 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use platform_core::Metadata;
+use platform_event_sourcing::UnitOfWork;
+
 use super::idempotency::{self, Claim, KeyScope};
 use super::request_meta::RequestMeta;
 use crate::config::AuthMode;
 use crate::context::{AppState, Caller};
-use crate::error::{HandlerError, problem_response};
-use crate::registry::{self, Access};
+use crate::error::{HandlerError, InternalError, problem_response};
+use crate::registry::{self, Access, CommandDispatch};
 
 /// `POST /api/commands/{name}`; with an `Idempotency-Key`, a retry replays the first
-/// response.
+/// response. A command runs to its end in a task of its own, so a client that goes away
+/// does not cut it short.
 pub async fn command(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -47,38 +54,126 @@ pub async fn command(
         Ok(key) => key,
         Err(err) => return err.into_response(),
     };
-    let scope = KeyScope::of(&caller);
-    let ctx = state.command_context(meta.command_metadata(&caller), caller);
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return body_error(&state, rejection).into_response(),
+    };
     // Only a JSON body is worth a key; anything else fails as it would without one,
     // and appends nothing.
-    let keyed = key.and_then(|key| match &body {
-        Ok(bytes) => serde_json::from_slice::<serde_json::Value>(bytes)
+    let keyed = key.and_then(|key| {
+        serde_json::from_slice::<serde_json::Value>(&body)
             .ok()
-            .map(|request| (key, request)),
-        Err(_) => None,
+            .map(|request| (key, request))
     });
-    let dispatch = registration.dispatch;
-    let Some((key, request)) = keyed else {
-        return run(&state, "command", name, body, |body| dispatch(ctx, body)).await;
-    };
-    let pool = state.store().pool().clone();
-    match idempotency::claim(&pool, &scope, &key, name, &request).await {
-        Err(err) => err.into_response(),
-        Ok(Claim::Replay { status, body }) => {
-            let mut response = into_response(status, body);
-            idempotency::mark_replayed(response.headers_mut());
-            response
+    let metadata = meta.command_metadata(&caller);
+    let task = tokio::spawn(async move {
+        let started = Instant::now();
+        let command = Command {
+            state: &state,
+            name,
+            dispatch: registration.dispatch,
+            body: &body,
+        };
+        match keyed {
+            None => {
+                let ctx = state.command_context(metadata, caller);
+                let outcome = (command.dispatch)(ctx, &body).await;
+                counted(&state, "command", name, started, outcome)
+            }
+            Some((key, request)) => command.run_keyed(metadata, caller, &key, &request).await,
         }
-        Ok(Claim::Claimed) => {
-            let response = run(&state, "command", name, body, |body| dispatch(ctx, body)).await;
-            // Responses are small JSON documents, built in memory by `respond`.
-            let (parts, body) = response.into_parts();
-            let bytes = axum::body::to_bytes(body, usize::MAX)
-                .await
-                .unwrap_or_default();
-            let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-            idempotency::complete(&pool, &scope, &key, parts.status, &json).await;
-            Response::from_parts(parts, axum::body::Body::from(bytes))
+    });
+    task.await
+        .unwrap_or_else(|_| HandlerError::internal("request", InternalError::Panic).into_response())
+}
+
+/// A command about to run.
+struct Command<'a> {
+    state: &'a AppState,
+    name: &'static str,
+    dispatch: CommandDispatch,
+    body: &'a [u8],
+}
+
+impl Command<'_> {
+    /// Runs the command under its `Idempotency-Key`: the claim, the command's events
+    /// and its answer in one unit of work, committed together. A concurrency conflict
+    /// reruns the whole unit; a 5xx rolls it back (the key was never taken); a reply
+    /// lost at the commit is a 503, and the retry finds what the database holds.
+    async fn run_keyed(
+        &self,
+        metadata: Metadata,
+        caller: Caller,
+        key: &str,
+        request: &serde_json::Value,
+    ) -> Response {
+        let (state, name) = (self.state, self.name);
+        let started = Instant::now();
+        let scope = KeyScope::of(&caller);
+        let attempts = state.config().commands.max_attempts.max(1);
+        let mut attempt = 1;
+        loop {
+            let mut unit = match UnitOfWork::begin(state.store().pool(), caller.tenant()).await {
+                Ok(unit) => unit,
+                Err(err) => return counted(state, "command", name, started, Err(err.into())),
+            };
+            match idempotency::claim(unit.conn(), &scope, key, name, request).await {
+                Err(err) => {
+                    let _ = unit.rollback().await;
+                    return counted(state, "command", name, started, Err(err));
+                }
+                Ok(Claim::Replay { status, body }) => {
+                    let _ = unit.rollback().await;
+                    let mut response = into_response(status, body);
+                    idempotency::mark_replayed(response.headers_mut());
+                    return response;
+                }
+                Ok(Claim::Claimed) => {}
+            }
+            let shared = Arc::new(tokio::sync::Mutex::new(unit));
+            let ctx =
+                state.command_context_in(metadata.clone(), caller.clone(), Arc::clone(&shared));
+            let outcome = (self.dispatch)(ctx, self.body).await;
+            let Ok(unit) = Arc::try_unwrap(shared) else {
+                // A handler kept its context alive: its unit can be neither committed
+                // nor trusted; dropping the last handle rolls it back.
+                let err = HandlerError::internal("request", InternalError::Panic);
+                return counted(state, "command", name, started, Err(err));
+            };
+            let mut unit = unit.into_inner();
+            match outcome {
+                Err(HandlerError::Conflict(_)) if attempt < attempts => {
+                    let _ = unit.rollback().await;
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(5 << attempt.min(6))).await;
+                }
+                Err(err)
+                    if err.status().is_server_error() || err.status() == StatusCode::CONFLICT =>
+                {
+                    let _ = unit.rollback().await;
+                    return counted(state, "command", name, started, Err(err));
+                }
+                outcome => {
+                    let (status, answer) = match &outcome {
+                        Ok(value) => (StatusCode::OK, value.clone()),
+                        Err(err) => (err.status(), err.problem()),
+                    };
+                    if let Err(err) =
+                        idempotency::complete(unit.conn(), &scope, key, status, &answer).await
+                    {
+                        let _ = unit.rollback().await;
+                        return counted(state, "command", name, started, Err(err));
+                    }
+                    if let Err(err) = unit.commit().await {
+                        let err = HandlerError::Unavailable(format!(
+                            "the command's outcome is unknown ({err}); retry with the same \
+                             Idempotency-Key"
+                        ));
+                        return counted(state, "command", name, started, Err(err));
+                    }
+                    return counted(state, "command", name, started, outcome);
+                }
+            }
         }
     }
 }

@@ -1,10 +1,13 @@
 //! `Idempotency-Key` on commands: the first request with a key runs; a retry with the
 //! same key and body gets the first response again and appends nothing.
 //!
-//! The key is claimed before the command runs and completed with its response after.
-//! Final outcomes (success, 4xx) are kept; transient ones (409 conflict, 5xx) release
-//! the key so a retry runs the command. A claim left by a crashed process is taken
-//! over after [`ABANDONED_AFTER_SECS`].
+//! Exactly once: the key is claimed, the command run and its answer recorded in one
+//! unit of work (one transaction) with the command's events, so the key's outcome and
+//! the events commit together or not at all. A retry while the first request runs
+//! waits for it on the key's row lock (briefly; then 409 `idempotency_key_in_flight`),
+//! then replays its answer; if the first request's process died, its transaction died
+//! with it, and the retry runs the command. A reply lost at the commit is answered 503:
+//! the database, not a guess, then decides what the retry finds.
 //!
 //! Keys are scoped by tenant and user ([`KeyScope`]): two users sending the same key
 //! run two commands and never see each other's responses.
@@ -13,9 +16,9 @@ use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::Value;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use tokio::sync::watch;
-use tracing::{debug, warn};
+use tracing::debug;
 
 use crate::context::Caller;
 use crate::error::HandlerError;
@@ -24,8 +27,8 @@ use crate::error::HandlerError;
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// The response header on a replayed response.
 pub const REPLAYED: &str = "idempotent-replayed";
-/// A claim older than this with no response is taken over by the next request.
-pub const ABANDONED_AFTER_SECS: i32 = 30;
+/// How long a retry waits for the first request with its key before a 409.
+pub const IN_FLIGHT_WAIT: Duration = Duration::from_secs(2);
 
 /// What a claim found.
 #[derive(Debug)]
@@ -67,12 +70,10 @@ struct StoredKey {
     command: String,
     /// Whether that request's body equals this one (as jsonb).
     same_body: bool,
-    /// The first response's status, once complete.
+    /// The first response's status (none: left by an older version, never completed).
     status: Option<i16>,
-    /// The first response's body, once complete.
+    /// The first response's body.
     response: Option<Value>,
-    /// Whether the claim is older than [`ABANDONED_AFTER_SECS`].
-    abandoned: bool,
 }
 
 /// The key from the headers: none, or 1..=255 visible ASCII characters.
@@ -89,24 +90,22 @@ pub fn key(headers: &HeaderMap) -> Result<Option<String>, HandlerError> {
     Ok(Some(key.to_owned()))
 }
 
-/// Claims `key` in `scope` for `command` with `request`, or finds the first request's
-/// outcome.
+/// Claims `key` in `scope` for `command` with `request` in the caller's unit of work
+/// (`conn`), or finds the first request's outcome. The claim is the key's row, locked
+/// until the unit ends.
 pub async fn claim(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     scope: &KeyScope,
     key: &str,
     command: &str,
     request: &Value,
 ) -> Result<Claim, HandlerError> {
-    let unavailable = |e: sqlx::Error| {
-        if platform_event_sourcing::is_unavailable(&e) {
-            HandlerError::Unavailable(format!("idempotency keys: {e}"))
-        } else {
-            HandlerError::internal("idempotency keys", e)
-        }
-    };
-    // A released key can vanish between the insert and the read: try again once.
-    for _ in 0..2 {
+    sqlx::query("SELECT set_config('lock_timeout', $1, true)")
+        .bind(format!("{}ms", IN_FLIGHT_WAIT.as_millis()))
+        .execute(&mut *conn)
+        .await
+        .map_err(failed)?;
+    loop {
         let inserted = sqlx::query(
             r#"
             INSERT INTO idempotency_keys (tenant_id, user_id, key, command, request)
@@ -119,16 +118,15 @@ pub async fn claim(
         .bind(key)
         .bind(command)
         .bind(request)
-        .execute(pool)
+        .execute(&mut *conn)
         .await
-        .map_err(unavailable)?;
+        .map_err(failed)?;
         if inserted.rows_affected() == 1 {
             return Ok(Claim::Claimed);
         }
-        let row: Option<StoredKey> = sqlx::query_as(
+        let stored: StoredKey = sqlx::query_as(
             r#"
-            SELECT command, request = $4 AS same_body, status, response,
-                   created_at < now() - make_interval(secs => $5) AS abandoned
+            SELECT command, request = $4 AS same_body, status, response
             FROM idempotency_keys
             WHERE tenant_id = $1 AND user_id = $2 AND key = $3
             "#,
@@ -137,90 +135,70 @@ pub async fn claim(
         .bind(&scope.user)
         .bind(key)
         .bind(request)
-        .bind(ABANDONED_AFTER_SECS)
-        .fetch_optional(pool)
+        .fetch_one(&mut *conn)
         .await
-        .map_err(unavailable)?;
-        let Some(stored) = row else {
-            continue;
-        };
+        .map_err(failed)?;
         if stored.command != command || !stored.same_body {
             return Err(HandlerError::IdempotencyKeyReused);
         }
-        match (stored.status, stored.response) {
-            (Some(status), Some(body)) => {
-                let status = u16::try_from(status)
-                    .ok()
-                    .and_then(|s| StatusCode::from_u16(s).ok())
-                    .unwrap_or(StatusCode::OK);
-                return Ok(Claim::Replay { status, body });
-            }
-            _ if stored.abandoned => {
-                let taken = sqlx::query(
-                    r#"
-                    UPDATE idempotency_keys SET created_at = now()
-                    WHERE tenant_id = $1 AND user_id = $2 AND key = $3 AND status IS NULL
-                      AND created_at < now() - make_interval(secs => $4)
-                    "#,
-                )
-                .bind(&scope.tenant)
-                .bind(&scope.user)
-                .bind(key)
-                .bind(ABANDONED_AFTER_SECS)
-                .execute(pool)
-                .await
-                .map_err(unavailable)?;
-                if taken.rows_affected() == 1 {
-                    warn!(key, "taking over an abandoned idempotency key");
-                    return Ok(Claim::Claimed);
-                }
-                return Err(HandlerError::IdempotencyKeyInFlight);
-            }
-            _ => return Err(HandlerError::IdempotencyKeyInFlight),
-        }
+        let (Some(status), Some(body)) = (stored.status, stored.response) else {
+            // Left uncompleted by an older version of the service: nothing holds it.
+            sqlx::query(
+                "DELETE FROM idempotency_keys \
+                 WHERE tenant_id = $1 AND user_id = $2 AND key = $3 AND status IS NULL",
+            )
+            .bind(&scope.tenant)
+            .bind(&scope.user)
+            .bind(key)
+            .execute(&mut *conn)
+            .await
+            .map_err(failed)?;
+            continue;
+        };
+        let status = u16::try_from(status)
+            .ok()
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .unwrap_or(StatusCode::OK);
+        return Ok(Claim::Replay { status, body });
     }
-    Err(HandlerError::IdempotencyKeyInFlight)
 }
 
-/// Records the outcome of a claimed key: kept when final, released when transient.
+/// Records the answer of a claimed key in the same unit of work.
 pub async fn complete(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     scope: &KeyScope,
     key: &str,
     status: StatusCode,
     body: &Value,
-) {
-    let transient = status == StatusCode::CONFLICT || status.is_server_error();
-    let done = if transient {
-        sqlx::query(
-            r#"
-            DELETE FROM idempotency_keys
-            WHERE tenant_id = $1 AND user_id = $2 AND key = $3 AND status IS NULL
-            "#,
-        )
-        .bind(&scope.tenant)
-        .bind(&scope.user)
-        .bind(key)
-        .execute(pool)
-        .await
-    } else {
-        sqlx::query(
-            r#"
-            UPDATE idempotency_keys SET status = $4, response = $5, completed_at = now()
-            WHERE tenant_id = $1 AND user_id = $2 AND key = $3 AND status IS NULL
-            "#,
-        )
-        .bind(&scope.tenant)
-        .bind(&scope.user)
-        .bind(key)
-        .bind(i16::try_from(status.as_u16()).unwrap_or(500))
-        .bind(body)
-        .execute(pool)
-        .await
-    };
-    if let Err(err) = done {
-        // The claim stays; it is taken over once abandoned.
-        warn!(key, cause = %err, "could not record the idempotency key's outcome");
+) -> Result<(), HandlerError> {
+    sqlx::query(
+        r#"
+        UPDATE idempotency_keys SET status = $4, response = $5, completed_at = now()
+        WHERE tenant_id = $1 AND user_id = $2 AND key = $3
+        "#,
+    )
+    .bind(&scope.tenant)
+    .bind(&scope.user)
+    .bind(key)
+    .bind(i16::try_from(status.as_u16()).unwrap_or(500))
+    .bind(body)
+    .execute(&mut *conn)
+    .await
+    .map_err(failed)?;
+    Ok(())
+}
+
+/// A failed statement on the keys: the first request still running (the lock wait ran
+/// out), the database away, or a bug.
+fn failed(err: sqlx::Error) -> HandlerError {
+    match &err {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03") => {
+            HandlerError::IdempotencyKeyInFlight
+        }
+        _ if platform_event_sourcing::is_unavailable(&err) => {
+            HandlerError::Unavailable(format!("idempotency keys: {err}"))
+        }
+        _ => HandlerError::internal("idempotency keys", err),
     }
 }
 
