@@ -35,13 +35,20 @@ struct Inner {
 }
 
 impl AppState {
-    /// State over a migrated database.
+    /// State over a migrated database whose role row-level security does not bind.
     pub fn new(config: Config, pool: PgPool) -> Self {
+        Self::with_row_security(config, pool, false)
+    }
+
+    /// State over a migrated database; with `row_security` (the pool's role is bound by
+    /// row-level security, see [`tenant_isolation_gap`](crate::tenant_isolation_gap)),
+    /// every statement runs in a transaction that names its tenant.
+    pub fn with_row_security(config: Config, pool: PgPool, row_security: bool) -> Self {
         let cache_size = config.commands.aggregate_cache_size;
         let notifier = EventNotifier::default();
         let projection = InlineProjection::new(cache_size, Arc::new(ProjectionGate::new()));
         let executor = CommandExecutor::new(
-            PgEventStore::new(pool),
+            PgEventStore::new(pool).with_row_security(row_security),
             Arc::new(AggregateCache::new(cache_size)),
             config.commands.max_attempts,
         )
@@ -270,7 +277,9 @@ impl QueryContext {
 
     /// Queries over the caller's tenant's rows of a read model.
     pub fn read_model<R: ReadModel>(&self) -> ReadModelStore<R> {
-        ReadModelStore::new(self.state.store().pool().clone()).in_tenant(self.caller.tenant())
+        ReadModelStore::new(self.state.store().pool().clone())
+            .with_row_security(self.state.store().row_security())
+            .in_tenant(self.caller.tenant())
     }
 
     /// Rebuilds an aggregate from its stream (or part of it); a missing one is a 404.

@@ -195,7 +195,8 @@ pub async fn serve(
     let verifier = authentication(&config).await?;
     let (pool, prepared) = connect_and_migrate(&config.database).await?;
     info!(database = %config.database.describe(), "event store ready");
-    if let Some(reason) = tenant_isolation_gap(&pool).await? {
+    let gap = tenant_isolation_gap(&pool).await?;
+    if let Some(reason) = &gap {
         warn!(
             %reason,
             "the database does not enforce tenant isolation for this connection \
@@ -204,7 +205,7 @@ pub async fn serve(
              caller's tenant"
         );
     }
-    let state = AppState::new(config, pool.clone());
+    let state = AppState::with_row_security(config, pool.clone(), gap.is_none());
     let (stop, stopped) = watch::channel(false);
     let mut tasks = vec![state.notifier().spawn(pool.clone(), stopped.clone())];
     for stale in prepared
