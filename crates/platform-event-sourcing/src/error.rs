@@ -47,8 +47,10 @@ pub struct ProjectionError {
 }
 
 /// Whether a database error means the server cannot be used right now — unreachable,
-/// restarting, shutting down, refusing connections, out of connection slots — rather
-/// than refusing this statement. Such errors are retried later, never reported as bugs.
+/// restarting, shutting down, refusing connections, out of connection slots — or gave
+/// up on this statement for now (a lock or statement timeout, a deadlock, a
+/// serialization failure), rather than refusing it. Such errors are retried later, never
+/// reported as bugs.
 pub fn is_unavailable(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
@@ -56,9 +58,14 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
             let code = db.code().unwrap_or_default();
             // 08: connection exception; 57P01-03: admin/crash shutdown, cannot connect
             // now; 53300: too many connections; 55000 with this message: the database
-            // does not accept connections at the moment.
+            // does not accept connections at the moment; 55P03: lock timeout; 57014:
+            // statement timeout or cancelled; 40001/40P01: serialization failure,
+            // deadlock.
             code.starts_with("08")
-                || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+                || matches!(
+                    code.as_ref(),
+                    "57P01" | "57P02" | "57P03" | "53300" | "55P03" | "57014" | "40001" | "40P01"
+                )
                 || (code == "55000" && db.message().contains("accepting connections"))
         }
         _ => false,

@@ -122,6 +122,11 @@ pub async fn claim(
         .await
         .map_err(failed)?;
         if inserted.rows_affected() == 1 {
+            // Only the wait for the key is bounded; the command waits as long as any.
+            sqlx::query("SET LOCAL lock_timeout TO DEFAULT")
+                .execute(&mut *conn)
+                .await
+                .map_err(failed)?;
             return Ok(Claim::Claimed);
         }
         let stored: StoredKey = sqlx::query_as(
