@@ -13,8 +13,13 @@
 //! - W4: append → subscriber latency at 1,000 events/s through the outbox relay,
 //!   RabbitMQ and the subscriber runtime; relay throughput on a 100,000-event backlog.
 //!
-//! Each run uses a database of its own, dropped at the end.
+//! Each workload is shown next to the limit it is judged against, measured in the same
+//! run (the `× limit` column): W1 against a raw one-row-per-commit `INSERT` loop at the
+//! same worker count, W2 against a raw `SELECT` of the same rows (a time ratio: lower is
+//! better), W4 against a bare lapin publisher with confirms and a bare consumer doing
+//! one `INSERT` per message. Each run uses a database of its own, dropped at the end.
 
+mod limits;
 mod report;
 mod w1;
 mod w2;
@@ -24,7 +29,8 @@ mod w4;
 use clap::Parser;
 use platform_event_sourcing::testing::TestDatabase;
 
-use crate::report::Report;
+use crate::limits::{LIMIT_APPEND, LIMIT_PUBLISH, LIMIT_SELECT};
+use crate::report::{Measure, Report};
 
 /// Command line of the benchmark.
 #[derive(Debug, Parser)]
@@ -71,6 +77,8 @@ async fn main() -> anyhow::Result<()> {
     let mut report = Report::default();
     for &workers in &args.workers {
         let db = TestDatabase::new().await?;
+        report.push(limits::raw_append(&db, args.orders * 5, workers).await?);
+        let db = TestDatabase::new().await?;
         report.push(w1::no_read_models(&db, args.orders, workers).await?);
         let db = TestDatabase::new().await?;
         platform_read_models::prepare_read_models(&db.pool).await?;
@@ -102,8 +110,15 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.w4_relay_events > 0 {
         let db = TestDatabase::new().await?;
+        for row in limits::bare_bus(&db, args.w4_relay_events).await? {
+            report.push(row);
+        }
+        let db = TestDatabase::new().await?;
         report.push(w4::relay_throughput(&db, args.w4_relay_events).await?);
     }
+    report.relate("W1", "", LIMIT_APPEND, Measure::Throughput);
+    report.relate("W2", "load", LIMIT_SELECT, Measure::Time);
+    report.relate("W4", "relay", LIMIT_PUBLISH, Measure::Throughput);
     report.print();
     report.write_json(&args.json)?;
     eprintln!("results written to {}", args.json.display());

@@ -25,6 +25,10 @@ pub struct Row {
     pub p50_ms: f64,
     /// 99th percentile latency in milliseconds.
     pub p99_ms: f64,
+    /// This row against its limit measured in the same run (see [`Report::relate`]).
+    pub ratio: Option<f64>,
+    /// The limit's variant.
+    pub against: Option<String>,
 }
 
 impl Row {
@@ -46,8 +50,40 @@ impl Row {
             ops_per_sec: ops as f64 / wall.as_secs_f64(),
             p50_ms: histogram.value_at_quantile(0.50) as f64 / 1000.0,
             p99_ms: histogram.value_at_quantile(0.99) as f64 / 1000.0,
+            ratio: None,
+            against: None,
         }
     }
+
+    /// A row of `ops` operations in `wall`, without latencies.
+    pub fn throughput(
+        workload: &'static str,
+        variant: impl Into<String>,
+        ops: usize,
+        wall: Duration,
+    ) -> Self {
+        Row {
+            workload,
+            variant: variant.into(),
+            workers: 1,
+            ops: ops as u64,
+            seconds: wall.as_secs_f64(),
+            ops_per_sec: ops as f64 / wall.as_secs_f64(),
+            p50_ms: 0.0,
+            p99_ms: 0.0,
+            ratio: None,
+            against: None,
+        }
+    }
+}
+
+/// How a row compares with its limit.
+#[derive(Debug, Clone, Copy)]
+pub enum Measure {
+    /// Operations per second ÷ the limit's (1.0 = as fast as the limit).
+    Throughput,
+    /// Median time ÷ the limit's (1.0 = as fast as the limit; lower is better).
+    Time,
 }
 
 /// All rows of a run.
@@ -66,20 +102,54 @@ impl Report {
         self.rows.push(row);
     }
 
+    /// Sets the ratio of every `workload` row whose variant starts with `prefix` to
+    /// the row of `limit` with the same worker count (or with one worker, when the
+    /// limit was measured once).
+    pub fn relate(&mut self, workload: &str, prefix: &str, limit: &str, measure: Measure) {
+        let limits: Vec<Row> = self
+            .rows
+            .iter()
+            .filter(|r| r.workload == workload && r.variant == limit)
+            .cloned()
+            .collect();
+        for row in &mut self.rows {
+            if row.workload != workload || row.variant == limit || !row.variant.starts_with(prefix)
+            {
+                continue;
+            }
+            let Some(base) = limits
+                .iter()
+                .find(|l| l.workers == row.workers)
+                .or_else(|| limits.iter().find(|l| l.workers == 1))
+            else {
+                continue;
+            };
+            let ratio = match measure {
+                Measure::Throughput => row.ops_per_sec / base.ops_per_sec,
+                Measure::Time => row.p50_ms / base.p50_ms,
+            };
+            if ratio.is_finite() {
+                row.ratio = Some(ratio);
+                row.against = Some(limit.to_owned());
+            }
+        }
+    }
+
     /// Prints the table.
     pub fn print(&self) {
         println!(
-            "| {:<8} | {:<34} | {:>7} | {:>8} | {:>10} | {:>9} | {:>9} |",
-            "workload", "variant", "workers", "ops", "ops/s", "p50 ms", "p99 ms"
+            "| {:<8} | {:<46} | {:>7} | {:>8} | {:>10} | {:>9} | {:>9} | {:>7} |",
+            "workload", "variant", "workers", "ops", "ops/s", "p50 ms", "p99 ms", "× limit"
         );
         println!(
-            "|{:-<10}|{:-<36}|{:-<9}|{:-<10}|{:-<12}|{:-<11}|{:-<11}|",
-            "", "", "", "", "", "", ""
+            "|{:-<10}|{:-<48}|{:-<9}|{:-<10}|{:-<12}|{:-<11}|{:-<11}|{:-<9}|",
+            "", "", "", "", "", "", "", ""
         );
         for r in &self.rows {
+            let ratio = r.ratio.map_or_else(String::new, |x| format!("{x:.2}"));
             println!(
-                "| {:<8} | {:<34} | {:>7} | {:>8} | {:>10.0} | {:>9.2} | {:>9.2} |",
-                r.workload, r.variant, r.workers, r.ops, r.ops_per_sec, r.p50_ms, r.p99_ms
+                "| {:<8} | {:<46} | {:>7} | {:>8} | {:>10.0} | {:>9.2} | {:>9.2} | {:>7} |",
+                r.workload, r.variant, r.workers, r.ops, r.ops_per_sec, r.p50_ms, r.p99_ms, ratio
             );
         }
     }

@@ -10,6 +10,7 @@ use platform_core::{ExpectedVersion, Metadata, NewEvent};
 use platform_event_sourcing::testing::TestDatabase;
 use platform_event_sourcing::{PgEventStore, StreamRange};
 
+use crate::limits;
 use crate::report::{Row, histogram};
 
 /// Appends `events` events to one order, then loads it `runs` times without any cache:
@@ -52,7 +53,9 @@ pub async fn load(db: &TestDatabase, events: usize, runs: usize) -> anyhow::Resu
         .await?;
     store.save_snapshot(id, &snapshot_state).await?;
     let snapshotted = measure(&store, id, events, runs * 10, true).await?;
+    let limit = limits::raw_select(db, id, runs).await?;
     Ok(vec![
+        limit,
         Row::from_histogram(
             "W2",
             format!("load {events} events, no snapshot"),

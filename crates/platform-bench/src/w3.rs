@@ -46,17 +46,12 @@ pub async fn rebuild_rate(
     let mut rows = Vec::new();
     for model in read_models() {
         let report = rebuild(&db.pool, model, options, |_| {}).await?;
-        let seconds = report.elapsed.as_secs_f64();
-        rows.push(Row {
-            workload: "W3",
-            variant: format!("rebuild {}", model.table),
-            workers: 1,
-            ops: report.events,
-            seconds,
-            ops_per_sec: report.events as f64 / seconds,
-            p50_ms: 0.0,
-            p99_ms: 0.0,
-        });
+        rows.push(Row::throughput(
+            "W3",
+            format!("rebuild {}", model.table),
+            report.events as usize,
+            report.elapsed,
+        ));
     }
     Ok(rows)
 }

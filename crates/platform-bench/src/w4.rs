@@ -215,14 +215,10 @@ pub async fn relay_throughput(db: &TestDatabase, events: usize) -> anyhow::Resul
         .await?;
     let _ = connection.close(200, "bench done".into()).await;
     bus.cleanup().await?;
-    Ok(Row {
-        workload: "W4",
-        variant: format!("relay backlog, {events} events"),
-        workers: 1,
-        ops: events as u64,
-        seconds: wall.as_secs_f64(),
-        ops_per_sec: events as f64 / wall.as_secs_f64(),
-        p50_ms: 0.0,
-        p99_ms: 0.0,
-    })
+    Ok(Row::throughput(
+        "W4",
+        format!("relay backlog, {events} events"),
+        events,
+        wall,
+    ))
 }
