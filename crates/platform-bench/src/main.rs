@@ -11,7 +11,8 @@
 //!   loads) and from a snapshot 99 events behind (1,000 loads).
 //! - W3: rebuild of every read model from a log of 1,000,000 events (events/s).
 //! - W4: append → subscriber latency at 1,000 events/s through the outbox relay,
-//!   RabbitMQ and the subscriber runtime; relay throughput on a 100,000-event backlog.
+//!   RabbitMQ and the subscriber runtime; relay throughput on a 100,000-event backlog;
+//!   the subscriber runtime draining a 100,000-message backlog (inbox included).
 //!
 //! Each workload is shown next to the limit it is judged against, measured in the same
 //! run (the `× limit` column): W1 against a raw one-row-per-commit `INSERT` loop at the
@@ -29,7 +30,7 @@ mod w4;
 use clap::Parser;
 use platform_event_sourcing::testing::TestDatabase;
 
-use crate::limits::{LIMIT_APPEND, LIMIT_PUBLISH, LIMIT_SELECT};
+use crate::limits::{LIMIT_APPEND, LIMIT_CONSUME, LIMIT_PUBLISH, LIMIT_SELECT};
 use crate::report::{Measure, Report};
 
 /// Command line of the benchmark.
@@ -115,10 +116,18 @@ async fn main() -> anyhow::Result<()> {
         }
         let db = TestDatabase::new().await?;
         report.push(w4::relay_throughput(&db, args.w4_relay_events).await?);
+        let db = TestDatabase::new().await?;
+        report.push(w4::subscriber_backlog(&db, args.w4_relay_events).await?);
     }
     report.relate("W1", "", LIMIT_APPEND, Measure::Throughput);
     report.relate("W2", "load", LIMIT_SELECT, Measure::Time);
     report.relate("W4", "relay", LIMIT_PUBLISH, Measure::Throughput);
+    report.relate(
+        "W4",
+        w4::SUBSCRIBER_BACKLOG,
+        LIMIT_CONSUME,
+        Measure::Throughput,
+    );
     report.print();
     report.write_json(&args.json)?;
     eprintln!("results written to {}", args.json.display());

@@ -52,6 +52,28 @@ impl EventHandler for LatencyProbe {
 
 register_event_handler!(LatencyProbe);
 
+/// Takes every event with nothing but its inbox record (the subscriber runtime's own
+/// cost).
+struct BacklogProbe;
+
+impl EventHandler for BacklogProbe {
+    type Event = OrderEvent;
+    const NAME: &'static str = "bench-backlog";
+    const BINDINGS: &'static [&'static str] = &["Order.OrderCreated"];
+
+    async fn handle(
+        _ctx: &mut HandlerContext<'_>,
+        _event: EventEnvelope<OrderEvent>,
+    ) -> Result<(), HandleError> {
+        Ok(())
+    }
+}
+
+register_event_handler!(BacklogProbe);
+
+/// Variant name of the subscriber backlog row.
+pub const SUBSCRIBER_BACKLOG: &str = "subscriber backlog";
+
 /// Appends `rate` events per second for `seconds`, each to a new order, with the relay
 /// and a subscriber running; reports append → handled latency.
 pub async fn latency(db: &TestDatabase, rate: u32, seconds: u64) -> anyhow::Result<Row> {
@@ -154,16 +176,7 @@ pub async fn latency(db: &TestDatabase, rate: u32, seconds: u64) -> anyhow::Resu
 /// Fills the log with `events` events, then times the relay publishing all of them
 /// (confirmed into a durable queue) from an empty checkpoint.
 pub async fn relay_throughput(db: &TestDatabase, events: usize) -> anyhow::Result<Row> {
-    sqlx::query(
-        "INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type, payload) \
-         SELECT gen_random_uuid(), 'w4-' || o, 'Order', 1, 'OrderCreated', \
-                jsonb_build_object('orderId', 'w4-' || o, 'customerId', 'bench') \
-         FROM generate_series(1, $1) o",
-    )
-    .bind(events as i64)
-    .execute(&db.pool)
-    .await?;
-    sqlx::query("ANALYZE events").execute(&db.pool).await?;
+    fill_log(db, events).await?;
     let head: i64 = sqlx::query_scalar("SELECT max(global_position) FROM events")
         .fetch_one(&db.pool)
         .await?;
@@ -221,4 +234,103 @@ pub async fn relay_throughput(db: &TestDatabase, events: usize) -> anyhow::Resul
         events,
         wall,
     ))
+}
+
+/// Puts `events` events in a subscriber's queue (through the relay, while the
+/// subscriber is stopped), then times the subscriber runtime draining them, the inbox
+/// claim of each included.
+pub async fn subscriber_backlog(db: &TestDatabase, events: usize) -> anyhow::Result<Row> {
+    fill_log(db, events).await?;
+    let mut bus = TestBus::new().await?;
+    let options = SubscriberOptions::new(bus.options.clone(), bus.exchange().to_owned());
+    bus.track_queue(&options.queue(BacklogProbe::NAME));
+    let probe = || {
+        subscribers()
+            .into_iter()
+            .filter(|s| s.name == BacklogProbe::NAME)
+            .collect::<Vec<_>>()
+    };
+    // A first start declares and binds the queue; then the subscriber stops.
+    let (stop, stopped) = watch::channel(false);
+    let runtime = SubscriberRuntime::with_handlers(db.pool.clone(), options.clone(), probe());
+    let monitor = runtime.monitor().clone();
+    let task = tokio::spawn(runtime.run(stopped));
+    wait_until(Duration::from_secs(20), "the subscriber to consume", || {
+        monitor
+            .snapshot()
+            .get(BacklogProbe::NAME)
+            .is_some_and(|s| s.consuming)
+    })
+    .await?;
+    let _ = stop.send(true);
+    task.await??;
+    // The relay fills the queue.
+    let head: i64 = sqlx::query_scalar("SELECT max(global_position) FROM events")
+        .fetch_one(&db.pool)
+        .await?;
+    let (stop, stopped) = watch::channel(false);
+    let relay_monitor = RelayMonitor::default();
+    let relay = OutboxRelay::new(
+        db.pool.clone(),
+        bus.options.clone(),
+        RelayOptions::default(),
+        broadcast_event_types(),
+        relay_monitor.clone(),
+    );
+    let relay_task = tokio::spawn(relay.run(stopped));
+    wait_until(Duration::from_secs(600), "the relay to publish", || {
+        relay_monitor.snapshot().checkpoint >= head
+    })
+    .await?;
+    let _ = stop.send(true);
+    relay_task.await?;
+    // The subscriber drains it.
+    let (stop, stopped) = watch::channel(false);
+    let runtime = SubscriberRuntime::with_handlers(db.pool.clone(), options, probe());
+    let monitor = runtime.monitor().clone();
+    let started = Instant::now();
+    let task = tokio::spawn(runtime.run(stopped));
+    let total = events as u64;
+    wait_until(Duration::from_secs(600), "the subscriber to drain", || {
+        monitor
+            .snapshot()
+            .get(BacklogProbe::NAME)
+            .is_some_and(|s| s.handled + s.duplicates >= total)
+    })
+    .await?;
+    let wall = started.elapsed();
+    let _ = stop.send(true);
+    task.await??;
+    bus.cleanup().await?;
+    Ok(Row::throughput(
+        "W4",
+        format!("{SUBSCRIBER_BACKLOG}, {events} events"),
+        events,
+        wall,
+    ))
+}
+
+/// Polls `done` every 5 ms until it holds, or fails after `deadline`.
+async fn wait_until(deadline: Duration, what: &str, done: impl Fn() -> bool) -> anyhow::Result<()> {
+    let until = Instant::now() + deadline;
+    while !done() {
+        anyhow::ensure!(Instant::now() < until, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(())
+}
+
+/// Writes `events` `OrderCreated` events, one per order, straight into the log.
+async fn fill_log(db: &TestDatabase, events: usize) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO events (event_id, stream_id, aggregate_type, version, event_type, payload) \
+         SELECT gen_random_uuid(), 'w4-' || o, 'Order', 1, 'OrderCreated', \
+                jsonb_build_object('orderId', 'w4-' || o, 'customerId', 'bench') \
+         FROM generate_series(1, $1) o",
+    )
+    .bind(events as i64)
+    .execute(&db.pool)
+    .await?;
+    sqlx::query("ANALYZE events").execute(&db.pool).await?;
+    Ok(())
 }

@@ -4,6 +4,8 @@
 //! event finds the claim and is acknowledged without running the handler. The claim
 //! commits with the handler's writes, or rolls back with them.
 
+use std::collections::HashSet;
+
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -46,4 +48,26 @@ pub async fn claim(
     .execute(&mut *conn)
     .await?;
     Ok(inserted.rows_affected() == 1)
+}
+
+/// Claims a batch of events for a subscriber in the caller's transaction; the ids of
+/// those no earlier delivery committed (an id twice in the batch is claimed once).
+pub async fn claim_all(
+    conn: &mut PgConnection,
+    subscriber: &str,
+    event_ids: &[Uuid],
+    event_types: &[&str],
+) -> Result<HashSet<Uuid>, sqlx::Error> {
+    let claimed: Vec<Uuid> = sqlx::query_scalar(
+        "INSERT INTO platform_inbox (subscriber, event_id, event_type)
+         SELECT $1, e.id, e.type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
+         ON CONFLICT DO NOTHING
+         RETURNING event_id",
+    )
+    .bind(subscriber)
+    .bind(event_ids)
+    .bind(event_types)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(claimed.into_iter().collect())
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::Connection;
 use lapin::options::{
     BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions,
@@ -120,8 +120,29 @@ impl Consumer {
                     None => return Err(BusError::Closed),
                     Some(Err(err)) => return Err(err.into()),
                     Some(Ok(delivery)) => {
-                        if let Flow::Stop = self.process(&dead_letters, delivery, shutdown).await? {
+                        // With it, every delivery already here (up to the prefetch):
+                        // handled as one batch, in one transaction.
+                        let mut batch = vec![delivery];
+                        let mut interrupted = None;
+                        while batch.len() < usize::from(self.options.prefetch) {
+                            match deliveries.next().now_or_never() {
+                                Some(Some(Ok(delivery))) => batch.push(delivery),
+                                Some(Some(Err(err))) => {
+                                    interrupted = Some(err.into());
+                                    break;
+                                }
+                                Some(None) => {
+                                    interrupted = Some(BusError::Closed);
+                                    break;
+                                }
+                                None => break,
+                            }
+                        }
+                        if let Flow::Stop = self.process_batch(&dead_letters, batch, shutdown).await? {
                             return Ok(());
+                        }
+                        if let Some(err) = interrupted {
+                            return Err(err);
                         }
                     }
                 },

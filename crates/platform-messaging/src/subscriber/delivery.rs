@@ -1,5 +1,8 @@
-//! One delivery to the end: decoded, attempted in a transaction that claims it in the
-//! inbox, retried with backoff, and acknowledged, dead-lettered or returned to the queue.
+//! Deliveries to the end. A batch (what the broker had sent ahead) is handled in one
+//! transaction: every message claimed in the inbox and handled, one commit, one ack. A
+//! batch that fails anywhere is rolled back and its messages handled one at a time:
+//! each attempted in a transaction that claims it, retried with backoff, and
+//! acknowledged, dead-lettered or returned to the queue on its own.
 
 use std::panic::AssertUnwindSafe;
 
@@ -8,6 +11,7 @@ use lapin::Channel;
 use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicNackOptions, BasicPublishOptions};
 use lapin::types::AMQPValue;
+use sqlx::PgConnection;
 use tokio::sync::watch;
 use tracing::{Instrument, debug, info_span, warn};
 
@@ -19,7 +23,7 @@ use super::options::headers;
 use crate::connection::{Backoff, with_timeout};
 use crate::envelope::BroadcastEnvelope;
 use crate::error::BusError;
-use crate::inbox::claim;
+use crate::inbox::{claim, claim_all};
 
 /// Why an attempt did not commit.
 enum Attempt {
@@ -31,24 +35,112 @@ enum Attempt {
     Infrastructure(String),
 }
 
+/// Why a batch was rolled back.
+struct BatchFailed {
+    reason: String,
+    /// The message whose handler failed (it spent an attempt), if that was the cause.
+    spent: Option<usize>,
+}
+
+impl BatchFailed {
+    fn new(reason: String) -> Self {
+        BatchFailed {
+            reason,
+            spent: None,
+        }
+    }
+}
+
 impl Consumer {
-    /// Handles one delivery to the end: acknowledged, dead-lettered, or (on shutdown
-    /// or a database outage) returned to the queue.
-    pub(super) async fn process(
+    /// Handles a batch of deliveries in queue order: in one transaction when every one
+    /// of them is handled at the first attempt, otherwise one at a time.
+    pub(super) async fn process_batch(
         &self,
         dead_letters: &Channel,
-        delivery: Delivery,
+        mut batch: Vec<Delivery>,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<Flow, BusError> {
-        let envelope = match serde_json::from_slice::<BroadcastEnvelope>(&delivery.data) {
-            Ok(envelope) => envelope,
-            Err(err) => {
-                let reason = format!("not an event envelope: {err}");
-                self.dead_letter(dead_letters, &delivery, &reason, 0)
-                    .await?;
-                return Ok(Flow::Continue);
+        if batch.len() > 1 {
+            match self.attempt_batch(&batch).await {
+                Ok((handled, duplicates)) => {
+                    self.monitor.update_entry(self.handler.name, |s| {
+                        s.handled += handled;
+                        s.duplicates += duplicates;
+                    });
+                    // Everything before the last delivery of this channel is settled:
+                    // one ack covers the batch.
+                    if let Some(last) = batch.last() {
+                        last.ack(BasicAckOptions { multiple: true }).await?;
+                    }
+                    return Ok(Flow::Continue);
+                }
+                Err(failed) => {
+                    debug!(subscriber = self.handler.name, size = batch.len(), reason = %failed.reason, "batch rolled back; handling its messages one at a time");
+                    for (index, delivery) in batch.drain(..).enumerate() {
+                        // The message whose handler failed in the batch has spent its
+                        // first attempt.
+                        let first = if failed.spent == Some(index) { 2 } else { 1 };
+                        // Those left when stopping go back to the queue with the channel.
+                        if let Flow::Stop = self
+                            .process(dead_letters, delivery, shutdown, first)
+                            .await?
+                        {
+                            return Ok(Flow::Stop);
+                        }
+                    }
+                    return Ok(Flow::Continue);
+                }
             }
-        };
+        }
+        for delivery in batch {
+            if let Flow::Stop = self.process(dead_letters, delivery, shutdown, 1).await? {
+                return Ok(Flow::Stop);
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Every delivery of `batch` claimed and handled in one transaction; the numbers
+    /// handled and skipped as duplicates, or why the batch must go one at a time.
+    async fn attempt_batch(&self, batch: &[Delivery]) -> Result<(u64, u64), BatchFailed> {
+        let envelopes = batch
+            .iter()
+            .map(|d| serde_json::from_slice::<BroadcastEnvelope>(&d.data))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| BatchFailed::new(format!("not an event envelope: {err}")))?;
+        let database = |e: sqlx::Error| BatchFailed::new(e.to_string());
+        let mut tx = self.pool.begin().await.map_err(database)?;
+        let ids: Vec<_> = envelopes.iter().map(|e| e.event_id).collect();
+        let types: Vec<_> = envelopes.iter().map(|e| e.event_type.as_str()).collect();
+        let mut claimed = claim_all(&mut tx, self.handler.name, &ids, &types)
+            .await
+            .map_err(database)?;
+        let mut handled = 0;
+        for (index, envelope) in envelopes.iter().enumerate() {
+            if !claimed.remove(&envelope.event_id) {
+                continue;
+            }
+            let span = self.span(envelope);
+            let outcome = self.dispatch(&mut tx, envelope, 1).instrument(span).await;
+            match outcome {
+                Ok(()) => handled += 1,
+                Err(Attempt::Failed(reason)) => {
+                    return Err(BatchFailed {
+                        reason,
+                        spent: Some(index),
+                    });
+                }
+                Err(Attempt::Poison(reason) | Attempt::Infrastructure(reason)) => {
+                    return Err(BatchFailed::new(reason));
+                }
+            }
+        }
+        tx.commit().await.map_err(database)?;
+        Ok((handled, envelopes.len() as u64 - handled))
+    }
+
+    /// The span of one message's handling, continuing its trace when asked to.
+    fn span(&self, envelope: &BroadcastEnvelope) -> tracing::Span {
         let span = info_span!(
             "consume",
             subscriber = self.handler.name,
@@ -59,8 +151,30 @@ impl Consumer {
         if let Some(continue_trace) = self.options.continue_trace {
             continue_trace(&span, envelope.metadata.traceparent.as_deref());
         }
+        span
+    }
+
+    /// Handles one delivery to the end: acknowledged, dead-lettered, or (on shutdown
+    /// or a database outage) returned to the queue.
+    pub(super) async fn process(
+        &self,
+        dead_letters: &Channel,
+        delivery: Delivery,
+        shutdown: &mut watch::Receiver<bool>,
+        first_attempt: u32,
+    ) -> Result<Flow, BusError> {
+        let envelope = match serde_json::from_slice::<BroadcastEnvelope>(&delivery.data) {
+            Ok(envelope) => envelope,
+            Err(err) => {
+                let reason = format!("not an event envelope: {err}");
+                self.dead_letter(dead_letters, &delivery, &reason, 0)
+                    .await?;
+                return Ok(Flow::Continue);
+            }
+        };
+        let span = self.span(&envelope);
         let mut retry = Backoff::new(self.options.retry_base, self.options.retry_max);
-        let mut attempt = 1;
+        let mut attempt = first_attempt.min(self.options.max_attempts).max(1);
         loop {
             let outcome = self
                 .attempt(&envelope, attempt)
@@ -128,8 +242,20 @@ impl Consumer {
             debug!(subscriber = self.handler.name, event_id = %envelope.event_id, "duplicate skipped");
             return Ok(false);
         }
+        self.dispatch(&mut tx, envelope, attempt).await?;
+        tx.commit().await.map_err(infrastructure)?;
+        Ok(true)
+    }
+
+    /// Runs the handler on one claimed event in `conn`'s transaction.
+    async fn dispatch(
+        &self,
+        conn: &mut PgConnection,
+        envelope: &BroadcastEnvelope,
+        attempt: u32,
+    ) -> Result<(), Attempt> {
         let mut ctx = HandlerContext {
-            conn: &mut tx,
+            conn,
             subscriber: self.handler.name,
             attempt,
             user: envelope
@@ -161,8 +287,7 @@ impl Consumer {
                 return Err(Attempt::Failed(format!("handler panicked: {message}")));
             }
         }
-        tx.commit().await.map_err(infrastructure)?;
-        Ok(true)
+        Ok(())
     }
 
     /// Publishes a copy to the dead-letter exchange with the reason, waits for the

@@ -29,12 +29,12 @@ pub struct SubscriberOptions {
 }
 
 impl SubscriberOptions {
-    /// Defaults: prefetch 32, 5 attempts, retries after 200 ms doubling up to 5 s.
+    /// Defaults: prefetch 128, 5 attempts, retries after 200 ms doubling up to 5 s.
     pub fn new(bus: BusOptions, queue_prefix: impl Into<String>) -> Self {
         SubscriberOptions {
             bus,
             queue_prefix: queue_prefix.into(),
-            prefetch: 32,
+            prefetch: 128,
             max_attempts: 5,
             retry_base: Duration::from_millis(200),
             retry_max: Duration::from_secs(5),

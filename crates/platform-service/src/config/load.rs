@@ -116,7 +116,7 @@ impl Config {
                 )?,
                 exchange: string(raw, "MESSAGE_BUS_EXCHANGE", Some("platform"))?,
                 relay_batch_size: i64::from(positive(raw, "RELAY_BATCH_SIZE", 500)?),
-                subscriber_prefetch: parse(raw, "SUBSCRIBER_PREFETCH", Some(32))?,
+                subscriber_prefetch: parse(raw, "SUBSCRIBER_PREFETCH", Some(128))?,
                 subscriber_max_attempts: positive(raw, "SUBSCRIBER_MAX_ATTEMPTS", 5)?,
                 subscriber_retry_base: Duration::from_millis(u64::from(positive(
                     raw,
