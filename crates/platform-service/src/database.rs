@@ -39,6 +39,14 @@ pub enum DatabaseError {
         /// The cause.
         reason: String,
     },
+    /// The log holds transaction ids the cluster has not reached (restored into another
+    /// cluster, or ids moved back): nothing may follow or write the log until the ids
+    /// are advanced (the message says how).
+    #[error(transparent)]
+    RestoredLog(#[from] platform_event_sourcing::RestoredLog),
+    /// The event log could not be read at start-up.
+    #[error("cannot read the event log: {0}")]
+    Log(#[from] platform_event_sourcing::StoreError),
     /// A read model's table could not be prepared or rebuilt.
     #[error("read model preparation failed: {0}")]
     ReadModel(#[from] platform_read_models::ReadModelError),
@@ -80,13 +88,18 @@ async fn connect_as(
 }
 
 /// Applies the migrations as the owner role (see [`migrate`]), then connects as the
-/// service's own role and prepares every read model (new ones are built; changed ones
-/// are reported stale).
+/// service's own role, refuses a log restored into a cluster whose transaction ids
+/// are behind it ([`DatabaseError::RestoredLog`]), and prepares every read model (new
+/// ones are built; changed ones are reported stale).
 pub async fn connect_and_migrate(
     config: &DatabaseConfig,
 ) -> Result<(PgPool, Vec<PreparedReadModel>), DatabaseError> {
     migrate(config).await?;
     let pool = connect(config).await?;
+    // Before anything follows the log (preparing a new read model reads it).
+    if let Some(restored) = platform_event_sourcing::restored_log(&pool).await? {
+        return Err(DatabaseError::RestoredLog(restored));
+    }
     let prepared = platform_read_models::prepare_read_models(&pool).await?;
     Ok((pool, prepared))
 }

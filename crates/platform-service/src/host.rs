@@ -133,7 +133,6 @@ async fn execute(command: CliCommand, config: Config) -> anyhow::Result<()> {
         CliCommand::Catchup(args) => {
             let models = catchup::select(&args)?;
             let (pool, _) = connect_and_migrate(&config.database).await?;
-            refuse_restored_log(&pool).await?;
             catchup::run(&pool, &config, &models, args.batch_size).await
         }
         CliCommand::Events(args) => {
@@ -142,21 +141,10 @@ async fn execute(command: CliCommand, config: Config) -> anyhow::Result<()> {
         }
         CliCommand::Republish(args) => {
             let (pool, _) = connect_and_migrate(&config.database).await?;
-            refuse_restored_log(&pool).await?;
             messaging::republish(&pool, &config, &args).await
         }
         // Handled before the runtime starts.
         CliCommand::Token(_) => Ok(()),
-    }
-}
-
-/// Stops start-up when the log holds transaction ids the cluster has not reached (see
-/// [`platform_event_sourcing::RestoredLog`]): projectors, the relay and rebuilds
-/// would never see the events written from now on, and commands would write them.
-async fn refuse_restored_log(pool: &sqlx::PgPool) -> anyhow::Result<()> {
-    match platform_event_sourcing::restored_log(pool).await? {
-        Some(restored) => bail!("{restored}"),
-        None => Ok(()),
     }
 }
 
@@ -207,7 +195,6 @@ pub async fn serve(
     let verifier = authentication(&config).await?;
     let (pool, prepared) = connect_and_migrate(&config.database).await?;
     info!(database = %config.database.describe(), "event store ready");
-    refuse_restored_log(&pool).await?;
     if let Some(reason) = log_immutability_gap(&pool).await? {
         warn!(
             %reason,
