@@ -65,8 +65,8 @@ impl Answer {
     }
 }
 
-/// An order service serving HTTP on a loopback port, on its own database, broadcasting
-/// on its own exchange.
+/// An order service serving HTTP on a loopback port, on its own database (as the
+/// database's runtime role, migrated by its owner), broadcasting on its own exchange.
 pub struct TestService {
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
@@ -111,10 +111,13 @@ impl TestService {
                 .with_test_writer()
                 .try_init();
         }
-        let url = db.url();
+        // As in production: migrations run as the owner, the service as a role that
+        // may only read and append the log.
+        let role = db.runtime_role().await?;
         let exchange = bus.exchange().to_owned();
         let mut overrides = vec![
-            ("DATABASE_URL", url.as_str()),
+            ("DATABASE_URL", role.url.as_str()),
+            ("DB_MIGRATION_USERNAME", role.owner.as_str()),
             ("DB_MAX_CONNECTIONS", "8"),
             ("MESSAGE_BUS_URL", bus.options.url.as_str()),
             ("MESSAGE_BUS_EXCHANGE", exchange.as_str()),

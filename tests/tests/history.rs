@@ -281,7 +281,9 @@ async fn a_stored_item_added_v1_reads_as_v2_on_every_path() -> anyhow::Result<()
         .iter()
         .find(|m| m.table == "rm_orders")
         .expect("rm_orders");
-    rebuild(&db.pool, orders, RebuildOptions::default(), |_| {}).await?;
+    // As `catchup` does: as the service's role, which owns the read models.
+    let role = db.runtime_role().await?;
+    rebuild(&role.pool, orders, RebuildOptions::default(), |_| {}).await?;
     let order = client.get_order(at(order_id)).await?;
     assert_eq!(order.total, decimal("89.97"), "rebuilt from the upcast log");
     svc.stop().await

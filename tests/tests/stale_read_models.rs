@@ -52,9 +52,11 @@ async fn a_stale_model_is_paused_until_catchup_then_resumes_without_a_gap() -> a
         "a paused model is not projected inline"
     );
 
-    // What `order-service catchup --read-model rm_orders` does, from another process.
+    // What `order-service catchup --read-model rm_orders` does, from another process
+    // (as the service's role, which owns the read models).
     let model = ReadModelRegistration::find("rm_orders").expect("registered");
-    rebuild(&db.pool, model, RebuildOptions::default(), |_| {}).await?;
+    let role = db.runtime_role().await?;
+    rebuild(&role.pool, model, RebuildOptions::default(), |_| {}).await?;
     assert!(
         visible(&svc, &during_pause).await?,
         "the rebuild covers the paused period"

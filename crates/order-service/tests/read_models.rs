@@ -528,3 +528,139 @@ async fn row_level_security_shows_a_restricted_role_only_its_tenant() -> anyhow:
     assert!(gap.is_some_and(|reason| reason.contains("superuser")));
     Ok(())
 }
+
+/// Every event of the log once readable (other tests' open transactions hold the
+/// gap-safe head back), by stream.
+async fn log_by_stream(
+    pool: &PgPool,
+    expected: usize,
+) -> anyhow::Result<std::collections::HashMap<String, Vec<platform_event_sourcing::RecordedEvent>>>
+{
+    let store = PgEventStore::new(pool.clone());
+    let events = eventually(
+        std::time::Duration::from_secs(30),
+        "the events to be readable",
+        || async {
+            let events = store
+                .read_all(platform_event_sourcing::LogPosition::START, 1000)
+                .await?;
+            anyhow::Ok((events.len() == expected).then_some(events))
+        },
+    )
+    .await?;
+    let mut by_stream: std::collections::HashMap<_, Vec<_>> = Default::default();
+    for event in events {
+        by_stream
+            .entry(event.stream_id.clone())
+            .or_default()
+            .push(event);
+    }
+    Ok(by_stream)
+}
+
+/// Projects `events` into the model's live table in a transaction of its own that
+/// waits behind `writer`'s uncommitted row (the same key, inserted after this batch
+/// locked its rows), then lets `writer` commit. Returns the events the batch applied.
+async fn project_behind(
+    db: &TestDatabase,
+    table: &'static str,
+    writer: sqlx::Transaction<'static, sqlx::Postgres>,
+    events: Vec<platform_event_sourcing::RecordedEvent>,
+) -> anyhow::Result<usize> {
+    let model = read_models()
+        .iter()
+        .find(|m| m.table == table)
+        .expect("registered");
+    let pool = db.pool.clone();
+    let batch = tokio::spawn(async move {
+        let mut tx = pool.begin().await?;
+        let applied = model.project_recorded(&mut tx, table, &events).await?;
+        tx.commit().await?;
+        anyhow::Ok(applied)
+    });
+    // The batch is blocked on the writer's row once its upsert waits for a lock.
+    eventually(
+        std::time::Duration::from_secs(30),
+        "the batch to wait for the writer's row",
+        || async {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = $1 AND wait_event_type = 'Lock'",
+            )
+            .bind(&db.name)
+            .fetch_one(&db.pool)
+            .await?;
+            anyhow::Ok((waiting > 0).then_some(()))
+        },
+    )
+    .await?;
+    writer.commit().await?;
+    batch.await?
+}
+
+#[tokio::test]
+async fn a_stale_batch_writes_nothing_over_a_newer_row() -> anyhow::Result<()> {
+    // The resume after a rebuild projects committed events into the live table while
+    // other processes project inline. A row they insert after the batch locked its
+    // rows must not be overwritten with an older version.
+    let (db, exec) = setup().await?;
+    run(&exec, "o-1", create("o-1", "c-1")).await?;
+    run(&exec, "o-1", add("p", 1, "2")).await?;
+    run(&exec, "o-1", OrderCommand::Place).await?;
+    let log = log_by_stream(&db.pool, 3).await?;
+    sqlx::query("DELETE FROM rm_orders")
+        .execute(&db.pool)
+        .await?;
+
+    // A newer writer inserts o-1 at version 3 and has not committed yet.
+    let model = read_models()
+        .iter()
+        .find(|m| m.table == "rm_orders")
+        .expect("rm_orders");
+    let mut writer = db.pool.begin().await?;
+    model
+        .project_recorded(&mut writer, "rm_orders", &log["o-1"])
+        .await?;
+    // The stale batch knows only version 1.
+    let stale = log["o-1"][..1].to_vec();
+    let applied = project_behind(&db, "rm_orders", writer, stale).await?;
+    assert_eq!(applied, 0, "the stale batch wrote nothing");
+    let orders = ReadModelStore::<OrderReadModel>::new(db.pool.clone());
+    let o1 = orders.get("o-1").await?.expect("o-1");
+    assert_eq!((o1.status.as_str(), o1.version), ("placed", 3));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_batch_applies_on_top_of_a_group_row_another_writer_created() -> anyhow::Result<()> {
+    let (db, exec) = setup().await?;
+    for (id, price) in [("o-1", "1"), ("o-2", "10")] {
+        run(&exec, id, create(id, "c-1")).await?;
+        run(&exec, id, add("p", 1, price)).await?;
+        run(&exec, id, OrderCommand::Place).await?;
+    }
+    let log = log_by_stream(&db.pool, 6).await?;
+    sqlx::query("DELETE FROM rm_customer_orders")
+        .execute(&db.pool)
+        .await?;
+    sqlx::query("DELETE FROM read_model_streams WHERE table_name = 'rm_customer_orders'")
+        .execute(&db.pool)
+        .await?;
+
+    // o-2's placement creates c-1's row, uncommitted; o-1's batch must add to it.
+    let model = read_models()
+        .iter()
+        .find(|m| m.table == "rm_customer_orders")
+        .expect("rm_customer_orders");
+    let mut writer = db.pool.begin().await?;
+    model
+        .project_recorded(&mut writer, "rm_customer_orders", &log["o-2"])
+        .await?;
+    let applied = project_behind(&db, "rm_customer_orders", writer, log["o-1"].clone()).await?;
+    assert_eq!(applied, 1, "o-1's placement");
+    let customers = ReadModelStore::<CustomerOrdersReadModel>::new(db.pool.clone());
+    let row = customers.get("c-1").await?.expect("customer row");
+    assert_eq!(row.orders_placed, 2, "neither placement was lost");
+    assert_eq!(row.total_spent, dec("11"));
+    Ok(())
+}

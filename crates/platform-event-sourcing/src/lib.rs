@@ -4,7 +4,9 @@
 //! - `store`: [`PgEventStore`]: append with an expected version (alone or with
 //!   [`CoWrite`]s, rows another table gets in the same statement), stream reads (from/up
 //!   to a version, up to a time), snapshots, and the one gap-safe reader of the global
-//!   log ([`read_log`], [`LogFilter`]). Every statement on `events` and `snapshots`.
+//!   log ([`read_log`], [`LogFilter`]); the log's transaction ids against the
+//!   cluster's ([`restored_log`], [`oldest_open_transaction`]). Every statement on
+//!   `events` and `snapshots`.
 //! - `position`: [`LogPosition`], a reader's place in the global log.
 //! - `checkpoint`: [`Checkpoint`], a reader's saved place (rebuilds, projectors, relays).
 //! - `recorded`: [`RecordedEvent`], one stored row, and [`StreamRange`].
@@ -53,8 +55,9 @@ pub use notify::{EVENTS_CHANNEL, EventNotifier};
 pub use position::LogPosition;
 pub use recorded::{RecordedEvent, StreamRange};
 pub use store::{
-    AppendOutcome, AppendResult, Backlog, CoWrite, CoWriteSql, LogFilter, LogHorizon, PgEventStore,
-    PgQuery, across_tenants, count_log, custom_plans, log_backlog, log_head, read_log,
+    AppendOutcome, AppendResult, Backlog, CoWrite, CoWriteSql, LogFilter, LogHorizon,
+    OpenTransaction, PgEventStore, PgQuery, RestoredLog, across_tenants, count_log, custom_plans,
+    log_backlog, log_head, oldest_open_transaction, read_log, restored_log,
 };
 pub use unit::{TenantConnection, UnitOfWork};
 

@@ -180,6 +180,84 @@ impl TestDatabase {
     }
 }
 
+/// The login role a service runs as on one test database, beside the database's owner
+/// (see [`TestDatabase::runtime_role`]). Dropped with the database.
+#[derive(Debug)]
+pub struct RuntimeRole {
+    /// Pool connected to the database as the role (lazily: the database may not
+    /// exist yet).
+    pub pool: PgPool,
+    /// The role's name, `<database>_runtime`.
+    pub name: String,
+    /// A connection URL of the database as the role.
+    pub url: String,
+    /// The owner role migrations run as (the test server's user).
+    pub owner: String,
+}
+
+impl TestDatabase {
+    /// The role a service runs as on this database (`<database>_runtime`), created
+    /// on first use: neither superuser nor owner of anything the owner created, granted
+    /// what `platform_grant_runtime` grants (read and append `events`, nothing more on
+    /// it) once the database is migrated. It has `BYPASSRLS`, as a service's role needs
+    /// until every statement names its tenant, and `pg_read_all_stats`, so that
+    /// `/health` can tell the age of other roles' transactions. Roles belong to the whole server, so the
+    /// role is dropped when this database is.
+    pub async fn runtime_role(&self) -> Result<RuntimeRole, sqlx::Error> {
+        let name = runtime_role_name(&self.name);
+        let mut admin = self.server.connect().await?;
+        let create = sqlx::query(&format!(
+            r#"CREATE ROLE "{name}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS"#
+        ))
+        .execute(&mut admin)
+        .await;
+        match create {
+            // Created by an earlier call.
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42710") => {}
+            other => {
+                other?;
+            }
+        }
+        // So that /health can tell the age of other roles' open transactions.
+        sqlx::query(&format!(r#"GRANT pg_read_all_stats TO "{name}""#))
+            .execute(&mut admin)
+            .await?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(&self.name)
+                .fetch_one(&mut admin)
+                .await?;
+        admin.close().await?;
+        if exists
+            && sqlx::query_scalar::<_, Option<String>>(
+                "SELECT to_regproc('platform_grant_runtime')::text",
+            )
+            .fetch_one(&self.pool)
+            .await?
+            .is_some()
+        {
+            sqlx::query("SELECT platform_grant_runtime($1)")
+                .bind(&name)
+                .execute(&self.pool)
+                .await?;
+        }
+        let options = self.options().username(&name);
+        Ok(RuntimeRole {
+            pool: PgPoolOptions::new()
+                .max_connections(4)
+                .connect_lazy_with(options.clone()),
+            url: options.to_url_lossy().to_string(),
+            owner: self.server.get_username().to_owned(),
+            name,
+        })
+    }
+}
+
+/// The runtime role of a test database.
+fn runtime_role_name(database: &str) -> String {
+    format!("{database}_runtime")
+}
+
 impl Drop for TestRole {
     fn drop(&mut self) {
         let (name, database) = (self.name.clone(), self.database.clone());
@@ -226,8 +304,18 @@ impl Drop for TestDatabase {
             };
             runtime.block_on(async move {
                 if let Ok(mut admin) = server.connect().await {
-                    let drop = format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#);
-                    let _ = sqlx::query(&drop).execute(&mut admin).await;
+                    let role = runtime_role_name(&name);
+                    // The role's objects and privileges go with the database.
+                    for statement in [
+                        format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#),
+                        format!(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                             WHERE usename = '{role}'"
+                        ),
+                        format!(r#"DROP ROLE IF EXISTS "{role}""#),
+                    ] {
+                        let _ = sqlx::query(&statement).execute(&mut admin).await;
+                    }
                     let _ = admin.close().await;
                 }
             });

@@ -7,7 +7,7 @@
 //! written by the append statement itself, guarded by the revision it was computed
 //! from.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use platform_core::EventEnvelope;
@@ -53,58 +53,114 @@ pub(crate) async fn project_rows<R: ReadModel>(
         return Ok(0);
     }
 
-    let mut ids: Vec<(&str, &str)> = keyed
-        .iter()
-        .map(|((tenant, key), _)| (tenant.as_str(), key.as_str()))
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    // (tenant, key) → (row, first position, newest position applied, dirty)
-    let mut touched: HashMap<RowId, (R, i64, i64, bool)> = rows::lock::<R>(conn, table, &ids)
-        .await
-        .map_err(&failed)?
-        .into_iter()
-        .map(|s| (s.id, (s.row, s.position, s.revision, false)))
-        .collect();
-
     let per_aggregate = R::KEY.is_per_aggregate();
     let mut applied = 0;
-    for (key, event) in keyed {
-        let (row, _, newest, dirty) = touched
-            .entry(key)
-            .or_insert_with_key(|(_, key)| (R::new(key.clone()), event.global_position, 0, false));
-        if per_aggregate && event.version <= row.version() {
-            continue;
-        }
-        row.apply(event);
-        *newest = (*newest).max(event.global_position);
-        *dirty = true;
-        applied += 1;
-    }
+    let mut written = written;
+    // Each round locks the rows its events touch, applies them, and writes every row
+    // guarded by the revision it was read at. A row another transaction inserted after
+    // the lock (a key new to this batch) fails its guard and is not overwritten; the
+    // conflict left it locked to this transaction, so the next round reads it and
+    // applies this batch on top. Only the events of such rows go round again.
+    for _round in 0..MAX_ROUNDS {
+        let mut ids: Vec<(&str, &str)> = keyed
+            .iter()
+            .map(|((tenant, key), _)| (tenant.as_str(), key.as_str()))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut touched: HashMap<RowId, Touched<R>> = rows::lock::<R>(conn, table, &ids)
+            .await
+            .map_err(&failed)?
+            .into_iter()
+            .map(|s| {
+                let touched = Touched {
+                    row: s.row,
+                    position: s.position,
+                    newest: s.revision,
+                    guard: Some(s.revision),
+                    applied: 0,
+                };
+                (s.id, touched)
+            })
+            .collect();
 
-    // In identity order: concurrent inserts of new keys cannot deadlock.
-    let mut dirty: Vec<(&RowId, &R, i64, i64)> = touched
-        .iter()
-        .filter(|(_, (_, _, _, dirty))| *dirty)
-        .map(|(key, (row, position, newest, _))| (key, row, *position, revision_of(row, *newest)))
-        .collect();
-    dirty.sort_unstable_by_key(|(id, ..)| *id);
-    let writes: Vec<rows::RowWrite<'_, R>> = dirty
-        .iter()
-        .map(|((tenant, _), row, position, revision)| (tenant.as_str(), *row, *position, *revision))
-        .collect();
-    rows::upsert::<R>(conn, table, &writes)
-        .await
-        .map_err(&failed)?;
-    if let Some(written) = written {
-        written.extend(dirty.iter().map(|(id, row, _, revision)| CachedRow {
-            table: R::TABLE,
-            id: (*id).clone(),
-            revision: *revision,
-            row: Arc::new((*row).clone()),
-        }));
+        for (key, event) in &keyed {
+            let touched = touched
+                .entry(key.clone())
+                .or_insert_with_key(|(_, key)| Touched {
+                    row: R::new(key.clone()),
+                    position: event.global_position,
+                    newest: 0,
+                    guard: None,
+                    applied: 0,
+                });
+            if per_aggregate && event.version <= touched.row.version() {
+                continue;
+            }
+            touched.row.apply(event);
+            touched.newest = touched.newest.max(event.global_position);
+            touched.applied += 1;
+        }
+
+        // In identity order: concurrent inserts of new keys cannot deadlock.
+        let mut dirty: Vec<(&RowId, &Touched<R>, i64)> = touched
+            .iter()
+            .filter(|(_, t)| t.applied > 0)
+            .map(|(id, t)| (id, t, revision_of(&t.row, t.newest)))
+            .collect();
+        dirty.sort_unstable_by_key(|(id, ..)| *id);
+        let writes: Vec<rows::RowWrite<'_, R>> = dirty
+            .iter()
+            .map(|((tenant, key), t, revision)| rows::RowWrite {
+                tenant: tenant.as_str(),
+                key: key.as_str(),
+                row: &t.row,
+                position: t.position,
+                revision: *revision,
+                guard: t.guard,
+            })
+            .collect();
+        let stored = rows::upsert::<R>(conn, table, &writes)
+            .await
+            .map_err(&failed)?;
+        let mut refused = HashSet::new();
+        for (id, t, revision) in &dirty {
+            if !stored.contains(*id) {
+                refused.insert((*id).clone());
+                continue;
+            }
+            applied += t.applied;
+            if let Some(written) = written.as_deref_mut() {
+                written.push(CachedRow {
+                    table: R::TABLE,
+                    id: (*id).clone(),
+                    revision: *revision,
+                    row: Arc::new(t.row.clone()),
+                });
+            }
+        }
+        if refused.is_empty() {
+            return Ok(applied);
+        }
+        keyed.retain(|(id, _)| refused.contains(id));
     }
-    Ok(applied)
+    Err(failed(sqlx::Error::Protocol(format!(
+        "rows of {table} kept changing under {MAX_ROUNDS} guarded writes"
+    ))))
+}
+
+/// Rounds of guarded writes before a batch gives up: the second always holds, since
+/// the first leaves every row it could not write locked to the transaction.
+const MAX_ROUNDS: usize = 3;
+
+/// A row a batch touches: its state, first position, newest position applied, the
+/// revision it was read at (`None`: no row yet), and how many events it took.
+struct Touched<R> {
+    row: R,
+    position: i64,
+    newest: i64,
+    guard: Option<i64>,
+    applied: usize,
 }
 
 /// The revision a row gets once `last_position` is the newest event applied to it:

@@ -2,7 +2,7 @@
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
-use tracing::info;
+use tracing::{info, warn};
 
 use platform_read_models::PreparedReadModel;
 
@@ -30,14 +30,40 @@ pub enum DatabaseError {
     /// A migration failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The owner role could not grant the service's runtime role its privileges
+    /// (the role does not exist, or the owner may not grant).
+    #[error("cannot grant role {role} its privileges: {reason}")]
+    Grant {
+        /// The runtime role (`DB_USERNAME`).
+        role: String,
+        /// The cause.
+        reason: String,
+    },
+    /// The log holds transaction ids the cluster has not reached (restored into another
+    /// cluster, or ids moved back): nothing may follow or write the log until the ids
+    /// are advanced (the message says how).
+    #[error(transparent)]
+    RestoredLog(#[from] platform_event_sourcing::RestoredLog),
+    /// The event log could not be read at start-up.
+    #[error("cannot read the event log: {0}")]
+    Log(#[from] platform_event_sourcing::StoreError),
     /// A read model's table could not be prepared or rebuilt.
     #[error("read model preparation failed: {0}")]
     ReadModel(#[from] platform_read_models::ReadModelError),
 }
 
-/// Connects a pool, creating the database first when it does not exist.
+/// Connects a pool as the service's own role (`DB_USERNAME`), creating the database
+/// first when it does not exist.
 pub async fn connect(config: &DatabaseConfig) -> Result<PgPool, DatabaseError> {
-    let options = config.connect_options();
+    connect_as(config, config.connect_options(), config.max_connections).await
+}
+
+/// Connects a pool with `options`, creating the database first when it does not exist.
+async fn connect_as(
+    config: &DatabaseConfig,
+    options: PgConnectOptions,
+    max_connections: u32,
+) -> Result<PgPool, DatabaseError> {
     let unreachable = |reason: String| DatabaseError::Unreachable {
         target: config.describe(),
         reason,
@@ -56,31 +82,137 @@ pub async fn connect(config: &DatabaseConfig) -> Result<PgPool, DatabaseError> {
         }
         Err(e) => return Err(unreachable(one_line(&e))),
     }
-    pool(config, options)
+    pool(config, options, max_connections)
         .await
         .map_err(|e| unreachable(one_line(&e)))
 }
 
-/// Connects (creating the database when missing), applies the platform migrations and
-/// the service's own ([`platform_event_sourcing::register_migrations!`]), and
-/// prepares every read model (new ones are built; changed ones are reported stale).
+/// Applies the migrations as the owner role (see [`migrate`]), then connects as the
+/// service's own role, refuses a log restored into a cluster whose transaction ids
+/// are behind it ([`DatabaseError::RestoredLog`]), and prepares every read model (new
+/// ones are built; changed ones are reported stale).
 pub async fn connect_and_migrate(
     config: &DatabaseConfig,
 ) -> Result<(PgPool, Vec<PreparedReadModel>), DatabaseError> {
+    migrate(config).await?;
     let pool = connect(config).await?;
+    // Before anything follows the log (preparing a new read model reads it).
+    if let Some(restored) = platform_event_sourcing::restored_log(&pool).await? {
+        return Err(DatabaseError::RestoredLog(restored));
+    }
+    let prepared = platform_read_models::prepare_read_models(&pool).await?;
+    Ok((pool, prepared))
+}
+
+/// Connects as the owner role (`DB_MIGRATION_USERNAME`, else the service's own),
+/// creating the database when missing, applies the platform migrations and the
+/// service's own ([`platform_event_sourcing::register_migrations!`]), and, when the
+/// service runs as another role, grants that role what it may do
+/// (`platform_grant_runtime`: read and append the log, nothing more on it).
+pub async fn migrate(config: &DatabaseConfig) -> Result<(), DatabaseError> {
+    let owner = connect_as(config, config.migration_connect_options(), 2).await?;
     let migrator = platform_event_sourcing::migrator()?;
-    let applied_before = applied_migrations(&pool)
+    let applied_before = applied_migrations(&owner)
         .await
         .map_err(sqlx::migrate::MigrateError::from)?;
-    migrator.run(&pool).await?;
+    migrator.run(&owner).await?;
     let known = migrator.iter().count() as i64;
     info!(
         applied = (known - applied_before).max(0),
         version = migrator.iter().map(|m| m.version).max().unwrap_or(0),
         "schema migrated"
     );
-    let prepared = platform_read_models::prepare_read_models(&pool).await?;
-    Ok((pool, prepared))
+    if config.splits_roles() {
+        let runtime = config.connect_options().get_username().to_owned();
+        grant_runtime(&owner, &runtime).await?;
+    }
+    owner.close().await;
+    Ok(())
+}
+
+/// Grants the service's runtime role its privileges, and hands it the tables it
+/// rebuilds and recreates (`rm_*`, `platform_inbox`) that the owner still owns from
+/// before the roles were split; where the owner may not, it says so.
+async fn grant_runtime(owner: &PgPool, runtime: &str) -> Result<(), DatabaseError> {
+    let refused = |e: sqlx::Error| DatabaseError::Grant {
+        role: runtime.to_owned(),
+        reason: one_line(&e),
+    };
+    sqlx::query("SELECT platform_grant_runtime($1)")
+        .bind(runtime)
+        .execute(owner)
+        .await
+        .map_err(refused)?;
+    let owned: Vec<String> = sqlx::query_scalar(
+        r#"
+SELECT c.relname::text
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind = 'r'
+  AND (c.relname LIKE 'rm\_%' OR c.relname = 'platform_inbox')
+  AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+"#,
+    )
+    .fetch_all(owner)
+    .await
+    .map_err(refused)?;
+    for table in owned {
+        let sql = format!(
+            "ALTER TABLE {} OWNER TO {}",
+            quote_identifier(&table),
+            quote_identifier(runtime)
+        );
+        match sqlx::query(&sql).execute(owner).await {
+            Ok(_) => info!(%table, role = runtime, "table handed to the runtime role"),
+            Err(e) => warn!(
+                %table,
+                role = runtime,
+                cause = %one_line(&e),
+                "the runtime role cannot rebuild this table until it owns it"
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// `name` as a double-quoted SQL identifier.
+fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The role's standing towards the log's immutability.
+#[derive(Debug, sqlx::FromRow)]
+struct LogStanding {
+    role: String,
+    superuser: bool,
+    owner: bool,
+    may_change: bool,
+}
+
+/// Why the log's immutability rests on its triggers alone for this pool's role
+/// (`None` when the role may only read and append the log): a superuser or the owner
+/// of `events` can disable the triggers, and a role granted `UPDATE`, `DELETE` or
+/// `TRUNCATE` on it is held back by nothing else.
+pub async fn log_immutability_gap(pool: &PgPool) -> Result<Option<String>, sqlx::Error> {
+    let standing: LogStanding = sqlx::query_as(
+        "SELECT r.rolname::text AS role, r.rolsuper AS superuser, c.relowner = r.oid AS owner, \
+                has_table_privilege('events', 'UPDATE, DELETE, TRUNCATE, TRIGGER') AS may_change \
+         FROM pg_roles r, pg_class c \
+         WHERE r.rolname = current_user AND c.oid = 'events'::regclass",
+    )
+    .fetch_one(pool)
+    .await?;
+    let role = &standing.role;
+    Ok(if standing.superuser {
+        Some(format!("role {role} is a superuser"))
+    } else if standing.owner {
+        Some(format!("role {role} owns the events table"))
+    } else if standing.may_change {
+        Some(format!(
+            "role {role} may UPDATE, DELETE, TRUNCATE or add triggers on events"
+        ))
+    } else {
+        None
+    })
 }
 
 /// The role's standing towards row-level security on `events`.
@@ -132,11 +264,15 @@ async fn applied_migrations(pool: &PgPool) -> Result<i64, sqlx::Error> {
     }
 }
 
-async fn pool(config: &DatabaseConfig, options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
+async fn pool(
+    config: &DatabaseConfig,
+    options: PgConnectOptions,
+    max_connections: u32,
+) -> Result<PgPool, sqlx::Error> {
     // Notices ("… already exists, skipping") are not the user's business.
     let options = options.options([("client_min_messages", "warning")]);
     PgPoolOptions::new()
-        .max_connections(config.max_connections)
+        .max_connections(max_connections)
         .acquire_timeout(config.connect_timeout)
         .connect_with(options)
         .await

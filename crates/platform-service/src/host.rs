@@ -19,7 +19,7 @@ use crate::catchup;
 use crate::cli::{Cli, CliCommand, TokenArgs};
 use crate::config::{Config, JwtKeys};
 use crate::context::AppState;
-use crate::database::{connect_and_migrate, tenant_isolation_gap};
+use crate::database::{connect_and_migrate, log_immutability_gap, tenant_isolation_gap};
 use crate::events;
 use crate::http::idempotency;
 use crate::http::router_with;
@@ -195,6 +195,15 @@ pub async fn serve(
     let verifier = authentication(&config).await?;
     let (pool, prepared) = connect_and_migrate(&config.database).await?;
     info!(database = %config.database.describe(), "event store ready");
+    if let Some(reason) = log_immutability_gap(&pool).await? {
+        warn!(
+            %reason,
+            "the event log's immutability rests on its triggers alone, which this role \
+             can disable or bypass: run migrations as the owner role \
+             (DB_MIGRATION_USERNAME) and the service as a role that may only read and \
+             append the log (DB_USERNAME)"
+        );
+    }
     let gap = tenant_isolation_gap(&pool).await?;
     if let Some(reason) = &gap {
         warn!(

@@ -3,10 +3,13 @@
 //!
 //! - `append`: appends with an expected version, alone or with [`CoWrite`]s (rows other
 //!   tables get in the same statement).
+//! - `clock`: the log's transaction ids against the cluster's ([`restored_log`]), and
+//!   the oldest open transaction holding readers back.
 //! - `log`: the one gap-safe reader of the global log, and counts over it.
 //! - `row`: decoding `events` rows into [`RecordedEvent`]s, upcast.
 
 mod append;
+mod clock;
 mod log;
 mod row;
 
@@ -17,6 +20,7 @@ use sqlx::{PgConnection, PgExecutor, PgPool};
 use tracing::instrument;
 
 pub use append::{AppendOutcome, AppendResult, CoWrite, CoWriteSql, PgQuery};
+pub use clock::{OpenTransaction, RestoredLog, oldest_open_transaction, restored_log};
 pub use log::{
     Backlog, LogFilter, LogHorizon, across_tenants, count_log, custom_plans, log_backlog, log_head,
     read_log,

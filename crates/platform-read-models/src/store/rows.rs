@@ -6,6 +6,8 @@
 //! version (per-aggregate rows) or the position of the newest event applied (group_by
 //! rows): equal revisions mean equal content.
 
+use std::collections::HashSet;
+
 use platform_event_sourcing::CoWriteSql;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, Row};
@@ -13,7 +15,8 @@ use sqlx::{PgConnection, Postgres, Row};
 use super::ddl::quoted;
 use crate::model::ReadModel;
 
-/// Most bind parameters in one statement (PostgreSQL allows 65,535).
+/// Most bind parameters of rows in one statement (PostgreSQL allows 65,535; the
+/// guards take three more).
 const MAX_PARAMS: usize = 60_000;
 
 /// Platform columns after the declared ones.
@@ -34,8 +37,21 @@ pub(crate) struct StoredRow<R> {
     pub revision: i64,
 }
 
-/// A row to write: its tenant, the row, its first position and its new revision.
-pub(crate) type RowWrite<'r, R> = (&'r str, &'r R, i64, i64);
+/// A row to write.
+pub(crate) struct RowWrite<'r, R> {
+    /// Its tenant.
+    pub tenant: &'r str,
+    /// Its key.
+    pub key: &'r str,
+    /// The row.
+    pub row: &'r R,
+    /// Global position of its first event.
+    pub position: i64,
+    /// Its new revision.
+    pub revision: i64,
+    /// The revision the stored row must still have (`None`: there must be none).
+    pub guard: Option<i64>,
+}
 
 /// The rows of `table` with these identities, locked for update in identity order
 /// (concurrent writers cannot deadlock). `ids` must be sorted.
@@ -70,31 +86,54 @@ pub(crate) async fn lock<R: ReadModel>(
 }
 
 /// Writes rows (inserting new identities, replacing every column of existing ones but
-/// their first position), in as few statements as the parameter limit allows. `rows`
-/// in identity order.
+/// their first position), in as few statements as the parameter limit allows, each
+/// only over a stored row whose revision is still the row's guard. Returns the rows
+/// written; a row missing from it was changed by another transaction (and is now
+/// locked to this one). `rows` in identity order.
 pub(crate) async fn upsert<R: ReadModel>(
     conn: &mut PgConnection,
     table: &str,
     rows: &[RowWrite<'_, R>],
-) -> Result<(), sqlx::Error> {
+) -> Result<HashSet<RowId>, sqlx::Error> {
     let per_statement = (MAX_PARAMS / (R::COLUMNS.len() + 3)).max(1);
+    let mut written = HashSet::with_capacity(rows.len());
     for chunk in rows.chunks(per_statement) {
         let sql = upsert_sql::<R>(table, chunk.len());
         let mut query = sqlx::query(&sql);
-        for (tenant, row, position, revision) in chunk {
-            query = row
+        for write in chunk {
+            query = write
+                .row
                 .bind(query)
-                .bind(*tenant)
-                .bind(*position)
-                .bind(*revision);
+                .bind(write.tenant)
+                .bind(write.position)
+                .bind(write.revision);
         }
-        query.execute(&mut *conn).await?;
+        let guarded = chunk.iter().filter_map(|w| w.guard.map(|g| (w, g)));
+        let (tenants, keys, guards): (Vec<&str>, Vec<&str>, Vec<i64>) = guarded.fold(
+            (Vec::new(), Vec::new(), Vec::new()),
+            |(mut t, mut k, mut g), (write, guard)| {
+                t.push(write.tenant);
+                k.push(write.key);
+                g.push(guard);
+                (t, k, g)
+            },
+        );
+        let stored = query
+            .bind(tenants)
+            .bind(keys)
+            .bind(guards)
+            .fetch_all(&mut *conn)
+            .await?;
+        for row in stored {
+            written.insert((row.try_get("_tenant")?, row.try_get("_key")?));
+        }
     }
-    Ok(())
+    Ok(written)
 }
 
-/// `INSERT … VALUES (…), (…) ON CONFLICT (tenant, key) DO UPDATE SET every column`;
-/// each row binds its columns, tenant, position and revision.
+/// `INSERT … VALUES (…), (…) ON CONFLICT (tenant, key) DO UPDATE SET every column
+/// WHERE (tenant, key, revision) is a guarded one RETURNING tenant, key`; each row binds
+/// its columns, tenant, position and revision, then three arrays bind the guards.
 fn upsert_sql<R: ReadModel>(table: &str, rows: usize) -> String {
     let width = R::COLUMNS.len() + 3;
     let values: Vec<String> = (0..rows)
@@ -103,14 +142,22 @@ fn upsert_sql<R: ReadModel>(table: &str, rows: usize) -> String {
             format!("({})", params.join(", "))
         })
         .collect();
+    let guards = rows * width;
+    let quoted_table = quoted(table);
+    let key = quoted(R::KEY.column());
     format!(
-        "INSERT INTO {} ({}, {PLATFORM_COLUMNS}) VALUES {} \
-         ON CONFLICT (\"_tenant\", {}) DO UPDATE SET {}",
-        quoted(table),
+        "INSERT INTO {quoted_table} ({}, {PLATFORM_COLUMNS}) VALUES {} \
+         ON CONFLICT (\"_tenant\", {key}) DO UPDATE SET {} \
+         WHERE ({quoted_table}.\"_tenant\", {quoted_table}.{key}::text, \
+                {quoted_table}.\"_revision\") \
+               IN (SELECT * FROM unnest(${}::text[], ${}::text[], ${}::bigint[])) \
+         RETURNING \"_tenant\", {key}::text AS \"_key\"",
         column_list::<R>(),
         values.join(", "),
-        quoted(R::KEY.column()),
-        update_list::<R>()
+        update_list::<R>(),
+        guards + 1,
+        guards + 2,
+        guards + 3,
     )
 }
 

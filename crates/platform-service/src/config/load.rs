@@ -78,6 +78,14 @@ impl Config {
                 name: string(raw, "DB_NAME", None)?,
                 username: string(raw, "DB_USERNAME", Some("postgres"))?,
                 password: raw.get("DB_PASSWORD").filter(|p| !p.is_empty()).cloned(),
+                migration_username: raw
+                    .get("DB_MIGRATION_USERNAME")
+                    .filter(|u| !u.is_empty())
+                    .cloned(),
+                migration_password: raw
+                    .get("DB_MIGRATION_PASSWORD")
+                    .filter(|p| !p.is_empty())
+                    .cloned(),
                 max_connections: positive(raw, "DB_MAX_CONNECTIONS", 16)?,
                 connect_timeout: Duration::from_secs(u64::from(positive(
                     raw,
@@ -191,6 +199,30 @@ mod tests {
         assert_eq!(config.database.name, "svc_db");
         assert_eq!(config.database.describe(), "127.0.0.1:5432/svc_db");
         assert_eq!(config.commands.max_attempts, 10);
+    }
+
+    #[test]
+    fn migrations_run_as_the_owner_role_when_one_is_named() {
+        let same = Config::from_defaults_and(DEFAULTS, &[("DB_USERNAME", "svc")]).unwrap();
+        assert!(!same.database.splits_roles());
+        assert_eq!(
+            same.database.migration_connect_options().get_username(),
+            "svc"
+        );
+        let split = Config::from_defaults_and(
+            DEFAULTS,
+            &[
+                ("DATABASE_URL", "postgres://svc:pw@db:5432/orders"),
+                ("DB_MIGRATION_USERNAME", "owner"),
+                ("DB_MIGRATION_PASSWORD", "secret"),
+            ],
+        )
+        .unwrap();
+        assert!(split.database.splits_roles());
+        let owner = split.database.migration_connect_options();
+        assert_eq!(owner.get_username(), "owner");
+        assert_eq!(owner.get_database(), Some("orders"));
+        assert_eq!(split.database.connect_options().get_username(), "svc");
     }
 
     #[test]

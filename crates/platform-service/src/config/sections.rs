@@ -22,6 +22,11 @@ pub struct DatabaseConfig {
     pub username: String,
     /// `DB_PASSWORD`.
     pub password: Option<String>,
+    /// `DB_MIGRATION_USERNAME`: the owner role migrations run as; `None` runs them
+    /// as the service's own role (which then owns the tables).
+    pub migration_username: Option<String>,
+    /// `DB_MIGRATION_PASSWORD`.
+    pub migration_password: Option<String>,
     /// `DB_MAX_CONNECTIONS`.
     pub max_connections: u32,
     /// `DB_CONNECT_TIMEOUT_SECS`.
@@ -130,6 +135,29 @@ impl DatabaseConfig {
             }
         };
         options.application_name("platform-service")
+    }
+
+    /// Connection options of the owner role migrations run as: the service's own,
+    /// with `DB_MIGRATION_USERNAME` / `DB_MIGRATION_PASSWORD` when set.
+    pub fn migration_connect_options(&self) -> PgConnectOptions {
+        let options = self.connect_options();
+        match &self.migration_username {
+            Some(owner) => {
+                let options = options.username(owner);
+                match &self.migration_password {
+                    Some(p) => options.password(p),
+                    None => options,
+                }
+            }
+            None => options,
+        }
+    }
+
+    /// Whether migrations run as another role than the service's.
+    pub fn splits_roles(&self) -> bool {
+        let runtime = self.connect_options();
+        let owner = self.migration_connect_options();
+        runtime.get_username() != owner.get_username()
     }
 
     /// `host:port/database`, for messages (no credentials).

@@ -5,16 +5,32 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use platform_event_sourcing::oldest_open_transaction;
 use serde_json::{Value, json};
 
 use crate::context::AppState;
 
 /// 200 with `status: ok` when the database answers within a second, else 503; the
 /// status is `degraded` (still 200: commands are accepted and their events published
-/// later) while the outbox relay cannot reach the message bus.
+/// later) while the outbox relay cannot reach the message bus. `oldestOpenTransaction`
+/// names the oldest transaction open in the cluster that has written something (its
+/// age in seconds and in transaction ids): projectors and the relay do not read past
+/// it until it ends; `null` when there is none.
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = tokio::time::timeout(Duration::from_secs(1), state.store().ping()).await;
     let database_up = matches!(database, Ok(Ok(())));
+    let oldest = if database_up {
+        tokio::time::timeout(
+            Duration::from_secs(1),
+            oldest_open_transaction(state.store().pool()),
+        )
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .flatten()
+    } else {
+        None
+    };
     let config = state.config();
     let projectors: serde_json::Map<String, Value> = state
         .monitor()
@@ -86,6 +102,14 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
             "lastError": relay.last_error,
         },
         "subscribers": subscribers,
+        "oldestOpenTransaction": oldest.map(|t| json!({
+            "ageSeconds": t.age_seconds,
+            "xid": t.xid,
+            "xidAge": t.xid_age,
+            "pid": t.pid,
+            "database": t.database,
+            "open": t.open,
+        })),
     });
     let status = if database_up {
         StatusCode::OK
