@@ -229,3 +229,29 @@ async fn health_shows_the_open_transaction_holding_readers_back() -> anyhow::Res
     open.rollback().await?;
     svc.stop().await
 }
+
+#[tokio::test]
+async fn read_models_built_before_the_split_are_handed_to_the_service_role() -> anyhow::Result<()> {
+    // A database that ran as one role: the owner built the read models.
+    let db = TestDatabase::new().await?;
+    platform_read_models::prepare_read_models(&db.pool).await?;
+    let owner_of = |table: &'static str| {
+        let pool = db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT pg_get_userbyid(relowner)::text FROM pg_class WHERE relname = $1",
+            )
+            .bind(table)
+            .fetch_one(&pool)
+            .await
+        }
+    };
+    let role = db.runtime_role().await?;
+    assert_eq!(owner_of("rm_orders").await?, role.owner);
+    // Split: the owner grants and hands the tables over at start-up, so the service
+    // can rebuild them.
+    let svc = TestService::start(&db).await?;
+    assert_eq!(owner_of("rm_orders").await?, role.name);
+    assert_eq!(owner_of("events").await?, role.owner);
+    svc.stop().await
+}

@@ -138,11 +138,19 @@ async fn grant_runtime(owner: &PgPool, runtime: &str) -> Result<(), DatabaseErro
         role: runtime.to_owned(),
         reason: one_line(&e),
     };
-    sqlx::query("SELECT platform_grant_runtime($1)")
-        .bind(runtime)
-        .execute(owner)
+    // One grant at a time: instances starting together would otherwise update the
+    // same catalog rows concurrently, and PostgreSQL fails one of them.
+    let mut tx = owner.begin().await.map_err(refused)?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('platform.grant_runtime'))")
+        .execute(&mut *tx)
         .await
         .map_err(refused)?;
+    sqlx::query("SELECT platform_grant_runtime($1)")
+        .bind(runtime)
+        .execute(&mut *tx)
+        .await
+        .map_err(refused)?;
+    tx.commit().await.map_err(refused)?;
     let owned: Vec<String> = sqlx::query_scalar(
         r#"
 SELECT c.relname::text

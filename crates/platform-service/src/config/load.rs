@@ -223,6 +223,31 @@ mod tests {
         assert_eq!(owner.get_username(), "owner");
         assert_eq!(owner.get_database(), Some("orders"));
         assert_eq!(split.database.connect_options().get_username(), "svc");
+        // The service's password is never sent for the owner.
+        let no_password = Config::from_defaults_and(
+            DEFAULTS,
+            &[
+                (
+                    "DATABASE_URL",
+                    "postgres://svc:pw@db:5433/orders?sslmode=require",
+                ),
+                ("DB_MIGRATION_USERNAME", "owner"),
+            ],
+        )
+        .unwrap();
+        let owner = no_password.database.migration_connect_options();
+        assert_eq!(owner.get_host(), "db");
+        assert_eq!(owner.get_port(), 5433);
+        assert_eq!(owner.get_database(), Some("orders"));
+        assert!(matches!(
+            owner.get_ssl_mode(),
+            sqlx::postgres::PgSslMode::Require
+        ));
+        assert!(
+            !sqlx::ConnectOptions::to_url_lossy(&owner)
+                .as_str()
+                .contains("pw")
+        );
     }
 
     #[test]

@@ -138,17 +138,27 @@ impl DatabaseConfig {
     }
 
     /// Connection options of the owner role migrations run as: the service's own,
-    /// with `DB_MIGRATION_USERNAME` / `DB_MIGRATION_PASSWORD` when set.
+    /// or, with `DB_MIGRATION_USERNAME`, the same server and database as that user
+    /// with `DB_MIGRATION_PASSWORD` (never the service's password).
     pub fn migration_connect_options(&self) -> PgConnectOptions {
-        let options = self.connect_options();
-        match &self.migration_username {
-            Some(owner) => {
-                let options = options.username(owner);
-                match &self.migration_password {
-                    Some(p) => options.password(p),
-                    None => options,
-                }
-            }
+        let runtime = self.connect_options();
+        let Some(owner) = &self.migration_username else {
+            return runtime;
+        };
+        let mut options = PgConnectOptions::new_without_pgpass()
+            .host(runtime.get_host())
+            .port(runtime.get_port())
+            .ssl_mode(runtime.get_ssl_mode())
+            .username(owner)
+            .application_name("platform-service");
+        if let Some(socket) = runtime.get_socket() {
+            options = options.socket(socket);
+        }
+        if let Some(database) = runtime.get_database() {
+            options = options.database(database);
+        }
+        match &self.migration_password {
+            Some(p) => options.password(p),
             None => options,
         }
     }
