@@ -60,15 +60,25 @@ async fn the_runtime_role_cannot_change_the_log_or_its_triggers() -> anyhow::Res
             "{statement} was not refused"
         );
     }
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+    // Row-level security binds the role: it sees a tenant's rows once it names one.
+    let unnamed: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
         .fetch_one(pool)
+        .await?;
+    assert_eq!(unnamed, 0, "no tenant named, no rows");
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT set_config('platform.tenant', 'default', true)")
+        .execute(&mut *tx)
+        .await?;
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&mut *tx)
         .await?;
     assert_eq!(count, 1, "the runtime role reads the log");
 
     // An insert that names its own transaction id gets the inserting one.
-    let row = sqlx::query(INSERT_FORGED).fetch_one(pool).await?;
+    let row = sqlx::query(INSERT_FORGED).fetch_one(&mut *tx).await?;
     let (stored, inserting): (String, String) = (row.try_get("stored")?, row.try_get("inserting")?);
     assert_eq!(stored, inserting);
+    tx.commit().await?;
     let kept: String =
         sqlx::query_scalar("SELECT transaction_id::text FROM events WHERE stream_id = 'forged'")
             .fetch_one(&db.pool)

@@ -199,15 +199,16 @@ impl TestDatabase {
     /// The role a service runs as on this database (`<database>_runtime`), created
     /// on first use: neither superuser nor owner of anything the owner created, granted
     /// what `platform_grant_runtime` grants (read and append `events`, nothing more on
-    /// it) once the database is migrated. It has `BYPASSRLS`, as a service's role needs
-    /// until every statement names its tenant, and `pg_read_all_stats`, so that
-    /// `/health` can tell the age of other roles' transactions. Roles belong to the whole server, so the
-    /// role is dropped when this database is.
+    /// it) once the database is migrated. Row-level security binds it (no
+    /// `BYPASSRLS`): the service names the tenant of every statement. It has
+    /// `pg_read_all_stats`, so that `/health` can tell the age of other roles'
+    /// transactions. Roles belong to the whole server, so the role is dropped when this
+    /// database is.
     pub async fn runtime_role(&self) -> Result<RuntimeRole, sqlx::Error> {
         let name = runtime_role_name(&self.name);
         let mut admin = self.server.connect().await?;
         let create = sqlx::query(&format!(
-            r#"CREATE ROLE "{name}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS"#
+            r#"CREATE ROLE "{name}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS"#
         ))
         .execute(&mut admin)
         .await;
