@@ -55,10 +55,15 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
         sqlx::Error::Database(db) => {
             let code = db.code().unwrap_or_default();
             // 08: connection exception; 57P01-03: admin/crash shutdown, cannot connect
-            // now; 53300: too many connections; 55000 with this message: the database
-            // does not accept connections at the moment.
+            // now; 53300: too many connections; 57014: the statement was cancelled
+            // (statement_timeout: the database is too slow or locked right now; its
+            // transaction rolled back); 55000 with this message: the database does not
+            // accept connections at the moment.
             code.starts_with("08")
-                || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+                || matches!(
+                    code.as_ref(),
+                    "57P01" | "57P02" | "57P03" | "53300" | "57014"
+                )
                 || (code == "55000" && db.message().contains("accepting connections"))
         }
         _ => false,

@@ -35,9 +35,10 @@ pub enum DatabaseError {
     ReadModel(#[from] platform_read_models::ReadModelError),
 }
 
-/// Connects a pool, creating the database first when it does not exist.
+/// Connects a pool for maintenance work (migrations and the CLI: no statement
+/// timeout), creating the database first when it does not exist.
 pub async fn connect(config: &DatabaseConfig) -> Result<PgPool, DatabaseError> {
-    let options = config.connect_options();
+    let options = config.maintenance_options();
     let unreachable = |reason: String| DatabaseError::Unreachable {
         target: config.describe(),
         reason,
@@ -59,6 +60,17 @@ pub async fn connect(config: &DatabaseConfig) -> Result<PgPool, DatabaseError> {
     pool(config, options)
         .await
         .map_err(|e| unreachable(one_line(&e)))
+}
+
+/// Connects the pool a serving process answers requests with: every connection has
+/// the configured `statement_timeout` and `idle_in_transaction_session_timeout`.
+pub async fn connect_service(config: &DatabaseConfig) -> Result<PgPool, DatabaseError> {
+    pool(config, config.service_options())
+        .await
+        .map_err(|e| DatabaseError::Unreachable {
+            target: config.describe(),
+            reason: one_line(&e),
+        })
 }
 
 /// Connects (creating the database when missing), applies the platform migrations and

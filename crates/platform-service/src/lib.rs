@@ -50,7 +50,9 @@ pub use config::{
     MessageBusConfig, ReadModelsConfig, Secret, TelemetryConfig,
 };
 pub use context::{AppState, Caller, CommandContext, QueryContext, SharedUnit};
-pub use database::{DatabaseError, connect, connect_and_migrate, tenant_isolation_gap};
+pub use database::{
+    DatabaseError, connect, connect_and_migrate, connect_service, tenant_isolation_gap,
+};
 pub use error::{Challenge, HandlerError, InternalError};
 pub use host::{Service, serve, shutdown_signal};
 pub use http::router;

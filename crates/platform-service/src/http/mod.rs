@@ -8,6 +8,8 @@ pub(crate) mod idempotency;
 mod metrics;
 mod openapi;
 mod request_meta;
+pub(crate) mod server;
+mod timeout;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -31,6 +33,7 @@ pub fn router(state: AppState) -> Router {
 /// The router with this verifier (`None`: every request is anonymous).
 pub(crate) fn router_with(state: AppState, verifier: Option<Verifier>) -> Router {
     let body_limit = state.config().http.body_limit;
+    let request_timeout = state.config().http.request_timeout;
     let routes = Router::new()
         .route("/api/commands/{name}", post(dispatch::command))
         .route("/api/queries/{name}", post(dispatch::query))
@@ -48,7 +51,13 @@ pub(crate) fn router_with(state: AppState, verifier: Option<Verifier>) -> Router
         )),
         None => routes,
     };
+    // Outside authentication (fetching an issuer's keys counts against the limit), inside
+    // `correlate` (a timed-out request's 503 still carries its correlation id).
     routes
+        .layer(axum::middleware::from_fn_with_state(
+            request_timeout,
+            timeout::limit,
+        ))
         .layer(axum::middleware::from_fn(request_meta::correlate))
         .layer(CatchPanicLayer::custom(|_| {
             HandlerError::internal("request", InternalError::Panic).into_response()
