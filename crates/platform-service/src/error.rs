@@ -147,6 +147,9 @@ pub enum InternalError {
     /// The handler panicked.
     #[error("the handler panicked")]
     Panic,
+    /// A handler asked for settings no `register_settings!` provides.
+    #[error("settings {0} are not registered (register_settings!)")]
+    MissingSettings(&'static str),
 }
 
 impl HandlerError {

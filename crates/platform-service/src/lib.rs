@@ -47,7 +47,8 @@ pub use auth::{IssueError, issue_development_token};
 pub use cli::{CatchupArgs, Cli, CliCommand, EventsArgs, RepublishArgs, TokenArgs};
 pub use config::{
     AuthConfig, AuthMode, ClaimNames, Config, ConfigError, DatabaseConfig, HttpConfig, JwtKeys,
-    MessageBusConfig, ReadModelsConfig, Secret, TelemetryConfig,
+    MessageBusConfig, ReadModelsConfig, Secret, ServiceSettings, Settings, SettingsRegistration,
+    SettingsSource, TelemetryConfig,
 };
 pub use context::{AppState, Caller, CommandContext, QueryContext, SharedUnit};
 pub use database::{

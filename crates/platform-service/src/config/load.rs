@@ -12,6 +12,7 @@ use super::raw::{Raw, millis, parse, positive, redact, string};
 use super::sections::{
     CommandsConfig, DatabaseConfig, HttpConfig, MessageBusConfig, ReadModelsConfig, TelemetryConfig,
 };
+use super::services::ServiceSettings;
 use super::sources;
 
 /// The whole, validated configuration of a service.
@@ -37,6 +38,8 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     /// Authentication: `AUTH_MODE`, keys and claims.
     pub auth: AuthConfig,
+    /// The settings each service declares for itself ([`register_settings!`](crate::register_settings)).
+    pub services: ServiceSettings,
     /// `LOG_LEVEL`, a tracing filter (`RUST_LOG` wins when set).
     pub log_level: String,
 }
@@ -151,6 +154,7 @@ impl Config {
                     .find_map(|key| raw.get(*key).filter(|v| !v.trim().is_empty()))
                     .map(|v| v.trim().to_owned()),
             },
+            services: ServiceSettings::from_raw(raw)?,
             log_level: match string(raw, "RUST_LOG", None) {
                 Ok(filter) => filter,
                 Err(_) => string(raw, "LOG_LEVEL", Some("info"))?,
