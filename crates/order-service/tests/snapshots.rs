@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use order_service::domain::{Order, OrderCommand};
+use order_service::domain::{DEFAULT_MAX_LINES, Order, OrderCommand};
 use platform_core::Metadata;
 use platform_event_sourcing::testing::{TestDatabase, eventually};
 use platform_event_sourcing::{
@@ -46,6 +46,7 @@ async fn long_order(db: &TestDatabase, id: &str) -> anyhow::Result<PgEventStore>
                     product_id: format!("product-{}", n % 10),
                     quantity: 1,
                     price: Decimal::new(125 + (n % 10), 2),
+                    max_lines: DEFAULT_MAX_LINES,
                 },
                 &meta,
             )
