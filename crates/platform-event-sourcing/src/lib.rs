@@ -53,8 +53,9 @@ pub use notify::{EVENTS_CHANNEL, EventNotifier};
 pub use position::LogPosition;
 pub use recorded::{RecordedEvent, StreamRange};
 pub use store::{
-    AppendOutcome, AppendResult, Backlog, CoWrite, CoWriteSql, LogFilter, LogHorizon, PgEventStore,
-    PgQuery, across_tenants, count_log, custom_plans, log_backlog, log_head, read_log,
+    AppendOutcome, AppendResult, Backlog, CoWrite, CoWriteSql, LogFilter, LogHorizon, Occurrence,
+    PgEventStore, PgQuery, across_tenants, count_log, custom_plans, log_backlog, log_head,
+    read_log,
 };
 pub use unit::{TenantConnection, UnitOfWork};
 
