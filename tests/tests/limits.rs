@@ -36,7 +36,8 @@ fn add_item(order_id: &str, product_id: &str) -> Value {
 async fn a_request_longer_than_the_timeout_is_a_503_and_its_command_still_completes()
 -> anyhow::Result<()> {
     let db = TestDatabase::empty().await?;
-    let svc = TestService::start_with(&db, &[("REQUEST_TIMEOUT_MS", "300")]).await?;
+    // Long enough for the set-up's requests on a busy machine.
+    let svc = TestService::start_with(&db, &[("REQUEST_TIMEOUT_MS", "1500")]).await?;
     let order_id = create_order(&svc).await?;
 
     // Nobody may append while the test holds this lock: the command waits for it.
@@ -59,7 +60,7 @@ async fn a_request_longer_than_the_timeout_is_a_503_and_its_command_still_comple
         answer.body["detail"]
             .as_str()
             .unwrap_or_default()
-            .contains("300 ms"),
+            .contains("1500 ms"),
         "{}",
         answer.body
     );
@@ -110,7 +111,8 @@ async fn a_request_longer_than_the_timeout_is_a_503_and_its_command_still_comple
 #[tokio::test]
 async fn a_connection_that_sends_its_head_too_slowly_is_closed() -> anyhow::Result<()> {
     let db = TestDatabase::empty().await?;
-    let svc = TestService::start_with(&db, &[("HTTP_HEADER_READ_TIMEOUT_MS", "300")]).await?;
+    // Above the start-up polls' interval, so their kept-alive connection stays open.
+    let svc = TestService::start_with(&db, &[("HTTP_HEADER_READ_TIMEOUT_MS", "1000")]).await?;
     let addr = svc.base_url.trim_start_matches("http://").to_owned();
 
     // Half a request head, then nothing (slowloris): the server closes the connection.
@@ -207,7 +209,7 @@ async fn a_statement_cut_by_the_database_timeout_is_a_503_not_a_500() -> anyhow:
     let svc = TestService::start_with(
         &db,
         &[
-            ("DB_STATEMENT_TIMEOUT_MS", "300"),
+            ("DB_STATEMENT_TIMEOUT_MS", "1500"),
             ("REQUEST_TIMEOUT_MS", "20000"),
         ],
     )

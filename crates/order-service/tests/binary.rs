@@ -428,7 +428,7 @@ async fn sigterm_drops_a_request_still_open_after_the_shutdown_timeout() -> anyh
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(
-        elapsed >= Duration::from_secs(2) && elapsed < Duration::from_secs(6),
+        elapsed >= Duration::from_secs(2) && elapsed < Duration::from_secs(10),
         "exited {elapsed:?} after SIGTERM with SHUTDOWN_TIMEOUT_S=2: {stderr}"
     );
     assert!(
