@@ -104,6 +104,24 @@ async fn a_request_longer_than_the_timeout_is_a_503_and_its_command_still_comple
         .await?;
     assert_eq!((answer.status, answer.code()), (503, "timeout"));
     blocker.rollback().await?;
+
+    // Both timeouts are counted under their names; the command, which did complete,
+    // also with its own outcome.
+    let metrics_url = format!("{}/metrics", svc.base_url);
+    let lines = [
+        r#"platform_request_timeouts_total{kind="command",name="AddItem"} 1"#,
+        r#"platform_request_timeouts_total{kind="query",name="GetOrder"} 1"#,
+        r#"platform_requests_total{kind="command",name="AddItem",status="200"} 1"#,
+    ];
+    let metrics = eventually(Duration::from_secs(10), "the metrics", || async {
+        let text = svc.http.get(&metrics_url).send().await?.text().await?;
+        anyhow::Ok(lines.iter().all(|line| text.contains(line)).then_some(text))
+    })
+    .await?;
+    assert!(
+        !metrics.contains(r#"name="AddItem",status="503""#),
+        "{metrics}"
+    );
     svc.stop().await?;
     Ok(())
 }

@@ -33,7 +33,6 @@ pub fn router(state: AppState) -> Router {
 /// The router with this verifier (`None`: every request is anonymous).
 pub(crate) fn router_with(state: AppState, verifier: Option<Verifier>) -> Router {
     let body_limit = state.config().http.body_limit;
-    let request_timeout = state.config().http.request_timeout;
     let routes = Router::new()
         .route("/api/commands/{name}", post(dispatch::command))
         .route("/api/queries/{name}", post(dispatch::query))
@@ -55,7 +54,7 @@ pub(crate) fn router_with(state: AppState, verifier: Option<Verifier>) -> Router
     // `correlate` (a timed-out request's 503 still carries its correlation id).
     routes
         .layer(axum::middleware::from_fn_with_state(
-            request_timeout,
+            state.clone(),
             timeout::limit,
         ))
         .layer(axum::middleware::from_fn(request_meta::correlate))
