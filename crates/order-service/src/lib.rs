@@ -11,6 +11,8 @@
 //!   GetCustomerOrders, GetProductDemand).
 //! - `policy`: who sees and changes which orders (customers their own, `support` and
 //!   `admin` all of their tenant's), applied by the handlers.
+//! - `settings`: [`OrderSettings`](settings::OrderSettings), the service's own limits
+//!   (`MAX_LINES_PER_ORDER`).
 //! - `read_models`: `rm_orders`, `rm_customer_orders` (inline) and `rm_product_demand`
 //!   (async), declared with `#[derive(ReadModel)]`.
 
@@ -19,6 +21,7 @@ pub mod domain;
 pub mod policy;
 pub mod queries;
 pub mod read_models;
+pub mod settings;
 
 use platform_service::Service;
 

@@ -343,3 +343,100 @@ async fn a_killed_catchup_resumes_from_its_checkpoint() -> anyhow::Result<()> {
     assert_eq!(order_rows(&db.pool).await?, rows);
     Ok(())
 }
+
+#[tokio::test]
+async fn sigterm_drops_a_request_still_open_after_the_shutdown_timeout() -> anyhow::Result<()> {
+    let db = TestDatabase::reserve()?;
+    let port = free_port();
+    let child = command()
+        .env("DATABASE_URL", db.url())
+        .env("HTTP_HOST", "127.0.0.1")
+        .env("HTTP_PORT", port.to_string())
+        .env("SHUTDOWN_TIMEOUT_S", "2")
+        // Nothing else ends the request first.
+        .env("REQUEST_TIMEOUT_MS", "120000")
+        .env("DB_STATEMENT_TIMEOUT_MS", "0")
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let pid = child.id().to_string();
+    let mut child = Some(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    eventually(Duration::from_secs(30), "the service to answer", || async {
+        anyhow::Ok(client.get(format!("{base}/health")).send().await.ok())
+    })
+    .await?;
+    let created: serde_json::Value = client
+        .post(format!("{base}/api/commands/CreateOrder"))
+        .json(&serde_json::json!({ "customerId": "c-1" }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let order_id = created["orderId"].as_str().unwrap_or_default().to_owned();
+
+    // A GetOrder that cannot finish while the test holds this lock.
+    let mut blocker = db.pool.begin().await?;
+    sqlx::query("LOCK TABLE rm_orders IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *blocker)
+        .await?;
+    let open = tokio::spawn({
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            client
+                .post(format!("{base}/api/queries/GetOrder"))
+                .json(&serde_json::json!({ "orderId": order_id }))
+                .send()
+                .await
+        }
+    });
+    eventually(
+        Duration::from_secs(10),
+        "the request to wait on the lock",
+        || async {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock' \
+               AND query LIKE '%rm_orders%'",
+            )
+            .fetch_one(&db.pool)
+            .await?;
+            anyhow::Ok((waiting > 0).then_some(()))
+        },
+    )
+    .await?;
+
+    let signalled = std::time::Instant::now();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status()?;
+    assert!(killed.success());
+    let exited = tokio::task::spawn_blocking(move || {
+        let mut child = child.take().expect("the child is there");
+        // Waits at most 20 s, then kills it: a hang fails the test, not the suite.
+        for _ in 0..200 {
+            if child.try_wait()?.is_some() {
+                return child.wait_with_output().map(Some);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        child.kill()?;
+        child.wait_with_output().map(|_| None)
+    })
+    .await??;
+    let elapsed = signalled.elapsed();
+    blocker.rollback().await?;
+    let output = exited.ok_or_else(|| anyhow::anyhow!("still running 20 s after SIGTERM"))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        elapsed >= Duration::from_secs(2) && elapsed < Duration::from_secs(10),
+        "exited {elapsed:?} after SIGTERM with SHUTDOWN_TIMEOUT_S=2: {stderr}"
+    );
+    assert!(
+        stderr.contains("requests still open after SHUTDOWN_TIMEOUT_S"),
+        "{stderr}"
+    );
+    // The open request was dropped, not answered.
+    let dropped = open.await?;
+    assert!(dropped.is_err(), "{dropped:?}");
+    Ok(())
+}

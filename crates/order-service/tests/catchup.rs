@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use order_service::domain::{Order, OrderCommand};
+use order_service::domain::{DEFAULT_MAX_LINES, Order, OrderCommand};
 use platform_core::Metadata;
 use platform_event_sourcing::testing::{TestDatabase, eventually};
 use platform_event_sourcing::{AggregateCache, CommandExecutor, PgEventStore, StreamExpectation};
@@ -75,6 +75,7 @@ async fn random_workload(exec: &Executor, prefix: &str, orders: usize) -> anyhow
                         product_id: product,
                         quantity: rng.random_range(1..4),
                         price: "2.50".parse()?,
+                        max_lines: DEFAULT_MAX_LINES,
                     },
                     6 => OrderCommand::RemoveItem {
                         product_id: product,
@@ -258,6 +259,7 @@ async fn one_projector_is_active_and_another_takes_over() -> anyhow::Result<()> 
             product_id: "p".into(),
             quantity: 2,
             price: "1".parse()?,
+            max_lines: DEFAULT_MAX_LINES,
         },
     )
     .await?;
@@ -287,6 +289,7 @@ async fn one_projector_is_active_and_another_takes_over() -> anyhow::Result<()> 
             product_id: "p".into(),
             quantity: 3,
             price: "1".parse()?,
+            max_lines: DEFAULT_MAX_LINES,
         },
     )
     .await?;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use order_contracts::OrderStatus;
-use order_service::domain::{Order, OrderCommand};
+use order_service::domain::{DEFAULT_MAX_LINES, Order, OrderCommand};
 use order_service::read_models::{CustomerOrdersReadModel, OrderReadModel};
 use platform_core::Metadata;
 use platform_event_sourcing::testing::{TestDatabase, eventually};
@@ -61,6 +61,7 @@ fn add(product: &str, quantity: i64, price: &str) -> OrderCommand {
         product_id: product.into(),
         quantity,
         price: dec(price),
+        max_lines: DEFAULT_MAX_LINES,
     }
 }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use order_service::domain::{Order, OrderCommand};
+use order_service::domain::{DEFAULT_MAX_LINES, Order, OrderCommand};
 use platform_core::Metadata;
 use platform_event_sourcing::testing::{TestDatabase, eventually};
 use platform_event_sourcing::{
@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 const EVERY: u32 = 100;
 
 /// An order with 250 events (created, then 249 adds of ten products), snapshotted
-/// every 100 events; waits until the snapshot at 200 is written.
+/// every 100 events; waits until the snapshots at 100 and 200 are written.
 async fn long_order(db: &TestDatabase, id: &str) -> anyhow::Result<PgEventStore> {
     prepare_read_models(&db.pool).await?;
     let store = PgEventStore::new(db.pool.clone());
@@ -46,14 +46,17 @@ async fn long_order(db: &TestDatabase, id: &str) -> anyhow::Result<PgEventStore>
                     product_id: format!("product-{}", n % 10),
                     quantity: 1,
                     price: Decimal::new(125 + (n % 10), 2),
+                    max_lines: DEFAULT_MAX_LINES,
                 },
                 &meta,
             )
             .await?;
     }
-    eventually(Duration::from_secs(4), "the snapshot at 200", || async {
-        anyhow::Ok((snapshot_versions(db, id).await? == [200]).then_some(()))
-    })
+    eventually(
+        Duration::from_secs(4),
+        "the snapshots at 100 and 200",
+        || async { anyhow::Ok((snapshot_versions(db, id).await? == [100, 200]).then_some(())) },
+    )
     .await?;
     Ok(store)
 }
@@ -72,7 +75,8 @@ async fn loading_from_a_snapshot_equals_replaying_every_event() -> anyhow::Resul
     let db = TestDatabase::new().await?;
     let store = long_order(&db, "order-snap").await?;
     let (schema, aggregate_type): (i32, String) = sqlx::query_as(
-        "SELECT state_schema_version, aggregate_type FROM snapshots WHERE stream_id = 'order-snap'",
+        "SELECT state_schema_version, aggregate_type FROM snapshots \
+         WHERE stream_id = 'order-snap' AND version = 200",
     )
     .fetch_one(&db.pool)
     .await?;
@@ -86,8 +90,8 @@ async fn loading_from_a_snapshot_equals_replaying_every_event() -> anyhow::Resul
     assert_eq!(from_snapshot, from_events);
     assert_eq!(from_snapshot.aggregate.lines.len(), 10);
 
-    // Loads at a version or a time before the snapshot do not use it.
-    for version in [1, 150, 200, 201] {
+    // Loads at a version or a time give what replaying the events up to it gives.
+    for version in [1, 99, 100, 150, 199, 200, 201, 250] {
         let at = StreamRange::to_version(version);
         let loaded: Loaded<Order> = store.load_at("order-snap", at).await?;
         let replayed: Loaded<Order> = store.load_from_events("order-snap", at).await?;
@@ -135,5 +139,95 @@ async fn a_snapshot_of_another_schema_or_unreadable_is_ignored() -> anyhow::Resu
     .await?;
     let loaded: Loaded<Order> = store.load("order-stale").await?;
     assert_eq!(loaded, expected);
+    Ok(())
+}
+
+/// The `customerId` an order loaded at `range` has.
+async fn customer_at(store: &PgEventStore, id: &str, range: StreamRange) -> anyhow::Result<String> {
+    let loaded: Loaded<Order> = store.load_at(id, range).await?;
+    Ok(loaded.aggregate.customer_id)
+}
+
+#[tokio::test]
+async fn an_as_of_read_starts_from_the_newest_snapshot_at_or_before_it() -> anyhow::Result<()> {
+    let db = TestDatabase::new().await?;
+    let store = long_order(&db, "order-asof").await?;
+    let time_of = |version: i64| {
+        let pool = db.pool.clone();
+        async move {
+            let time: chrono::DateTime<chrono::Utc> = sqlx::query_scalar(
+                "SELECT occurred_at FROM events WHERE stream_id = 'order-asof' AND version = $1",
+            )
+            .bind(version)
+            .fetch_one(&pool)
+            .await?;
+            anyhow::Ok(time)
+        }
+    };
+    // Between the two snapshots, by version and by time: the same as a full replay.
+    for range in [
+        StreamRange::to_version(150),
+        StreamRange::until(time_of(150).await?),
+        StreamRange::until(time_of(100).await?),
+        StreamRange::until(time_of(99).await?),
+    ] {
+        let loaded: Loaded<Order> = store.load_at("order-asof", range).await?;
+        let replayed: Loaded<Order> = store.load_from_events("order-asof", range).await?;
+        assert_eq!(loaded, replayed, "{range:?}");
+    }
+
+    // Mark the snapshot at 100 (a customer no event names): a load that shows the mark
+    // started from that snapshot rather than from the first event.
+    sqlx::query(
+        "UPDATE snapshots SET state = jsonb_set(state, '{customerId}', '\"from-snapshot-100\"') \
+         WHERE stream_id = 'order-asof' AND version = 100",
+    )
+    .execute(&db.pool)
+    .await?;
+    let marked = "from-snapshot-100";
+    assert_eq!(
+        customer_at(&store, "order-asof", StreamRange::to_version(150)).await?,
+        marked
+    );
+    assert_eq!(
+        customer_at(&store, "order-asof", StreamRange::to_version(100)).await?,
+        marked
+    );
+    assert_eq!(
+        customer_at(
+            &store,
+            "order-asof",
+            StreamRange::until(time_of(150).await?)
+        )
+        .await?,
+        marked
+    );
+    assert_eq!(
+        customer_at(
+            &store,
+            "order-asof",
+            StreamRange::until(time_of(100).await?)
+        )
+        .await?,
+        marked
+    );
+    // Before it: from the events; after the next snapshot: from that one.
+    let customer = "customer-s";
+    assert_eq!(
+        customer_at(&store, "order-asof", StreamRange::to_version(99)).await?,
+        customer
+    );
+    assert_eq!(
+        customer_at(&store, "order-asof", StreamRange::until(time_of(99).await?)).await?,
+        customer
+    );
+    assert_eq!(
+        customer_at(&store, "order-asof", StreamRange::to_version(220)).await?,
+        customer
+    );
+    assert_eq!(
+        customer_at(&store, "order-asof", StreamRange::all()).await?,
+        customer
+    );
     Ok(())
 }

@@ -7,7 +7,7 @@ use futures_util::future::try_join_all;
 use hdrhistogram::Histogram;
 use order_contracts::{AddItem, CreateOrder, Decimal, PlaceOrder};
 use order_service::commands::{AddItemHandler, CreateOrderHandler, PlaceOrderHandler};
-use order_service::domain::{Order, OrderCommand};
+use order_service::domain::{DEFAULT_MAX_LINES, Order, OrderCommand};
 use platform_core::AuthenticatedUser;
 use platform_core::Metadata;
 use platform_event_sourcing::testing::TestDatabase;
@@ -123,6 +123,7 @@ pub async fn no_read_models(
                         product_id: item.product_id,
                         quantity: item.quantity,
                         price: item.price,
+                        max_lines: DEFAULT_MAX_LINES,
                     }
                 });
                 let steps = std::iter::once((StreamExpectation::New, create))

@@ -55,7 +55,7 @@ pub use notify::{EVENTS_CHANNEL, EventNotifier};
 pub use position::LogPosition;
 pub use recorded::{RecordedEvent, StreamRange};
 pub use store::{
-    AppendOutcome, AppendResult, Backlog, CoWrite, CoWriteSql, LogFilter, LogHorizon,
+    AppendOutcome, AppendResult, Backlog, CoWrite, CoWriteSql, LogFilter, LogHorizon, Occurrence,
     OpenTransaction, PgEventStore, PgQuery, RestoredLog, across_tenants, count_log, custom_plans,
     log_backlog, log_head, oldest_open_transaction, read_log, restored_log,
 };

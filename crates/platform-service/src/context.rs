@@ -13,8 +13,8 @@ use platform_read_models::{
 };
 use sqlx::PgPool;
 
-use crate::config::Config;
-use crate::error::HandlerError;
+use crate::config::{Config, Settings};
+use crate::error::{HandlerError, InternalError};
 use crate::metrics::Metrics;
 
 /// Shared state of a running service; cheap to clone.
@@ -230,6 +230,17 @@ impl CommandContext {
                     .execute::<A>(id, expectation, command, &self.metadata)
                     .await?
             }
+        })
+    }
+
+    /// The service's own settings of type `T` ([`register_settings!`](crate::register_settings)),
+    /// read at start-up.
+    pub fn settings<T: Settings>(&self) -> Result<&T, HandlerError> {
+        self.state.config().services.get::<T>().ok_or_else(|| {
+            HandlerError::internal(
+                "settings",
+                InternalError::MissingSettings(std::any::type_name::<T>()),
+            )
         })
     }
 

@@ -52,10 +52,11 @@ pub enum DatabaseError {
     ReadModel(#[from] platform_read_models::ReadModelError),
 }
 
-/// Connects a pool as the service's own role (`DB_USERNAME`), creating the database
-/// first when it does not exist.
+/// Connects a pool as the service's own role (`DB_USERNAME`) for maintenance work
+/// (migrations' follow-up, start-up preparation and the CLI: no statement timeout),
+/// creating the database first when it does not exist.
 pub async fn connect(config: &DatabaseConfig) -> Result<PgPool, DatabaseError> {
-    connect_as(config, config.connect_options(), config.max_connections).await
+    connect_as(config, config.maintenance_options(), config.max_connections).await
 }
 
 /// Connects a pool with `options`, creating the database first when it does not exist.
@@ -87,10 +88,23 @@ async fn connect_as(
         .map_err(|e| unreachable(one_line(&e)))
 }
 
+/// Connects the pool a serving process answers requests with, as the service's own
+/// role: every connection has the configured `statement_timeout` and
+/// `idle_in_transaction_session_timeout`.
+pub async fn connect_service(config: &DatabaseConfig) -> Result<PgPool, DatabaseError> {
+    pool(config, config.service_options(), config.max_connections)
+        .await
+        .map_err(|e| DatabaseError::Unreachable {
+            target: config.describe(),
+            reason: one_line(&e),
+        })
+}
+
 /// Applies the migrations as the owner role (see [`migrate`]), then connects as the
-/// service's own role, refuses a log restored into a cluster whose transaction ids
-/// are behind it ([`DatabaseError::RestoredLog`]), and prepares every read model (new
-/// ones are built; changed ones are reported stale).
+/// service's own role (a maintenance pool, without statement timeout), refuses a log
+/// restored into a cluster whose transaction ids are behind it
+/// ([`DatabaseError::RestoredLog`]), and prepares every read model (new ones are
+/// built; changed ones are reported stale).
 pub async fn connect_and_migrate(
     config: &DatabaseConfig,
 ) -> Result<(PgPool, Vec<PreparedReadModel>), DatabaseError> {

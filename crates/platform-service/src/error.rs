@@ -71,6 +71,10 @@ pub enum HandlerError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// The request ran longer than `REQUEST_TIMEOUT_MS` (503 `timeout`); a command may
+    /// still have completed: retry with the same `Idempotency-Key`.
+    #[error("the request did not complete within {} ms; a command may still complete: retry it with the same Idempotency-Key", .0.as_millis())]
+    Timeout(std::time::Duration),
     /// A dependency is down; retry later (503 `unavailable`; the cause is logged).
     #[error("service temporarily unavailable")]
     Unavailable(String),
@@ -143,6 +147,9 @@ pub enum InternalError {
     /// The handler panicked.
     #[error("the handler panicked")]
     Panic,
+    /// A handler asked for settings no `register_settings!` provides.
+    #[error("settings {0} are not registered (register_settings!)")]
+    MissingSettings(&'static str),
 }
 
 impl HandlerError {
@@ -188,7 +195,9 @@ impl HandlerError {
             HandlerError::Forbidden { .. } => StatusCode::FORBIDDEN,
             HandlerError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             HandlerError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            HandlerError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            HandlerError::Unavailable(_) | HandlerError::Timeout(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             HandlerError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -210,6 +219,7 @@ impl HandlerError {
             HandlerError::MethodNotAllowed => "method_not_allowed",
             HandlerError::PayloadTooLarge { .. } => "payload_too_large",
             HandlerError::Unavailable(_) => "unavailable",
+            HandlerError::Timeout(_) => "timeout",
             HandlerError::Internal { .. } => "internal_error",
         }
     }

@@ -6,12 +6,12 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use axum::serve::ListenerExt;
 use clap::{CommandFactory, FromArgMatches};
 use platform_read_models::{ProjectorOptions, ReadModelStatus, spawn_projectors};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
+use tokio::time::Instant;
 use tracing::{info, warn};
 
 use crate::auth::{Verifier, issue_development_token};
@@ -19,10 +19,13 @@ use crate::catchup;
 use crate::cli::{Cli, CliCommand, TokenArgs};
 use crate::config::{Config, JwtKeys};
 use crate::context::AppState;
-use crate::database::{connect_and_migrate, log_immutability_gap, tenant_isolation_gap};
+use crate::database::{
+    connect_and_migrate, connect_service, log_immutability_gap, tenant_isolation_gap,
+};
 use crate::events;
 use crate::http::idempotency;
 use crate::http::router_with;
+use crate::http::server::{self, Drained, ServerLimits};
 use crate::messaging;
 use crate::read_models;
 use crate::registry;
@@ -80,7 +83,9 @@ impl Service {
         };
         let command = cli.command.unwrap_or(CliCommand::Serve);
         let outcome = runtime.block_on(execute(command, config));
-        drop(runtime);
+        // Tasks still running (a command whose client was answered or dropped) are not
+        // waited for: their connections close and PostgreSQL rolls them back.
+        runtime.shutdown_timeout(Duration::from_secs(1));
         telemetry.shutdown();
         match outcome {
             Ok(()) => ExitCode::SUCCESS,
@@ -172,7 +177,8 @@ async fn authentication(config: &Config) -> anyhow::Result<Option<Verifier>> {
 }
 
 /// Prepares the database and serves HTTP on `listener` until `shutdown` completes,
-/// then finishes in-flight requests.
+/// then lets open requests finish for up to `SHUTDOWN_TIMEOUT_S` (dropping those still
+/// open then) while background tasks (relay, subscribers, projectors) stop.
 pub async fn serve(
     config: Config,
     listener: TcpListener,
@@ -193,7 +199,11 @@ pub async fn serve(
         );
     }
     let verifier = authentication(&config).await?;
-    let (pool, prepared) = connect_and_migrate(&config.database).await?;
+    // Migrations and read-model preparation run without a statement timeout; requests
+    // and background work then run on connections that have one.
+    let (maintenance, prepared) = connect_and_migrate(&config.database).await?;
+    maintenance.close().await;
+    let pool = connect_service(&config.database).await?;
     info!(database = %config.database.describe(), "event store ready");
     if let Some(reason) = log_immutability_gap(&pool).await? {
         warn!(
@@ -248,28 +258,59 @@ pub async fn serve(
         queries = ?registry::query_names(),
         "serving HTTP"
     );
-    // Small request/response exchanges: send at once rather than wait for Nagle.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(err) = tcp.set_nodelay(true) {
-            warn!(cause = %err, "could not set TCP_NODELAY");
+    let limits = ServerLimits {
+        header_read_timeout: state.config().http.header_read_timeout,
+        shutdown_timeout: state.config().http.shutdown_timeout,
+    };
+    // Background work stops as soon as the signal comes, alongside the HTTP drain, so
+    // that all of it fits in SHUTDOWN_TIMEOUT_S.
+    let (signalled, signal) = oneshot::channel::<()>();
+    let shutdown = async move {
+        shutdown.await;
+        let _ = signalled.send(());
+    };
+    let background = async move {
+        if signal.await.is_err() {
+            return Vec::new();
         }
-    });
-    let served = axum::serve(listener, router_with(state, verifier))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("HTTP server failed");
-    let _ = stop.send(true);
-    for task in tasks {
-        if tokio::time::timeout(Duration::from_secs(10), task)
-            .await
-            .is_err()
-        {
-            warn!("a background task did not stop within 10s");
+        let deadline = Instant::now() + limits.shutdown_timeout;
+        let _ = stop.send(true);
+        let mut unfinished = Vec::new();
+        for mut task in tasks {
+            if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+                task.abort();
+                unfinished.push(task);
+            }
         }
+        unfinished
+    };
+    let (drained, unfinished) = tokio::join!(
+        server::serve(listener, router_with(state, verifier), limits, shutdown),
+        background
+    );
+    if !unfinished.is_empty() {
+        warn!(
+            tasks = unfinished.len(),
+            "background tasks did not stop within SHUTDOWN_TIMEOUT_S; stopped them"
+        );
     }
-    served?;
-    pool.close().await;
-    info!("shut down cleanly");
+    // Connections of commands still running (their clients already answered) are not
+    // waited for: dropping them rolls their transactions back in PostgreSQL.
+    if tokio::time::timeout(Duration::from_secs(1), pool.close())
+        .await
+        .is_err()
+    {
+        warn!("database connections still busy at exit; their transactions roll back");
+    }
+    match drained {
+        Drained::Cleanly if unfinished.is_empty() => info!("shut down cleanly"),
+        Drained::Cleanly => info!("shut down"),
+        Drained::Dropped(connections) => warn!(
+            connections,
+            timeout_s = limits.shutdown_timeout.as_secs(),
+            "shut down with requests still open after SHUTDOWN_TIMEOUT_S; they were dropped"
+        ),
+    }
     Ok(())
 }
 

@@ -47,11 +47,12 @@ pub use auth::{IssueError, issue_development_token};
 pub use cli::{CatchupArgs, Cli, CliCommand, EventsArgs, RepublishArgs, TokenArgs};
 pub use config::{
     AuthConfig, AuthMode, ClaimNames, Config, ConfigError, DatabaseConfig, HttpConfig, JwtKeys,
-    MessageBusConfig, ReadModelsConfig, Secret, TelemetryConfig,
+    MessageBusConfig, ReadModelsConfig, Secret, ServiceSettings, Settings, SettingsRegistration,
+    SettingsSource, TelemetryConfig,
 };
 pub use context::{AppState, Caller, CommandContext, QueryContext, SharedUnit};
 pub use database::{
-    DatabaseError, connect, connect_and_migrate, log_immutability_gap, migrate,
+    DatabaseError, connect, connect_and_migrate, connect_service, log_immutability_gap, migrate,
     tenant_isolation_gap,
 };
 pub use error::{Challenge, HandlerError, InternalError};

@@ -26,6 +26,8 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(&'static str, &'static str, u16), u64>>,
     /// kind → latency histogram.
     latency: Mutex<BTreeMap<&'static str, Histogram>>,
+    /// (kind, name) → requests answered 503 `timeout`.
+    timeouts: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
 }
 
 impl Metrics {
@@ -47,6 +49,14 @@ impl Metrics {
         histogram.count += 1;
     }
 
+    /// Records a command or query answered 503 `timeout`. Apart from [`record`](Self::record),
+    /// which counts what the handler produced: a timed-out command still ends, and is
+    /// counted then with its own outcome.
+    pub fn record_timeout(&self, kind: &'static str, name: &'static str) {
+        let mut timeouts = self.timeouts.lock().unwrap_or_else(|p| p.into_inner());
+        *timeouts.entry((kind, name)).or_default() += 1;
+    }
+
     /// Writes the request metrics as Prometheus text.
     pub(crate) fn render(&self, out: &mut String) {
         let requests = self
@@ -65,6 +75,19 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "platform_requests_total{{kind=\"{kind}\",name=\"{name}\",status=\"{status}\"}} {count}"
+            );
+        }
+        let timeouts = self
+            .timeouts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        out.push_str("# HELP platform_request_timeouts_total Commands and queries answered 503 timeout after REQUEST_TIMEOUT_MS, by name.\n");
+        out.push_str("# TYPE platform_request_timeouts_total counter\n");
+        for ((kind, name), count) in timeouts {
+            let _ = writeln!(
+                out,
+                "platform_request_timeouts_total{{kind=\"{kind}\",name=\"{name}\"}} {count}"
             );
         }
         out.push_str(

@@ -3,6 +3,7 @@ use platform_service::{CommandContext, CommandHandler, HandlerError, register_co
 
 use super::{check_id, update_order};
 use crate::domain::OrderCommand;
+use crate::settings::OrderSettings;
 
 /// Adds units of a product to a draft order.
 pub struct AddItemHandler;
@@ -16,6 +17,7 @@ impl CommandHandler for AddItemHandler {
             product_id: command.product_id,
             quantity: command.quantity,
             price: command.price,
+            max_lines: ctx.settings::<OrderSettings>()?.max_lines_per_order,
         };
         update_order(&ctx, command.order_id, add).await
     }

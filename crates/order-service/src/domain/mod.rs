@@ -8,5 +8,5 @@ pub mod events {
     pub use order_contracts::events::*;
 }
 
-pub use aggregates::{Order, OrderCommand, OrderError, OrderLines, line_amount};
+pub use aggregates::{DEFAULT_MAX_LINES, Order, OrderCommand, OrderError, OrderLines, line_amount};
 pub use events::{ItemAdded, ItemRemoved, OrderCancelled, OrderCreated, OrderEvent, OrderPlaced};

@@ -42,7 +42,8 @@ pub(super) async fn order_as_of(
 /// Not part of the `Order` state: the aggregate's `apply` sees events, not their
 /// envelopes, and the events carry no time, so holding these in the aggregate would
 /// mean changing the events. They are read from the envelopes of the same stream range
-/// instead, by stored event type, without decoding a payload or folding anything.
+/// instead: only the first event of each of the three types, by stored event type,
+/// without reading a payload or the rest of the stream.
 struct Lifecycle {
     created_at: DateTime<Utc>,
     placed_at: Option<DateTime<Utc>>,
@@ -56,12 +57,16 @@ impl Lifecycle {
         order_id: &str,
         range: StreamRange,
     ) -> Result<Self, HandlerError> {
-        let history = ctx.store().read_stream(order_id, range).await?;
+        const TYPES: [&str; 3] = ["OrderCreated", "OrderPlaced", "OrderCancelled"];
+        let firsts = ctx
+            .store()
+            .first_occurrences(order_id, &TYPES, range)
+            .await?;
         let time_of = |event_type: &str| {
-            history
+            firsts
                 .iter()
-                .find(|event| event.event_type == event_type)
-                .map(|event| event.occurred_at)
+                .find(|first| first.event_type == event_type)
+                .map(|first| first.occurred_at)
         };
         Ok(Lifecycle {
             created_at: time_of("OrderCreated")

@@ -154,7 +154,9 @@ impl PgEventStore {
     }
 
     /// Writes a snapshot (a state's JSON at a stream version) and drops the stream's
-    /// older ones.
+    /// snapshots of other state schema versions, which no load reads again. Older ones
+    /// of the same schema stay: a read as of an earlier version or time starts from
+    /// the newest of them at or before it.
     pub(crate) async fn write_snapshot(
         &self,
         stream_id: &str,
@@ -175,7 +177,8 @@ WITH saved AS (
     RETURNING version
 )
 DELETE FROM snapshots
-WHERE tenant_id = $6 AND stream_id = $1 AND version < (SELECT version FROM saved)
+WHERE tenant_id = $6 AND stream_id = $1 AND state_schema_version <> $4
+  AND EXISTS (SELECT 1 FROM saved)
 "#,
         )
         .bind(stream_id)
@@ -216,6 +219,37 @@ ORDER BY s.version DESC LIMIT 1
         .bind(&*self.tenant)
         .fetch_optional(&mut *conn)
         .await?)
+    }
+
+    /// When the first event of each of `event_types` in `range` occurred (types without
+    /// one are left out), from the envelopes alone: no payload is read.
+    pub async fn first_occurrences(
+        &self,
+        stream_id: &str,
+        event_types: &[&str],
+        range: StreamRange,
+    ) -> Result<Vec<Occurrence>, StoreError> {
+        let mut conn = self.connection().await?;
+        let occurrences = sqlx::query_as(
+            r#"
+SELECT DISTINCT ON (event_type) event_type, version, occurred_at FROM events
+WHERE stream_id = $1 AND tenant_id = $5 AND version > $2
+  AND ($3::bigint IS NULL OR version <= $3)
+  AND ($4::timestamptz IS NULL OR occurred_at <= $4)
+  AND event_type = ANY($6)
+ORDER BY event_type, version
+"#,
+        )
+        .bind(stream_id)
+        .bind(range.after_version)
+        .bind(range.to_version)
+        .bind(range.until)
+        .bind(&*self.tenant)
+        .bind(event_types)
+        .fetch_all(conn.conn())
+        .await?;
+        conn.finish().await?;
+        Ok(occurrences)
     }
 
     /// The payloads of a stream's events after `after` within `range`, in version order,
@@ -260,6 +294,17 @@ impl PgEventStore {
         conn.finish().await?;
         Ok(metadata.0)
     }
+}
+
+/// The first event of a type in part of a stream: its version and time.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Occurrence {
+    /// The stored event type.
+    pub event_type: String,
+    /// The event's version in its stream.
+    pub version: i64,
+    /// When it occurred.
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// One snapshot row.

@@ -8,10 +8,11 @@ use sqlx::postgres::PgConnectOptions;
 
 use super::auth::AuthConfig;
 use super::error::ConfigError;
-use super::raw::{Raw, parse, positive, redact, string};
+use super::raw::{Raw, millis, parse, positive, redact, string};
 use super::sections::{
     CommandsConfig, DatabaseConfig, HttpConfig, MessageBusConfig, ReadModelsConfig, TelemetryConfig,
 };
+use super::services::ServiceSettings;
 use super::sources;
 
 /// The whole, validated configuration of a service.
@@ -37,6 +38,8 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     /// Authentication: `AUTH_MODE`, keys and claims.
     pub auth: AuthConfig,
+    /// The settings each service declares for itself ([`register_settings!`](crate::register_settings)).
+    pub services: ServiceSettings,
     /// `LOG_LEVEL`, a tracing filter (`RUST_LOG` wins when set).
     pub log_level: String,
 }
@@ -92,11 +95,32 @@ impl Config {
                     "DB_CONNECT_TIMEOUT_SECS",
                     5,
                 )?)),
+                statement_timeout: millis(raw, "DB_STATEMENT_TIMEOUT_MS", 30_000)?,
+                idle_in_transaction_timeout: millis(
+                    raw,
+                    "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+                    60_000,
+                )?,
             },
             http: HttpConfig {
                 host: parse(raw, "HTTP_HOST", Some(IpAddr::from([0, 0, 0, 0])))?,
                 port: parse(raw, "HTTP_PORT", Some(3000))?,
                 body_limit: parse(raw, "HTTP_BODY_LIMIT_BYTES", Some(1024 * 1024))?,
+                request_timeout: Duration::from_millis(u64::from(positive(
+                    raw,
+                    "REQUEST_TIMEOUT_MS",
+                    10_000,
+                )?)),
+                header_read_timeout: Duration::from_millis(u64::from(positive(
+                    raw,
+                    "HTTP_HEADER_READ_TIMEOUT_MS",
+                    10_000,
+                )?)),
+                shutdown_timeout: Duration::from_secs(u64::from(positive(
+                    raw,
+                    "SHUTDOWN_TIMEOUT_S",
+                    30,
+                )?)),
             },
             commands: CommandsConfig {
                 max_attempts: positive(raw, "COMMAND_MAX_ATTEMPTS", 10)?,
@@ -138,6 +162,7 @@ impl Config {
                     .find_map(|key| raw.get(*key).filter(|v| !v.trim().is_empty()))
                     .map(|v| v.trim().to_owned()),
             },
+            services: ServiceSettings::from_raw(raw)?,
             log_level: match string(raw, "RUST_LOG", None) {
                 Ok(filter) => filter,
                 Err(_) => string(raw, "LOG_LEVEL", Some("info"))?,
@@ -199,6 +224,40 @@ mod tests {
         assert_eq!(config.database.name, "svc_db");
         assert_eq!(config.database.describe(), "127.0.0.1:5432/svc_db");
         assert_eq!(config.commands.max_attempts, 10);
+        assert_eq!(config.http.request_timeout, Duration::from_secs(10));
+        assert_eq!(config.http.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(config.http.shutdown_timeout, Duration::from_secs(30));
+        assert_eq!(
+            config.database.statement_timeout,
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            config.database.idle_in_transaction_timeout,
+            Some(Duration::from_secs(60))
+        );
+    }
+
+    #[test]
+    fn timeouts_can_be_changed_and_database_ones_turned_off() {
+        let config = Config::from_defaults_and(
+            DEFAULTS,
+            &[
+                ("REQUEST_TIMEOUT_MS", "250"),
+                ("SHUTDOWN_TIMEOUT_S", "3"),
+                ("DB_STATEMENT_TIMEOUT_MS", "0"),
+                ("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", "1500"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.http.request_timeout, Duration::from_millis(250));
+        assert_eq!(config.http.shutdown_timeout, Duration::from_secs(3));
+        assert_eq!(config.database.statement_timeout, None);
+        assert_eq!(
+            config.database.idle_in_transaction_timeout,
+            Some(Duration::from_millis(1500))
+        );
+        let err = Config::from_defaults_and(DEFAULTS, &[("REQUEST_TIMEOUT_MS", "0")]).unwrap_err();
+        assert!(err.to_string().contains("REQUEST_TIMEOUT_MS"), "{err}");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! - `raw`: raw settings by name and the helpers that type them.
 //! - `load`: [`Config`], built from raw settings and validated.
 //! - `sections`: its typed sections, [`DatabaseConfig`] to [`TelemetryConfig`].
+//! - `services`: [`ServiceSettings`], the settings each service declares for itself.
 //! - `auth`: [`AuthConfig`], `AUTH_MODE` and how bearer tokens are verified.
 //! - `error`: [`ConfigError`].
 
@@ -18,6 +19,7 @@ mod error;
 mod load;
 mod raw;
 mod sections;
+mod services;
 mod sources;
 
 pub use auth::{AuthConfig, AuthMode, ClaimNames, JwtKeys, Secret};
@@ -26,3 +28,4 @@ pub use load::Config;
 pub use sections::{
     DatabaseConfig, HttpConfig, MessageBusConfig, ReadModelsConfig, TelemetryConfig,
 };
+pub use services::{ServiceSettings, Settings, SettingsRegistration, SettingsSource};

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
+use std::time::Duration;
 
 use super::error::ConfigError;
 
@@ -57,4 +58,14 @@ pub(super) fn positive(raw: &Raw, key: &'static str, default: u32) -> Result<u32
         });
     }
     Ok(value)
+}
+
+/// The value of `key` in milliseconds, or `default_ms`; 0 means none (`None`).
+pub(super) fn millis(
+    raw: &Raw,
+    key: &'static str,
+    default_ms: u64,
+) -> Result<Option<Duration>, ConfigError> {
+    let ms: u64 = parse(raw, key, Some(default_ms))?;
+    Ok((ms > 0).then(|| Duration::from_millis(ms)))
 }

@@ -31,6 +31,14 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     /// `DB_CONNECT_TIMEOUT_SECS`.
     pub connect_timeout: Duration,
+    /// `DB_STATEMENT_TIMEOUT_MS`: PostgreSQL's `statement_timeout` on the service's
+    /// connections (`None`, from 0: no limit). Migrations and CLI maintenance run
+    /// without it.
+    pub statement_timeout: Option<Duration>,
+    /// `DB_IDLE_IN_TRANSACTION_TIMEOUT_MS`: PostgreSQL's
+    /// `idle_in_transaction_session_timeout` on every connection (`None`, from 0: no
+    /// limit).
+    pub idle_in_transaction_timeout: Option<Duration>,
 }
 
 /// The HTTP listener.
@@ -42,6 +50,15 @@ pub struct HttpConfig {
     pub port: u16,
     /// `HTTP_BODY_LIMIT_BYTES`: larger bodies get 413.
     pub body_limit: usize,
+    /// `REQUEST_TIMEOUT_MS`: a request still running after this is answered 503
+    /// `timeout` (a command already started still commits or rolls back on its own).
+    pub request_timeout: Duration,
+    /// `HTTP_HEADER_READ_TIMEOUT_MS`: a connection that has not sent a request's whole
+    /// head within this is closed (slow or idle clients cannot hold connections).
+    pub header_read_timeout: Duration,
+    /// `SHUTDOWN_TIMEOUT_S`: after SIGTERM/SIGINT, how long open requests may finish
+    /// before they are dropped and the process exits.
+    pub shutdown_timeout: Duration,
 }
 
 /// Command execution.
@@ -168,6 +185,34 @@ impl DatabaseConfig {
         let runtime = self.connect_options();
         let owner = self.migration_connect_options();
         runtime.get_username() != owner.get_username()
+    }
+
+    /// [`connect_options`](Self::connect_options) with the session limits of a serving
+    /// process: `statement_timeout` and `idle_in_transaction_session_timeout`.
+    pub fn service_options(&self) -> PgConnectOptions {
+        let mut limits = Vec::new();
+        if let Some(timeout) = self.statement_timeout {
+            limits.push(("statement_timeout", timeout.as_millis()));
+        }
+        if let Some(timeout) = self.idle_in_transaction_timeout {
+            limits.push(("idle_in_transaction_session_timeout", timeout.as_millis()));
+        }
+        if limits.is_empty() {
+            return self.connect_options();
+        }
+        self.connect_options().options(limits)
+    }
+
+    /// [`connect_options`](Self::connect_options) of maintenance work (migrations,
+    /// `catchup`, `events`, `republish`): no statement timeout, since a migration or a
+    /// rebuild batch may rightly take long, but the idle-in-transaction limit still.
+    pub fn maintenance_options(&self) -> PgConnectOptions {
+        match self.idle_in_transaction_timeout {
+            Some(timeout) => self
+                .connect_options()
+                .options([("idle_in_transaction_session_timeout", timeout.as_millis())]),
+            None => self.connect_options(),
+        }
     }
 
     /// `host:port/database`, for messages (no credentials).

@@ -8,6 +8,8 @@ pub(crate) mod idempotency;
 mod metrics;
 mod openapi;
 mod request_meta;
+pub(crate) mod server;
+mod timeout;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -48,7 +50,13 @@ pub(crate) fn router_with(state: AppState, verifier: Option<Verifier>) -> Router
         )),
         None => routes,
     };
+    // Outside authentication (fetching an issuer's keys counts against the limit), inside
+    // `correlate` (a timed-out request's 503 still carries its correlation id).
     routes
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            timeout::limit,
+        ))
         .layer(axum::middleware::from_fn(request_meta::correlate))
         .layer(CatchPanicLayer::custom(|_| {
             HandlerError::internal("request", InternalError::Panic).into_response()

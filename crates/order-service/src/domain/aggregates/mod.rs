@@ -7,7 +7,7 @@ mod order_error;
 mod order_lines;
 
 pub use order::Order;
-pub use order_command::OrderCommand;
+pub use order_command::{DEFAULT_MAX_LINES, OrderCommand};
 pub use order_error::OrderError;
 pub use order_lines::{OrderLines, line_amount};
 

@@ -50,7 +50,8 @@ impl Aggregate for Order {
                 product_id,
                 quantity,
                 price,
-            } => self.add_item(product_id, quantity, price),
+                max_lines,
+            } => self.add_item(product_id, quantity, price, max_lines),
             OrderCommand::RemoveItem { product_id } => self.remove_item(product_id),
             OrderCommand::Place => self.place(),
             OrderCommand::Cancel { reason } => self.cancel(reason),
@@ -104,6 +105,7 @@ impl Order {
         product_id: String,
         quantity: i64,
         price: Decimal,
+        max_lines: usize,
     ) -> Result<Vec<OrderEvent>, OrderError> {
         self.ensure_draft()?;
         if product_id.trim().is_empty() {
@@ -124,6 +126,9 @@ impl Order {
                 });
             }
             Some(line) => line.quantity.checked_add(quantity),
+            None if self.lines.len() >= max_lines => {
+                return Err(OrderError::TooManyLines(max_lines));
+            }
             None => Some(quantity),
         };
         // Every line must stay computable exactly, and so must the total.

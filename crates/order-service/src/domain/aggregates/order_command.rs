@@ -1,5 +1,9 @@
 use rust_decimal::Decimal;
 
+/// The most distinct lines an order may have unless configured otherwise
+/// (`MAX_LINES_PER_ORDER`).
+pub const DEFAULT_MAX_LINES: usize = 200;
+
 /// What can be asked of an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrderCommand {
@@ -20,6 +24,9 @@ pub enum OrderCommand {
         quantity: i64,
         /// Unit price; must not be negative.
         price: Decimal,
+        /// The most distinct lines the order may have after it (a new product beyond
+        /// it is refused; more units of a product already there are not).
+        max_lines: usize,
     },
     /// Remove a product's line.
     RemoveItem {

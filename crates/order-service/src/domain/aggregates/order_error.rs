@@ -33,6 +33,9 @@ pub enum OrderError {
     /// Quantity or total would overflow.
     #[error("the order's quantities or total are out of range")]
     OutOfRange,
+    /// A new product would give the order more lines than allowed.
+    #[error("an order has at most {0} lines; remove one before adding another product")]
+    TooManyLines(usize),
     /// The product is not in the order.
     #[error("product {0} is not in the order")]
     ItemNotFound(String),
@@ -57,6 +60,7 @@ impl BusinessRuleError for OrderError {
             OrderError::NegativePrice(_) => "negative_price",
             OrderError::PriceMismatch { .. } => "price_mismatch",
             OrderError::OutOfRange => "out_of_range",
+            OrderError::TooManyLines(_) => "too_many_lines",
             OrderError::ItemNotFound(_) => "item_not_found",
             OrderError::NotDraft(_) => "order_not_draft",
             OrderError::Empty => "order_empty",

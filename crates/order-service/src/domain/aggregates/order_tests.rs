@@ -4,7 +4,7 @@ use platform_core::{Aggregate, TestFramework};
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::{Order, OrderCommand};
+use super::{DEFAULT_MAX_LINES, Order, OrderCommand};
 use crate::domain::events::{
     ItemAdded, ItemRemoved, OrderCancelled, OrderCreated, OrderEvent, OrderPlaced,
 };
@@ -66,6 +66,7 @@ fn add(product: &str, quantity: i64, price: &str) -> OrderCommand {
         product_id: product.into(),
         quantity,
         price: dec(price),
+        max_lines: DEFAULT_MAX_LINES,
     }
 }
 
@@ -113,6 +114,29 @@ fn add_item_to_a_draft() {
     TestFramework::<Order>::given(vec![created()])
         .when(add("p-1", 2, "29.99"))
         .then_expect_events(vec![added("p-1", 2, "29.99")]);
+}
+
+#[test]
+fn a_new_product_beyond_the_line_limit_is_refused_more_units_are_not() {
+    let given = vec![created(), added("p-1", 1, "1"), added("p-2", 1, "1")];
+    let limited = |product: &str| OrderCommand::AddItem {
+        product_id: product.into(),
+        quantity: 1,
+        price: dec("1"),
+        max_lines: 2,
+    };
+    TestFramework::<Order>::given(given.clone())
+        .when(limited("p-3"))
+        .then_expect_error_code("too_many_lines");
+    TestFramework::<Order>::given(given.clone())
+        .when(limited("p-2"))
+        .then_expect_events(vec![added("p-2", 1, "1")]);
+    // A removed line makes room again.
+    let mut freed = given;
+    freed.push(removed("p-1", 1, "1"));
+    TestFramework::<Order>::given(freed)
+        .when(limited("p-3"))
+        .then_expect_events(vec![added("p-3", 1, "1")]);
 }
 
 #[test]
