@@ -113,13 +113,21 @@ async fn health_reports_async_projection_lag() -> anyhow::Result<()> {
     )
     .await?;
     assert_eq!(demand["unitsAdded"], 4);
-    let health = svc.health().await?;
+    // The projector reports its checkpoint just after committing the rows.
+    let health = eventually(
+        Duration::from_secs(10),
+        "health to show the projector's checkpoint",
+        || async {
+            let health = svc.health().await?;
+            let at = health["projectors"]["rm_product_demand"]["checkpoint"]
+                .as_i64()
+                .unwrap_or(0);
+            anyhow::Ok((at > 0).then_some(health))
+        },
+    )
+    .await?;
     let projector = &health["projectors"]["rm_product_demand"];
     assert_eq!(projector["active"], true, "{health}");
     assert!(projector["lagSeconds"].is_number(), "{health}");
-    assert!(
-        projector["checkpoint"].as_i64().unwrap_or(0) > 0,
-        "{health}"
-    );
     Ok(())
 }
