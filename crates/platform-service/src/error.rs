@@ -71,6 +71,10 @@ pub enum HandlerError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// The body is not declared JSON: no `Content-Type`, or another one than
+    /// `application/json` (415 `unsupported_media_type`); send it as JSON.
+    #[error("send the body as Content-Type: application/json (got {0})")]
+    UnsupportedMediaType(String),
     /// A dependency is down; retry later (503 `unavailable`; the cause is logged).
     #[error("service temporarily unavailable")]
     Unavailable(String),
@@ -188,6 +192,7 @@ impl HandlerError {
             HandlerError::Forbidden { .. } => StatusCode::FORBIDDEN,
             HandlerError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             HandlerError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            HandlerError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HandlerError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             HandlerError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -209,6 +214,7 @@ impl HandlerError {
             HandlerError::Forbidden { .. } => "forbidden",
             HandlerError::MethodNotAllowed => "method_not_allowed",
             HandlerError::PayloadTooLarge { .. } => "payload_too_large",
+            HandlerError::UnsupportedMediaType(_) => "unsupported_media_type",
             HandlerError::Unavailable(_) => "unavailable",
             HandlerError::Internal { .. } => "internal_error",
         }

@@ -6,11 +6,12 @@ use super::OrderUpdated;
 
 /// Adds a quantity of a product at a unit price to a draft order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AddItem {
     /// The order to change.
     pub order_id: String,
     /// The product added.
+    #[schemars(length(max = 128))]
     pub product_id: String,
     /// How many units; must be positive.
     pub quantity: i64,
