@@ -15,7 +15,10 @@ pub struct AddItem {
     pub product_id: String,
     /// How many units; must be positive.
     pub quantity: i64,
-    /// Unit price, exact; must not be negative.
+    /// Unit price, exact; must not be negative. A decimal string (at most 15 integer
+    /// and 10 fraction digits) or a number below 10^15 in magnitude.
+    #[serde(deserialize_with = "super::price::read")]
+    #[schemars(schema_with = "super::price::schema")]
     pub price: Decimal,
 }
 

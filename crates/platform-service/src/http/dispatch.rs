@@ -60,9 +60,10 @@ pub async fn command(
         Ok(body) => body,
         Err(rejection) => return body_error(&state, rejection).into_response(),
     };
-    if let Err(refused) = input::check(&headers, &body) {
-        return counted(&state, "command", name, Instant::now(), Err(refused));
-    }
+    let body = match input::accept(&headers, body) {
+        Ok(body) => body,
+        Err(refused) => return counted(&state, "command", name, Instant::now(), Err(refused)),
+    };
     // Only a JSON body is worth a key; anything else fails as it would without one,
     // and appends nothing.
     let keyed = key.and_then(|key| {
@@ -237,9 +238,10 @@ async fn run(
         Err(rejection) => return body_error(state, rejection).into_response(),
     };
     let started = Instant::now();
-    if let Err(refused) = input::check(headers, &body) {
-        return counted(state, kind, name, started, Err(refused));
-    }
+    let body = match input::accept(headers, body) {
+        Ok(body) => body,
+        Err(refused) => return counted(state, kind, name, started, Err(refused)),
+    };
     let outcome = call(&body).await;
     counted(state, kind, name, started, outcome)
 }

@@ -1,7 +1,8 @@
 //! What every command and query body must be before it is decoded into its contract
 //! type, whatever that type: JSON, sent as JSON, and free of control characters.
 //!
-//! - A body that is not empty must say `Content-Type: application/json` (or a
+//! - A body that is not empty must be a JSON object (serde would read a struct from an
+//!   array of its fields) and must say `Content-Type: application/json` (or a
 //!   `+json` type): anything else is a 415 `unsupported_media_type`. A missing header
 //!   counts as not JSON, so a cross-site form (`text/plain`,
 //!   `application/x-www-form-urlencoded`) can never send a command. An empty body
@@ -12,9 +13,13 @@
 //!   no place in ids or free text. The OpenAPI document states the same rule as a
 //!   `pattern` on every request string ([`ALLOWED_TEXT_PATTERN`]).
 //!
+//! - A number with a zero fraction (`2.0`) is an integer, as JSON Schema says: it is
+//!   handed to the decoder as `2`, so an integer field takes it.
+//!
 //! The checks run before the `Idempotency-Key` is claimed, so a refused body never
 //! takes a key or reaches the database.
 
+use axum::body::Bytes;
 use axum::http::{HeaderMap, header};
 use serde_json::Value;
 
@@ -25,14 +30,56 @@ use crate::error::HandlerError;
 pub(crate) const ALLOWED_TEXT_PATTERN: &str =
     r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
 
-/// Checks a request body's media type and text; `Ok` means the decoder may have it.
-pub(crate) fn check(headers: &HeaderMap, body: &[u8]) -> Result<(), HandlerError> {
+/// Checks a request body's media type and text, and gives the body the decoder is to
+/// read (the same bytes, unless integral numbers were written as `2.0`).
+pub(crate) fn accept(headers: &HeaderMap, body: Bytes) -> Result<Bytes, HandlerError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(());
+        return Ok(body);
     }
     check_media_type(headers)?;
-    let document: Value = serde_json::from_slice(body).map_err(HandlerError::from_json)?;
-    check_text(&document, &mut Path::default())
+    let mut document: Value = serde_json::from_slice(&body).map_err(HandlerError::from_json)?;
+    if !document.is_object() {
+        // serde would read a struct from an array of its fields in order.
+        return Err(HandlerError::Validation(
+            "the body must be a JSON object".to_owned(),
+        ));
+    }
+    check_text(&document, &mut Path::default())?;
+    if !integral_floats_as_integers(&mut document) {
+        return Ok(body);
+    }
+    serde_json::to_vec(&document)
+        .map(Bytes::from)
+        .map_err(|err| HandlerError::internal("request body", err))
+}
+
+/// Rewrites every float with a zero fraction that fits an `i64` as an integer;
+/// whether any was.
+fn integral_floats_as_integers(value: &mut Value) -> bool {
+    match value {
+        Value::Number(number) => {
+            // 2^63 is exactly representable: below it, the cast is exact.
+            const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+            match number.as_f64() {
+                Some(float)
+                    if number.is_f64()
+                        && float.fract() == 0.0
+                        && (-LIMIT..LIMIT).contains(&float) =>
+                {
+                    *number = serde_json::Number::from(float as i64);
+                    true
+                }
+                _ => false,
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |any, item| integral_floats_as_integers(item) || any),
+        Value::Object(fields) => fields
+            .values_mut()
+            .fold(false, |any, item| integral_floats_as_integers(item) || any),
+        Value::Null | Value::Bool(_) | Value::String(_) => false,
+    }
 }
 
 /// A body must be declared JSON: `application/json` or `application/*+json`.
@@ -146,7 +193,11 @@ mod tests {
         headers
     }
 
-    fn code(result: Result<(), HandlerError>) -> &'static str {
+    fn check(headers: &HeaderMap, body: impl AsRef<[u8]>) -> Result<Bytes, HandlerError> {
+        accept(headers, Bytes::copy_from_slice(body.as_ref()))
+    }
+
+    fn code(result: Result<Bytes, HandlerError>) -> &'static str {
         result.err().map_or("ok", |err| err.code())
     }
 
@@ -197,8 +248,24 @@ mod tests {
     }
 
     #[test]
+    fn integral_floats_become_integers_and_other_bodies_stay_as_sent() {
+        let body = check(&json(), br#"{"limit":2315.0,"n":[-1.0,1.5],"price":29.99}"#);
+        assert_eq!(
+            body.ok().as_deref(),
+            Some(br#"{"limit":2315,"n":[-1,1.5],"price":29.99}"#.as_slice())
+        );
+        let sent = br#"{ "price": 29.99, "limit": 1 }"#;
+        assert_eq!(check(&json(), sent).ok().as_deref(), Some(sent.as_slice()));
+        let huge = br#"{"n":1e300}"#;
+        assert_eq!(check(&json(), huge).ok().as_deref(), Some(huge.as_slice()));
+    }
+
+    #[test]
     fn a_body_that_is_not_json_is_malformed() {
         assert_eq!(code(check(&json(), b"{not json")), "malformed_json");
+        for body in ["[null, null]", "\"o\"", "1", "null"] {
+            assert_eq!(code(check(&json(), body)), "validation_failed", "{body}");
+        }
     }
 
     #[test]

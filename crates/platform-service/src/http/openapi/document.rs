@@ -50,9 +50,13 @@ pub fn document(title: &str, version: &str) -> Value {
             errors,
             request: schema_value(&mut generator, request),
             result: schema_value(&mut generator, result),
+            body_required: false,
         })
         .collect();
     let mut components = generator.take_definitions(true);
+    for endpoint in &mut endpoints {
+        endpoint.body_required = schemas::has_required(&endpoint.request, &components);
+    }
     components
         .values_mut()
         .for_each(schemas::unit_enums_as_lists);
@@ -145,6 +149,8 @@ struct Endpoint {
     errors: &'static [ErrorResponse],
     request: Value,
     result: Value,
+    /// Whether the request has required fields (an empty body, `{}`, would not do).
+    body_required: bool,
 }
 
 /// The answers every command and query can give, whatever its handler: a body that is
@@ -199,8 +205,8 @@ fn operation(endpoint: &Endpoint, links: Map<String, Value>) -> Value {
     }
     parameters.push(json!({
         "name": "X-Correlation-Id", "in": "header", "required": false,
-        "description": "Recorded in event metadata and echoed on the response.",
-        "schema": { "type": "string", "maxLength": 128 }
+        "description": "Recorded in event metadata and echoed on the response; one that is empty, longer than 128 characters or not visible ASCII is replaced by a new id.",
+        "schema": { "type": "string" }
     }));
     // Operations open to anyone need no token, but a token that is sent must be valid.
     let (security, who, unauthenticated) = match endpoint.access {
@@ -258,8 +264,8 @@ fn operation(endpoint: &Endpoint, links: Map<String, Value>) -> Value {
         "description": who,
         "security": security,
         "parameters": parameters,
-        // An empty body is `{}`.
-        "requestBody": { "required": false, "content": { "application/json": { "schema": endpoint.request } } },
+        // An empty body is `{}`: optional where no field is required.
+        "requestBody": { "required": endpoint.body_required, "content": { "application/json": { "schema": endpoint.request } } },
         "responses": responses,
     }})
 }
@@ -291,6 +297,7 @@ mod tests {
             errors,
             request: json!({ "type": "object" }),
             result: json!({ "type": "object" }),
+            body_required: true,
         };
         operation(&endpoint, Map::new())["post"].clone()
     }

@@ -70,7 +70,8 @@ fn string_consts(one_of: Option<&Value>) -> Option<Vec<(String, Option<String>)>
 
 /// Gives every string of a request schema, and of the component schemas it refers to,
 /// the service's text rule as a `pattern` (no control characters but tab, line feed
-/// and carriage return), unless it has a pattern, format or fixed values of its own.
+/// and carriage return), unless it has a pattern, format or fixed values of its own;
+/// and every sized integer the bounds of its format.
 pub(super) fn restrict_text(
     schema: &mut Value,
     components: &mut Map<String, Value>,
@@ -103,6 +104,7 @@ pub(super) fn restrict_text(
     if is_string && !constrained {
         fields.insert("pattern".to_owned(), json!(ALLOWED_TEXT_PATTERN));
     }
+    bound_integer(fields);
     if let Some(Value::Object(properties)) = fields.get_mut("properties") {
         for property in properties.values_mut() {
             restrict_text(property, components, seen);
@@ -122,18 +124,45 @@ pub(super) fn restrict_text(
     }
 }
 
+/// A schema, or the component it refers to.
+fn resolve<'a>(schema: &'a Value, components: &'a Map<String, Value>) -> &'a Value {
+    schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix(COMPONENTS))
+        .and_then(|name| components.get(name))
+        .unwrap_or(schema)
+}
+
+/// Whether an object schema (or the component it refers to) requires any property.
+pub(super) fn has_required(schema: &Value, components: &Map<String, Value>) -> bool {
+    resolve(schema, components)
+        .get("required")
+        .and_then(Value::as_array)
+        .is_some_and(|required| !required.is_empty())
+}
+
+/// Gives an integer of a sized format (`int32`, `uint32`, `int64`, `uint64`) the bounds
+/// of that format where it has none of its own: generators do not read formats as
+/// bounds, and the service refuses what the Rust type cannot hold.
+fn bound_integer(fields: &mut Map<String, Value>) {
+    let (min, max): (Value, Value) = match fields.get("format").and_then(Value::as_str) {
+        Some("int32") => (i32::MIN.into(), i32::MAX.into()),
+        Some("uint32") => (0.into(), u32::MAX.into()),
+        Some("int64") => (i64::MIN.into(), i64::MAX.into()),
+        Some("uint64") => (0.into(), u64::MAX.into()),
+        _ => return,
+    };
+    fields.entry("minimum").or_insert(min);
+    fields.entry("maximum").or_insert(max);
+}
+
 /// The top-level property names of a schema, following one reference.
 pub(super) fn property_names<'a>(
     schema: &'a Value,
     components: &'a Map<String, Value>,
 ) -> Vec<&'a str> {
-    let target = schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix(COMPONENTS))
-        .and_then(|name| components.get(name))
-        .unwrap_or(schema);
-    target
+    resolve(schema, components)
         .get("properties")
         .and_then(Value::as_object)
         .map(|properties| properties.keys().map(String::as_str).collect())
@@ -180,7 +209,8 @@ mod tests {
                     "note": { "type": ["string", "null"] },
                     "at": { "type": ["string", "null"], "format": "date-time" },
                     "cursor": { "type": "string", "pattern": "^[0-9]*$" },
-                    "n": { "type": "integer" }
+                    "n": { "type": "integer" },
+                    "limit": { "type": ["integer", "null"], "format": "uint32", "minimum": 1 }
                 },
                 "not": { "required": ["a", "b"] }
             }),
@@ -193,9 +223,11 @@ mod tests {
         assert!(req["at"].get("pattern").is_none());
         assert_eq!(req["cursor"]["pattern"], "^[0-9]*$");
         assert!(req["n"].get("pattern").is_none());
+        assert_eq!(req["limit"]["minimum"], 1);
+        assert_eq!(req["limit"]["maximum"], u32::MAX);
         assert_eq!(
             property_names(&request, &components),
-            vec!["at", "cursor", "id", "n", "note"]
+            vec!["at", "cursor", "id", "limit", "n", "note"]
         );
     }
 }
