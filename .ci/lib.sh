@@ -4,7 +4,8 @@
 # ci_venv            a Python venv with .ci/requirements.txt (pinned), in target/ci-venv
 # ci_start_service   builds order-service and runs it on a database, exchange and port
 #                    of its own, in AUTH_MODE=jwt; exports SERVICE_URL and ADMIN_TOKEN
-#                    (a token with the admin role) and SERVICE_LOG; on exit the service
+#                    (a token with the admin role), CUSTOMER_TOKEN (a customer's),
+#                    CI_DB_NAME and SERVICE_LOG; on exit the service
 #                    is stopped, its database dropped and its exchange deleted.
 
 CI_VENV="${CI_VENV:-target/ci-venv}"
@@ -30,7 +31,7 @@ ci_start_service() {
   cargo build --quiet -p order-service
   local suffix
   suffix="$(date +%s)_$$"
-  export CI_DB_NAME="ci_${name}_${suffix}"
+  export CI_DB_NAME="ci_${name//-/_}_${suffix}"
   export CI_EXCHANGE="ci.${name}.${suffix}"
   local port
   port="$(ci_free_port)"
@@ -48,7 +49,8 @@ ci_start_service() {
     "LOG_LEVEL=warn"
   )
   ADMIN_TOKEN="$(env "${settings[@]}" target/debug/order-service token --sub "ci-${name}" --roles admin)"
-  export ADMIN_TOKEN
+  CUSTOMER_TOKEN="$(env "${settings[@]}" target/debug/order-service token --sub ci-customer --roles customer)"
+  export ADMIN_TOKEN CUSTOMER_TOKEN
   ci_log "starting order-service on ${SERVICE_URL} (database ${CI_DB_NAME}, exchange ${CI_EXCHANGE})"
   env "${settings[@]}" target/debug/order-service serve >"$SERVICE_LOG" 2>&1 &
   CI_SERVICE_PID=$!
