@@ -53,6 +53,17 @@ async fn count(db: &TestDatabase, table: &str) -> anyhow::Result<i64> {
 
 const JSON: Option<&str> = Some("application/json");
 
+/// Path, content type, headers, body, status, code, and what the detail must name.
+type Case<'a> = (
+    &'a str,
+    Option<&'a str>,
+    &'a [(&'a str, &'a str)],
+    String,
+    u16,
+    &'a str,
+    &'a str,
+);
+
 #[tokio::test]
 async fn hostile_bodies_get_a_problem_and_append_nothing() -> anyhow::Result<()> {
     let db = TestDatabase::empty().await?;
@@ -66,8 +77,7 @@ async fn hostile_bodies_get_a_problem_and_append_nothing() -> anyhow::Result<()>
 
     let with_id = |body: &str| body.replace("$ID", &id);
     let key = [("idempotency-key", "hostile-1")];
-    // (path, content type, headers, body, status, code, what the detail must name)
-    let cases: Vec<(&str, Option<&str>, &[(&str, &str)], String, u16, &str, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "/api/commands/CreateOrder",
             JSON,

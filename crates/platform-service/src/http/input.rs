@@ -72,12 +72,23 @@ fn integral_floats_as_integers(value: &mut Value) -> bool {
                 _ => false,
             }
         }
-        Value::Array(items) => items
-            .iter_mut()
-            .fold(false, |any, item| integral_floats_as_integers(item) || any),
-        Value::Object(fields) => fields
-            .values_mut()
-            .fold(false, |any, item| integral_floats_as_integers(item) || any),
+        // Every item is rewritten: no short cut after the first change.
+        Value::Array(items) => {
+            items
+                .iter_mut()
+                .map(integral_floats_as_integers)
+                .filter(|changed| *changed)
+                .count()
+                > 0
+        }
+        Value::Object(fields) => {
+            fields
+                .values_mut()
+                .map(integral_floats_as_integers)
+                .filter(|changed| *changed)
+                .count()
+                > 0
+        }
         Value::Null | Value::Bool(_) | Value::String(_) => false,
     }
 }
