@@ -151,7 +151,8 @@ async fn each_operation_says_who_may_call_it() -> anyhow::Result<()> {
     let op = |path: &str| doc["paths"][path]["post"].clone();
     let problem = serde_json::json!("#/components/schemas/Problem");
 
-    // Any user: a token needed, 401 without one; no roles, so no 403 declared.
+    // Any user: a token needed, 401 without one; no roles, but the ownership rule's
+    // 403 (a customer naming another customer), declared by the handler.
     let create = op("/api/commands/CreateOrder");
     assert_eq!(
         create["security"],
@@ -166,7 +167,13 @@ async fn each_operation_says_who_may_call_it() -> anyhow::Result<()> {
             .get("WWW-Authenticate")
             .is_some()
     );
-    assert!(create["responses"].get("403").is_none());
+    assert!(
+        create["responses"]["403"]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("another customer")),
+        "{}",
+        create["responses"]
+    );
 
     // Any user too: who sees which order's events is the handler's rule.
     let events = op("/api/queries/GetOrderEvents");
@@ -176,8 +183,86 @@ async fn each_operation_says_who_may_call_it() -> anyhow::Result<()> {
     );
 
     // Anyone: no security requirement, no 403.
+    assert!(events["responses"].get("403").is_none());
     let demand = op("/api/queries/GetProductDemand");
     assert_eq!(demand["security"], serde_json::json!([]));
     assert!(demand["responses"].get("403").is_none());
+    svc.stop().await
+}
+
+#[tokio::test]
+async fn the_document_is_exact_for_generators_and_fuzzers() -> anyhow::Result<()> {
+    let db = TestDatabase::empty().await?;
+    let svc = TestService::start(&db).await?;
+    let doc: Value = svc
+        .http
+        .get(format!("{}/api/openapi.json", svc.base_url))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let schemas = &doc["components"]["schemas"];
+    let statuses = |path: &str| -> Vec<String> {
+        doc["paths"][path]["post"]["responses"]
+            .as_object()
+            .map(|r| r.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+
+    // Every answer declared, with the problem schema.
+    assert_eq!(
+        statuses("/api/commands/AddItem"),
+        [
+            "200", "400", "401", "404", "409", "413", "415", "422", "503"
+        ]
+    );
+    assert_eq!(
+        statuses("/api/queries/GetOrder"),
+        ["200", "400", "401", "404", "413", "415", "503"]
+    );
+    assert_eq!(
+        statuses("/api/queries/ListOrders"),
+        ["200", "400", "401", "403", "413", "415", "503"]
+    );
+    // Unit enums as plain lists.
+    assert_eq!(
+        schemas["OrderStatus"]["enum"],
+        serde_json::json!(["draft", "placed", "cancelled"])
+    );
+    assert!(schemas["OrderStatus"].get("oneOf").is_none());
+    // Extra fields refused, integers bounded, strings under the text rule.
+    for request in [
+        "CreateOrder",
+        "AddItem",
+        "GetOrder",
+        "ListOrders",
+        "GetOrderEvents",
+    ] {
+        assert_eq!(schemas[request]["additionalProperties"], false, "{request}");
+    }
+    let limit = &schemas["ListOrders"]["properties"]["limit"];
+    assert_eq!(limit["type"], serde_json::json!(["integer", "null"]));
+    assert_eq!(limit["maximum"], u32::MAX);
+    assert!(
+        schemas["CreateOrder"]["properties"]["customerId"]["pattern"]
+            .as_str()
+            .is_some_and(|p| p.contains(r"\u0000"))
+    );
+    // A created order's id is carried into the calls that take an orderId.
+    let links = &doc["paths"]["/api/commands/CreateOrder"]["post"]["responses"]["200"]["links"];
+    for target in [
+        "AddItem",
+        "RemoveItem",
+        "PlaceOrder",
+        "CancelOrder",
+        "GetOrder",
+        "GetOrderEvents",
+    ] {
+        assert_eq!(
+            links[target]["requestBody"]["orderId"], "$response.body#/orderId",
+            "{target}: {links}"
+        );
+        assert_eq!(links[target]["operationId"], target);
+    }
     svc.stop().await
 }

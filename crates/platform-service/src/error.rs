@@ -75,6 +75,10 @@ pub enum HandlerError {
     /// still have completed: retry with the same `Idempotency-Key`.
     #[error("the request did not complete within {} ms; a command may still complete: retry it with the same Idempotency-Key", .0.as_millis())]
     Timeout(std::time::Duration),
+    /// The body is not declared JSON: no `Content-Type`, or another one than
+    /// `application/json` (415 `unsupported_media_type`); send it as JSON.
+    #[error("send the body as Content-Type: application/json (got {0})")]
+    UnsupportedMediaType(String),
     /// A dependency is down; retry later (503 `unavailable`; the cause is logged).
     #[error("service temporarily unavailable")]
     Unavailable(String),
@@ -195,6 +199,7 @@ impl HandlerError {
             HandlerError::Forbidden { .. } => StatusCode::FORBIDDEN,
             HandlerError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             HandlerError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            HandlerError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HandlerError::Unavailable(_) | HandlerError::Timeout(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -218,6 +223,7 @@ impl HandlerError {
             HandlerError::Forbidden { .. } => "forbidden",
             HandlerError::MethodNotAllowed => "method_not_allowed",
             HandlerError::PayloadTooLarge { .. } => "payload_too_large",
+            HandlerError::UnsupportedMediaType(_) => "unsupported_media_type",
             HandlerError::Unavailable(_) => "unavailable",
             HandlerError::Timeout(_) => "timeout",
             HandlerError::Internal { .. } => "internal_error",

@@ -59,8 +59,8 @@ pub use error::{Challenge, HandlerError, InternalError};
 pub use host::{Service, serve, shutdown_signal};
 pub use http::router;
 pub use registry::{
-    Access, CommandHandler, CommandRegistration, QueryHandler, QueryRegistration, command_names,
-    query_names,
+    Access, CommandHandler, CommandRegistration, ErrorResponse, QueryHandler, QueryRegistration,
+    command_names, query_names,
 };
 pub use telemetry::{Telemetry, continue_trace, traceparent_of};
 

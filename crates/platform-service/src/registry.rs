@@ -37,6 +37,23 @@ impl Access {
     }
 }
 
+/// A problem answer a handler may give besides the platform's own, declared in the
+/// OpenAPI document (e.g. 404 for a missing entity, 422 for the rules it enforces).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// When it is given, with its codes.
+    pub when: &'static str,
+}
+
+impl ErrorResponse {
+    /// A problem answered with `status` when `when` says.
+    pub const fn new(status: u16, when: &'static str) -> Self {
+        ErrorResponse { status, when }
+    }
+}
+
 /// Handles one command type; register it with [`register_command_handler!`](crate::register_command_handler).
 pub trait CommandHandler: Send + Sync + 'static {
     /// The command handled; its `NAME` is the endpoint.
@@ -44,6 +61,11 @@ pub trait CommandHandler: Send + Sync + 'static {
 
     /// Who may send it (default: any authenticated user).
     const ACCESS: Access = Access::Authenticated;
+
+    /// The problems the handler itself may answer, for the OpenAPI document; the
+    /// platform's own (400, 401, 403 of `ACCESS`, 409, 413, 415, 422
+    /// `idempotency_key_reused`, 503) need no declaration.
+    const ERRORS: &'static [ErrorResponse] = &[];
 
     /// Executes the command.
     fn handle(
@@ -59,6 +81,10 @@ pub trait QueryHandler: Send + Sync + 'static {
 
     /// Who may ask it (default: any authenticated user).
     const ACCESS: Access = Access::Authenticated;
+
+    /// The problems the handler itself may answer, for the OpenAPI document; the
+    /// platform's own (400, 401, 403 of `ACCESS`, 413, 415, 503) need no declaration.
+    const ERRORS: &'static [ErrorResponse] = &[];
 
     /// Answers the query.
     fn handle(
@@ -85,6 +111,8 @@ pub struct CommandRegistration {
     pub name: &'static str,
     /// Who may send it.
     pub access: Access,
+    /// The problems its handler declares.
+    pub errors: &'static [ErrorResponse],
     /// Decodes the body and runs the handler.
     pub dispatch: CommandDispatch,
     /// Schema of the request body.
@@ -100,6 +128,8 @@ pub struct QueryRegistration {
     pub name: &'static str,
     /// Who may ask it.
     pub access: Access,
+    /// The problems its handler declares.
+    pub errors: &'static [ErrorResponse],
     /// Decodes the body and runs the handler.
     pub dispatch: QueryDispatch,
     /// Schema of the request body.
@@ -121,6 +151,7 @@ impl CommandRegistration {
         CommandRegistration {
             name: <H::Command as Command>::NAME,
             access: H::ACCESS,
+            errors: H::ERRORS,
             dispatch: dispatch_command::<H>,
             request_schema: schema_of::<H::Command>,
             result_schema: schema_of::<<H::Command as Command>::Result>,
@@ -134,6 +165,7 @@ impl QueryRegistration {
         QueryRegistration {
             name: <H::Query as Query>::NAME,
             access: H::ACCESS,
+            errors: H::ERRORS,
             dispatch: dispatch_query::<H>,
             request_schema: schema_of::<H::Query>,
             result_schema: schema_of::<<H::Query as Query>::Result>,

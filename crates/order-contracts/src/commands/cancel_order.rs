@@ -5,7 +5,7 @@ use super::OrderUpdated;
 
 /// Cancels a draft or placed order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CancelOrder {
     /// The order to cancel.
     pub order_id: String,

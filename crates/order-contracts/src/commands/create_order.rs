@@ -3,11 +3,12 @@ use serde::{Deserialize, Serialize};
 
 /// Opens a new draft order for a customer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateOrder {
     /// The customer the order belongs to. A customer may leave it out (or empty): the
     /// order is then theirs. Anyone else must name one.
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(length(max = 128))]
     pub customer_id: String,
 }
 

@@ -5,7 +5,7 @@ use super::OrderUpdated;
 
 /// Removes a product's line from a draft order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RemoveItem {
     /// The order to change.
     pub order_id: String,

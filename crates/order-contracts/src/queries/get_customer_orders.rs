@@ -5,7 +5,7 @@ use super::CustomerOrders;
 
 /// A customer's order totals.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetCustomerOrders {
     /// The customer.
     pub customer_id: String,

@@ -6,15 +6,17 @@ use uuid::Uuid;
 
 /// An order's event stream, oldest first, a page at a time.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetOrderEvents {
     /// The order.
     pub order_id: String,
     /// Only events after this version (default 0: from the first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
     pub after_version: Option<i64>,
     /// Events per page (default 100, at most 1000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1000))]
     pub limit: Option<u32>,
 }
 

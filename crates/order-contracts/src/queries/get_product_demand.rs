@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// How many units of a product went into orders (eventually consistent).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetProductDemand {
     /// The product.
     pub product_id: String,

@@ -5,7 +5,7 @@ use super::OrderView;
 
 /// Orders, newest first, optionally of one customer, one page at a time.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListOrders {
     /// Only this customer's orders.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13,8 +13,9 @@ pub struct ListOrders {
     /// Orders per page (default 50, at most 500).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
-    /// `nextCursor` of the previous page.
+    /// `nextCursor` of the previous page (empty: the first page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(pattern(r"^([1-9][0-9]{0,17})?$"))]
     pub cursor: Option<String>,
 }
 

@@ -1,5 +1,7 @@
 use order_contracts::{AddItem, OrderUpdated};
-use platform_service::{CommandContext, CommandHandler, HandlerError, register_command_handler};
+use platform_service::{
+    CommandContext, CommandHandler, ErrorResponse, HandlerError, register_command_handler,
+};
 
 use super::{check_id, update_order};
 use crate::domain::OrderCommand;
@@ -10,6 +12,17 @@ pub struct AddItemHandler;
 
 impl CommandHandler for AddItemHandler {
     type Command = AddItem;
+
+    const ERRORS: &'static [ErrorResponse] = &[
+        ErrorResponse::new(
+            404,
+            "`not_found`: no such order (or, for a customer, another customer's)",
+        ),
+        ErrorResponse::new(
+            422,
+            "a rule was broken: `product_required`, `invalid_quantity`, `negative_price`, `price_mismatch`, `out_of_range`, `too_many_lines`, `order_not_draft`",
+        ),
+    ];
 
     async fn handle(ctx: CommandContext, command: AddItem) -> Result<OrderUpdated, HandlerError> {
         check_id("productId", &command.product_id)?;

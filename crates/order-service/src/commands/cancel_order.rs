@@ -1,5 +1,7 @@
 use order_contracts::{CancelOrder, OrderUpdated};
-use platform_service::{CommandContext, CommandHandler, HandlerError, register_command_handler};
+use platform_service::{
+    CommandContext, CommandHandler, ErrorResponse, HandlerError, register_command_handler,
+};
 
 use super::update_order;
 use crate::domain::OrderCommand;
@@ -12,6 +14,17 @@ pub struct CancelOrderHandler;
 
 impl CommandHandler for CancelOrderHandler {
     type Command = CancelOrder;
+
+    const ERRORS: &'static [ErrorResponse] = &[
+        ErrorResponse::new(
+            404,
+            "`not_found`: no such order (or, for a customer, another customer's)",
+        ),
+        ErrorResponse::new(
+            422,
+            "a rule was broken: `order_not_draft` (e.g. already cancelled)",
+        ),
+    ];
 
     async fn handle(
         ctx: CommandContext,

@@ -1,5 +1,7 @@
 use order_contracts::{CreateOrder, CreateOrderResult};
-use platform_service::{CommandContext, CommandHandler, HandlerError, register_command_handler};
+use platform_service::{
+    CommandContext, CommandHandler, ErrorResponse, HandlerError, register_command_handler,
+};
 use uuid::Uuid;
 
 use super::check_id;
@@ -12,6 +14,14 @@ pub struct CreateOrderHandler;
 
 impl CommandHandler for CreateOrderHandler {
     type Command = CreateOrder;
+
+    const ERRORS: &'static [ErrorResponse] = &[
+        ErrorResponse::new(403, "`forbidden`: a customer named another customer"),
+        ErrorResponse::new(
+            422,
+            "a rule was broken: `customer_required`, `order_already_exists`",
+        ),
+    ];
 
     async fn handle(
         ctx: CommandContext,

@@ -1,5 +1,7 @@
 use order_contracts::{OrderUpdated, PlaceOrder};
-use platform_service::{CommandContext, CommandHandler, HandlerError, register_command_handler};
+use platform_service::{
+    CommandContext, CommandHandler, ErrorResponse, HandlerError, register_command_handler,
+};
 
 use super::update_order;
 use crate::domain::OrderCommand;
@@ -9,6 +11,14 @@ pub struct PlaceOrderHandler;
 
 impl CommandHandler for PlaceOrderHandler {
     type Command = PlaceOrder;
+
+    const ERRORS: &'static [ErrorResponse] = &[
+        ErrorResponse::new(
+            404,
+            "`not_found`: no such order (or, for a customer, another customer's)",
+        ),
+        ErrorResponse::new(422, "a rule was broken: `order_empty`, `order_cancelled`"),
+    ];
 
     async fn handle(
         ctx: CommandContext,

@@ -1,5 +1,7 @@
 use order_contracts::{CustomerOrders, GetCustomerOrders};
-use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
+use platform_service::{
+    ErrorResponse, HandlerError, QueryContext, QueryHandler, register_query_handler,
+};
 
 use super::view_by_key;
 use crate::policy::Reach;
@@ -11,6 +13,11 @@ pub struct GetCustomerOrdersHandler;
 
 impl QueryHandler for GetCustomerOrdersHandler {
     type Query = GetCustomerOrders;
+
+    const ERRORS: &'static [ErrorResponse] = &[
+        ErrorResponse::new(403, "`forbidden`: a customer named another customer"),
+        ErrorResponse::new(404, "`not_found`: the customer has no orders"),
+    ];
 
     async fn handle(
         ctx: QueryContext,

@@ -1,7 +1,9 @@
 use order_contracts::{GetOrder, OrderView};
 use platform_core::Aggregate;
 use platform_event_sourcing::StreamRange;
-use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
+use platform_service::{
+    ErrorResponse, HandlerError, QueryContext, QueryHandler, register_query_handler,
+};
 
 use super::{order_as_of, view_by_key};
 use crate::domain::Order;
@@ -14,6 +16,11 @@ pub struct GetOrderHandler;
 
 impl QueryHandler for GetOrderHandler {
     type Query = GetOrder;
+
+    const ERRORS: &'static [ErrorResponse] = &[ErrorResponse::new(
+        404,
+        "`not_found`: no such order (or, for a customer, another customer's), or not yet at `asOf`/`asOfVersion`",
+    )];
 
     async fn handle(ctx: QueryContext, query: GetOrder) -> Result<OrderView, HandlerError> {
         let reach = Reach::of(ctx.user());

@@ -1,7 +1,9 @@
 use order_contracts::{EventRecord, GetOrderEvents, OrderEvents};
 use platform_core::Aggregate;
 use platform_event_sourcing::StreamRange;
-use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
+use platform_service::{
+    ErrorResponse, HandlerError, QueryContext, QueryHandler, register_query_handler,
+};
 
 use crate::domain::Order;
 use crate::policy::Reach;
@@ -18,6 +20,11 @@ pub struct GetOrderEventsHandler;
 
 impl QueryHandler for GetOrderEventsHandler {
     type Query = GetOrderEvents;
+
+    const ERRORS: &'static [ErrorResponse] = &[ErrorResponse::new(
+        404,
+        "`not_found`: no such order (or, for a customer, another customer's), or no events after `afterVersion`",
+    )];
 
     async fn handle(ctx: QueryContext, query: GetOrderEvents) -> Result<OrderEvents, HandlerError> {
         let after = query.after_version.unwrap_or(0);

@@ -1,5 +1,7 @@
 use order_contracts::{GetProductDemand, ProductDemand};
-use platform_service::{Access, HandlerError, QueryContext, QueryHandler, register_query_handler};
+use platform_service::{
+    Access, ErrorResponse, HandlerError, QueryContext, QueryHandler, register_query_handler,
+};
 
 use super::view_by_key;
 use crate::read_models::ProductDemandReadModel;
@@ -10,6 +12,11 @@ pub struct GetProductDemandHandler;
 
 impl QueryHandler for GetProductDemandHandler {
     type Query = GetProductDemand;
+
+    const ERRORS: &'static [ErrorResponse] = &[ErrorResponse::new(
+        404,
+        "`not_found`: no order ever had the product (or the projection has not got there yet)",
+    )];
 
     const ACCESS: Access = Access::Anyone;
 

@@ -1,6 +1,8 @@
 use order_contracts::{ListOrders, OrderList, OrderView};
 use platform_read_models::PageRequest;
-use platform_service::{HandlerError, QueryContext, QueryHandler, register_query_handler};
+use platform_service::{
+    ErrorResponse, HandlerError, QueryContext, QueryHandler, register_query_handler,
+};
 
 use crate::policy::Reach;
 use crate::read_models::OrderReadModel;
@@ -11,6 +13,11 @@ pub struct ListOrdersHandler;
 
 impl QueryHandler for ListOrdersHandler {
     type Query = ListOrders;
+
+    const ERRORS: &'static [ErrorResponse] = &[ErrorResponse::new(
+        403,
+        "`forbidden`: a customer named another customer",
+    )];
 
     async fn handle(ctx: QueryContext, query: ListOrders) -> Result<OrderList, HandlerError> {
         let orders = ctx.read_model::<OrderReadModel>();

@@ -1,7 +1,8 @@
 //! Command and query endpoints, dispatched to the registered handlers by name.
 //!
 //! Order of checks: the name (404), who may call it (401/403, in `jwt` mode), then the
-//! `Idempotency-Key`, the body (400/413) and the handler.
+//! `Idempotency-Key`, the body (400/413; its media type and text, 415/400, in `input`)
+//! and the handler.
 
 use std::time::Instant;
 
@@ -21,6 +22,7 @@ use platform_core::Metadata;
 use platform_event_sourcing::UnitOfWork;
 
 use super::idempotency::{self, Claim, KeyScope};
+use super::input;
 use super::request_meta::RequestMeta;
 use crate::config::AuthMode;
 use crate::context::{AppState, Caller};
@@ -57,6 +59,10 @@ pub async fn command(
     let body = match body {
         Ok(body) => body,
         Err(rejection) => return body_error(&state, rejection).into_response(),
+    };
+    let body = match input::accept(&headers, body) {
+        Ok(body) => body,
+        Err(refused) => return counted(&state, "command", name, Instant::now(), Err(refused)),
     };
     // Only a JSON body is worth a key; anything else fails as it would without one,
     // and appends nothing.
@@ -184,6 +190,7 @@ pub async fn query(
     Path(name): Path<String>,
     Extension(meta): Extension<RequestMeta>,
     caller: Option<Extension<Caller>>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let caller = caller.map(|Extension(c)| c).unwrap_or_default();
@@ -200,7 +207,10 @@ pub async fn query(
     }
     let ctx = state.query_context(meta.query_metadata(&caller), caller);
     let dispatch = registration.dispatch;
-    run(&state, "query", name, body, |body| dispatch(ctx, body)).await
+    run(&state, "query", name, &headers, body, |body| {
+        dispatch(ctx, body)
+    })
+    .await
 }
 
 /// Whether `caller` may call a handler declared with `access`: always in `none` mode,
@@ -212,12 +222,14 @@ fn permit(state: &AppState, access: Access, caller: &Caller) -> Result<(), Handl
     }
 }
 
-/// Runs a handler on the request body: an unreadable or oversized body is a 400/413;
-/// the outcome is counted in the metrics.
+/// Runs a handler on the request body: an unreadable or oversized body is a 400/413,
+/// one that is not JSON or holds control characters a 415/400 (`input`); the outcome
+/// is counted in the metrics.
 async fn run(
     state: &AppState,
     kind: &'static str,
     name: &'static str,
+    headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     call: impl FnOnce(&[u8]) -> BoxFuture<'static, Result<serde_json::Value, HandlerError>>,
 ) -> Response {
@@ -226,6 +238,10 @@ async fn run(
         Err(rejection) => return body_error(state, rejection).into_response(),
     };
     let started = Instant::now();
+    let body = match input::accept(headers, body) {
+        Ok(body) => body,
+        Err(refused) => return counted(state, kind, name, started, Err(refused)),
+    };
     let outcome = call(&body).await;
     counted(state, kind, name, started, outcome)
 }

@@ -5,6 +5,7 @@ mod auth;
 mod dispatch;
 mod health;
 pub(crate) mod idempotency;
+mod input;
 mod metrics;
 mod openapi;
 mod request_meta;
