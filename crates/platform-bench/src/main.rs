@@ -67,6 +67,12 @@ struct Args {
     /// Skip the HTTP variant of W1.
     #[arg(long)]
     skip_http: bool,
+    /// Of W1, run only the limit and the HTTP variants (e.g. to profile HTTP).
+    #[arg(long)]
+    only_http: bool,
+    /// Skip W2.
+    #[arg(long)]
+    skip_w2: bool,
     /// Where to write the JSON results.
     #[arg(long, default_value = "bench-results/results.json")]
     json: std::path::PathBuf,
@@ -79,14 +85,16 @@ async fn main() -> anyhow::Result<()> {
     for &workers in &args.workers {
         let db = TestDatabase::new().await?;
         report.push(limits::raw_append(&db, args.orders * 5, workers).await?);
-        let db = TestDatabase::new().await?;
-        report.push(w1::no_read_models(&db, args.orders, workers).await?);
-        let db = TestDatabase::new().await?;
-        platform_read_models::prepare_read_models(&db.pool).await?;
-        report.push(w1::command_path(&db, args.orders, workers).await?);
-        let db = TestDatabase::new().await?;
-        platform_read_models::prepare_read_models(&db.pool).await?;
-        report.push(w1::two_tenants(&db, args.orders, workers).await?);
+        if !args.only_http {
+            let db = TestDatabase::new().await?;
+            report.push(w1::no_read_models(&db, args.orders, workers).await?);
+            let db = TestDatabase::new().await?;
+            platform_read_models::prepare_read_models(&db.pool).await?;
+            report.push(w1::command_path(&db, args.orders, workers).await?);
+            let db = TestDatabase::new().await?;
+            platform_read_models::prepare_read_models(&db.pool).await?;
+            report.push(w1::two_tenants(&db, args.orders, workers).await?);
+        }
         if !args.skip_http {
             for jwt in [false, true] {
                 let db = TestDatabase::new().await?;
@@ -94,11 +102,12 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
-    let db = TestDatabase::new().await?;
-    for row in w2::load(&db, args.w2_events, args.w2_runs).await? {
-        report.push(row);
+    if !args.skip_w2 {
+        let db = TestDatabase::new().await?;
+        for row in w2::load(&db, args.w2_events, args.w2_runs).await? {
+            report.push(row);
+        }
     }
-    drop(db);
     if args.w3_events > 0 {
         let db = TestDatabase::new().await?;
         for row in w3::rebuild_rate(&db, args.w3_events, args.w3_batch_size).await? {

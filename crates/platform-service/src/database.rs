@@ -1,5 +1,7 @@
 //! Connecting to the event store database, creating it when missing, migrating it.
 
+use std::time::Duration;
+
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 use tracing::{info, warn};
@@ -286,6 +288,9 @@ async fn applied_migrations(pool: &PgPool) -> Result<i64, sqlx::Error> {
     }
 }
 
+/// How long a pooled connection may have been idle before it is pinged on acquire.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+
 async fn pool(
     config: &DatabaseConfig,
     options: PgConnectOptions,
@@ -296,6 +301,18 @@ async fn pool(
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(config.connect_timeout)
+        // A connection used within the last second is alive: pinging it on every
+        // acquire would cost each statement a second round trip. One idle longer (the
+        // server may have restarted meanwhile) is pinged, and replaced when it fails.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for < PING_WHEN_IDLE_FOR {
+                    return Ok(true);
+                }
+                Ok(conn.ping().await.is_ok())
+            })
+        })
         .connect_with(options)
         .await
 }
