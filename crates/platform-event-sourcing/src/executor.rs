@@ -323,8 +323,24 @@ impl<P: AppendPath> CommandExecutor<P> {
                 .await;
             match outcome {
                 Ok(executed) => {
-                    unit.commit().await?;
-                    return Ok(executed);
+                    let appended = unit.state::<Vec<NewEvent>>(APPENDED, stream_id);
+                    return match unit.commit().await {
+                        Ok(()) => Ok(executed),
+                        // The COMMIT's reply was lost: it may have committed. Find out
+                        // by event id before the caller is told to retry.
+                        Err(err) if err.is_unavailable() => {
+                            self.cache.remove::<A>(self.store.tenant(), stream_id);
+                            match appended.filter(|events| !events.is_empty()) {
+                                Some(events)
+                                    if self.store.find_appended(&events).await.is_some() =>
+                                {
+                                    Ok(executed)
+                                }
+                                _ => Err(err.into()),
+                            }
+                        }
+                        Err(err) => Err(err.into()),
+                    };
                 }
                 Err(ExecuteError::Conflict(conflict)) if attempt < self.max_attempts => {
                     debug!(attempt, %conflict, "concurrency conflict, retrying the unit");
@@ -402,7 +418,11 @@ impl<P: AppendPath> CommandExecutor<P> {
         } else {
             let new_events = new_events(&events, metadata)?;
             let pending = pending(&store, stream_id, &state, &events, &new_events);
-            self.path.append_in(unit, &store, &pending).await
+            let appended = self.path.append_in(unit, &store, &pending).await;
+            if appended.is_ok() {
+                unit.remember(APPENDED, stream_id, new_events.clone());
+            }
+            appended
         };
         match outcome {
             Ok(result) => {
@@ -518,6 +538,10 @@ impl<P: AppendPath> CommandExecutor<P> {
 
 /// Kind of the unit-of-work entries that record which stream turns a unit holds.
 const TURNS: &str = "platform.turns";
+
+/// Kind of the unit-of-work entries that keep a stream's last appended events (their
+/// ids find them in the log when the unit's COMMIT reply is lost).
+const APPENDED: &str = "platform.appended";
 
 /// The events serialized and stamped with the request's metadata.
 fn new_events<E: DomainEvent>(
