@@ -142,9 +142,13 @@ impl TestBus {
     }
 
     async fn delete_all(&mut self) -> Result<(), BusError> {
-        let Some(connection) = self.connection.take() else {
+        let Some(mut connection) = self.connection.take() else {
             return Ok(());
         };
+        if !connection.status().connected() {
+            // The broker went away since (a fault test stopped it): connect again.
+            connection = connect(&self.options, "test cleanup").await?;
+        }
         let channel = connection.create_channel().await?;
         for queue in &self.queues {
             channel
