@@ -22,8 +22,9 @@
 //! - `error`: [`StoreError`] and [`ExecuteError`].
 //! - `migrate`: the embedded schema migrations ([`MIGRATOR`]) and services' own
 //!   ([`register_migrations!`], [`migrator`]).
-//! - `testing` (feature `testing`): a throwaway database per test, and `eventually`,
-//!   which polls for an effect until a deadline.
+//! - `testing` (feature `testing`): a throwaway database per test, `eventually`,
+//!   which polls for an effect until a deadline, and `CutProxy`, a TCP proxy that cuts
+//!   a connection after an append reached the database.
 
 mod cache;
 mod checkpoint;

@@ -1,5 +1,6 @@
 //! Test helpers: a throwaway PostgreSQL database per test, dropped when the test ends
-//! (pass or fail), and [`eventually`], which waits for an effect by polling it.
+//! (pass or fail), [`eventually`], which waits for an effect by polling it, and
+//! [`CutProxy`], which loses an append's reply on purpose.
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
@@ -7,6 +8,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::migrator;
+
+mod proxy;
+pub use proxy::{Cut, CutProxy};
 
 /// The server tests use: `TEST_DATABASE_URL`, else `DATABASE_URL`, else the local default.
 pub fn server_url() -> String {

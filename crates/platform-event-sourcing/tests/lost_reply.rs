@@ -4,26 +4,21 @@
 //! connection at the chosen moment.
 
 mod common;
-#[path = "common/proxy.rs"]
-mod proxy;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use common::{Counter, CounterCommand};
 use platform_core::Metadata;
-use platform_event_sourcing::testing::TestDatabase;
+use platform_event_sourcing::testing::{Cut, CutProxy, TestDatabase};
 use platform_event_sourcing::{
     AggregateCache, CommandExecutor, ExecuteError, Executed, PgEventStore, StreamExpectation,
 };
-use proxy::{Cut, Proxy};
 use sqlx::postgres::PgPoolOptions;
-use tokio::net::lookup_host;
 
 /// A database, a proxy in front of it, and an executor whose pool goes through the proxy.
 struct Harness {
     db: TestDatabase,
-    proxy: Proxy,
+    proxy: CutProxy,
     exec: CommandExecutor,
 }
 
@@ -33,19 +28,10 @@ impl Harness {
     /// security.
     async fn start(row_security: bool) -> anyhow::Result<Self> {
         let db = TestDatabase::new().await?;
-        let options = db.options();
-        let server: SocketAddr = lookup_host((options.get_host(), options.get_port()))
-            .await?
-            .next()
-            .ok_or_else(|| anyhow::anyhow!("the test server's host does not resolve"))?;
-        let proxy = Proxy::start(server).await?;
+        let proxy = CutProxy::in_front_of(&db).await?;
         let pool = PgPoolOptions::new()
             .max_connections(4)
-            .connect_with(
-                options
-                    .host(&proxy.addr.ip().to_string())
-                    .port(proxy.addr.port()),
-            )
+            .connect_with(proxy.options(&db))
             .await?;
         let store = PgEventStore::new(pool).with_row_security(row_security);
         let exec = CommandExecutor::new(store, Arc::new(AggregateCache::new(100)), 3);

@@ -15,6 +15,10 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
+use sqlx::postgres::PgConnectOptions;
+
+use super::TestDatabase;
+
 /// Where the proxy cuts the connection, once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -42,20 +46,21 @@ impl Cut {
     }
 }
 
-/// The proxy: listening on 127.0.0.1, forwarding to the server.
+/// A proxy listening on 127.0.0.1, forwarding to a PostgreSQL server, that cuts one
+/// connection where it is armed to.
 #[derive(Debug, Clone)]
-pub struct Proxy {
+pub struct CutProxy {
     /// The address the pool connects to.
     pub addr: SocketAddr,
     armed: Arc<AtomicU8>,
     trips: Arc<AtomicUsize>,
 }
 
-impl Proxy {
+impl CutProxy {
     /// Starts a proxy to `server`, passing everything through until armed.
-    pub async fn start(server: SocketAddr) -> std::io::Result<Proxy> {
+    pub async fn start(server: SocketAddr) -> std::io::Result<CutProxy> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let proxy = Proxy {
+        let proxy = CutProxy {
             addr: listener.local_addr()?,
             armed: Arc::new(AtomicU8::new(Cut::Never as u8)),
             trips: Arc::new(AtomicUsize::new(0)),
@@ -72,6 +77,23 @@ impl Proxy {
             }
         });
         Ok(proxy)
+    }
+
+    /// Starts a proxy in front of the server of `db`.
+    pub async fn in_front_of(db: &TestDatabase) -> std::io::Result<CutProxy> {
+        let options = db.options();
+        let server = tokio::net::lookup_host((options.get_host(), options.get_port()))
+            .await?
+            .next()
+            .ok_or_else(|| std::io::Error::other("the test server's host does not resolve"))?;
+        CutProxy::start(server).await
+    }
+
+    /// Connection options of `db` through this proxy.
+    pub fn options(&self, db: &TestDatabase) -> PgConnectOptions {
+        db.options()
+            .host(&self.addr.ip().to_string())
+            .port(self.addr.port())
     }
 
     /// Cuts the next connection that reaches `cut` (once).
