@@ -327,6 +327,13 @@ async fn service() -> anyhow::Result<(TestDatabase, TestService)> {
     let service_name = format!("faults-{}", Uuid::new_v4().simple());
     bus.track_queue(&format!("{service_name}.{}", FaultCounter::NAME));
     let svc = TestService::start_on(&db, bus, &[("SERVICE_NAME", &service_name)]).await?;
+    // Events published before the counter's queue is bound would go nowhere: wait.
+    eventually(SETTLE, "the counter to consume", || async {
+        let health = svc.health().await?;
+        let consuming = health["subscribers"][FaultCounter::NAME]["consuming"] == true;
+        anyhow::Ok(consuming.then_some(()))
+    })
+    .await?;
     Ok((db, svc))
 }
 
@@ -405,6 +412,74 @@ impl Drop for StartAppOnDrop {
     }
 }
 
+/// Checks that every order event in the log reached the subscriber and was handled
+/// once, waiting for deliveries still on their way; prints the figures.
+async fn delivered_once(fault: &str, db: &TestDatabase, svc: &TestService) -> anyhow::Result<()> {
+    // Every order event in the log reaches the subscriber, and is handled once.
+    let logged: BTreeSet<Uuid> =
+        sqlx::query_scalar::<_, Uuid>("SELECT event_id FROM events WHERE aggregate_type = 'Order'")
+            .fetch_all(&db.pool)
+            .await?
+            .into_iter()
+            .collect();
+    let handled = || async {
+        let rows: Vec<Uuid> = sqlx::query_scalar("SELECT event_id FROM fault_handled")
+            .fetch_all(&db.pool)
+            .await?;
+        anyhow::Ok(rows)
+    };
+    let arrived = eventually(SETTLE, "every event to be handled", || async {
+        let rows = handled().await?;
+        let seen: BTreeSet<Uuid> = rows.iter().copied().collect();
+        anyhow::Ok(logged.is_subset(&seen).then_some(rows))
+    })
+    .await;
+    let rows = match arrived {
+        Ok(rows) => rows,
+        Err(timeout) => {
+            let rows = handled().await?;
+            let seen: BTreeSet<Uuid> = rows.iter().copied().collect();
+            println!(
+                "fault test {fault}: events in the log {}, handled {}, lost {}; health {}",
+                logged.len(),
+                seen.len(),
+                logged.difference(&seen).count(),
+                svc.health().await.unwrap_or_default()
+            );
+            let missing: Vec<i64> = sqlx::query_scalar(
+                "SELECT global_position FROM events WHERE aggregate_type = 'Order' \
+                 AND event_id <> ALL($1) ORDER BY global_position",
+            )
+            .bind(rows)
+            .fetch_all(&db.pool)
+            .await?;
+            println!("fault test {fault}: missing positions {missing:?}");
+            if let Ok((node, _)) = rabbitmq_node() {
+                let queues = Command::new("rabbitmqctl")
+                    .args(["-n", &node, "-q", "list_queues", "name", "messages_ready"])
+                    .args(["messages_unacknowledged", "consumers"])
+                    .output();
+                if let Ok(out) = queues {
+                    println!("{}", String::from_utf8_lossy(&out.stdout));
+                }
+            }
+            return Err(timeout);
+        }
+    };
+    let distinct: BTreeSet<Uuid> = rows.iter().copied().collect();
+    let lost = logged.difference(&distinct).count();
+    println!(
+        "fault test {fault}: events in the log {}, handled {}, \
+         handled twice {}, lost {lost}",
+        logged.len(),
+        distinct.len(),
+        rows.len() - distinct.len(),
+    );
+    ensure!(rows.len() == distinct.len(), "an event was handled twice");
+    ensure!(distinct == logged, "handled events that are not in the log");
+    Ok(())
+}
+
 #[tokio::test]
 #[ignore = "restarts PostgreSQL: run alone (README.md, Fault tests)"]
 async fn postgres_restarted_under_load_loses_and_duplicates_no_command() -> anyhow::Result<()> {
@@ -420,6 +495,7 @@ async fn postgres_restarted_under_load_loses_and_duplicates_no_command() -> anyh
     .await?;
     let figures = Figures::read("postgres-restart", &db, sent).await?;
     figures.check()?;
+    delivered_once("postgres-restart", &db, &svc).await?;
     svc.stop().await?;
     Ok(())
 }
@@ -457,36 +533,7 @@ async fn rabbitmq_stopped_under_load_delivers_every_event_once() -> anyhow::Resu
     let figures = Figures::read("rabbitmq-stop-start", &db, sent).await?;
     figures.check()?;
 
-    // Every order event in the log reaches the subscriber, and is handled once.
-    let logged: BTreeSet<Uuid> =
-        sqlx::query_scalar::<_, Uuid>("SELECT event_id FROM events WHERE aggregate_type = 'Order'")
-            .fetch_all(&db.pool)
-            .await?
-            .into_iter()
-            .collect();
-    let handled = || async {
-        let rows: Vec<Uuid> = sqlx::query_scalar("SELECT event_id FROM fault_handled")
-            .fetch_all(&db.pool)
-            .await?;
-        anyhow::Ok(rows)
-    };
-    let rows = eventually(SETTLE, "every event to be handled", || async {
-        let rows = handled().await?;
-        let seen: BTreeSet<Uuid> = rows.iter().copied().collect();
-        anyhow::Ok(logged.is_subset(&seen).then_some(rows))
-    })
-    .await?;
-    let distinct: BTreeSet<Uuid> = rows.iter().copied().collect();
-    let lost = logged.difference(&distinct).count();
-    println!(
-        "fault test rabbitmq-stop-start: events in the log {}, handled {}, \
-         handled twice {}, lost {lost}",
-        logged.len(),
-        distinct.len(),
-        rows.len() - distinct.len(),
-    );
-    ensure!(rows.len() == distinct.len(), "an event was handled twice");
-    ensure!(distinct == logged, "handled events that are not in the log");
+    delivered_once("rabbitmq-stop-start", &db, &svc).await?;
     svc.stop().await?;
     Ok(())
 }
