@@ -8,10 +8,16 @@ use serde_json::{Value, json};
 use sqlx::ConnectOptions;
 use workspace_tests::{Answer, TestService};
 
-/// A service whose database connections go through `proxy`, with an order to add to.
+/// A service whose database connections go through `proxy` (as the database's runtime
+/// role, as every test service runs), with an order to add to.
 async fn service(db: &TestDatabase) -> anyhow::Result<(CutProxy, TestService, String)> {
     let proxy = CutProxy::in_front_of(db).await?;
-    let url = proxy.options(db).to_url_lossy().to_string();
+    let role = db.runtime_role().await?;
+    let url = proxy
+        .options(db)
+        .username(&role.name)
+        .to_url_lossy()
+        .to_string();
     let svc = TestService::start_with(db, &[("DATABASE_URL", &url)]).await?;
     let (status, created) = svc
         .command("CreateOrder", json!({ "customerId": "customer-1" }))
@@ -62,17 +68,33 @@ async fn add_until_answered(
 }
 
 #[tokio::test]
-async fn a_reply_lost_after_the_append_committed_answers_200_and_appends_once() -> anyhow::Result<()>
-{
+async fn a_commit_whose_reply_was_lost_answers_200_and_appends_once() -> anyhow::Result<()> {
     let db = TestDatabase::empty().await?;
     let (proxy, svc, order) = service(&db).await?;
 
-    proxy.arm(Cut::AfterAppendReply);
+    proxy.arm(Cut::AfterCommitReply);
     let answers = add_until_answered(&svc, &add_item(&order, "lost-1"), &[]).await?;
-    assert_eq!(proxy.trips(), 1, "the proxy cut the append's reply");
+    assert_eq!(proxy.trips(), 1, "the proxy cut the COMMIT's reply");
     assert_eq!(answers.len(), 1, "found in the log, answered at once");
     assert_eq!(answers[0].body["version"], 2);
     assert_eq!(items_added(&db, "lost-1").await?, 1);
+    svc.stop().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_reply_lost_after_the_append_is_200_or_503_and_appends_once() -> anyhow::Result<()> {
+    let db = TestDatabase::empty().await?;
+    let (proxy, svc, order) = service(&db).await?;
+
+    // Appended in one statement, the events committed: 200. Appended in a transaction
+    // (a role bound by row-level security), the COMMIT was never sent: 503, and the
+    // retry appends them.
+    proxy.arm(Cut::AfterAppendReply);
+    let answers = add_until_answered(&svc, &add_item(&order, "lost-4"), &[]).await?;
+    assert_eq!(proxy.trips(), 1, "the proxy cut the append's reply");
+    assert!(answers.len() <= 2, "at most one 503 before the 200");
+    assert_eq!(items_added(&db, "lost-4").await?, 1);
     svc.stop().await?;
     Ok(())
 }
