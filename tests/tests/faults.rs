@@ -377,6 +377,15 @@ async fn pg_cluster(db: &TestDatabase) -> anyhow::Result<(String, String)> {
     Ok((version.to_owned(), name.to_owned()))
 }
 
+/// When the test server's postmaster started (it changes with a restart).
+async fn postmaster_start(db: &TestDatabase) -> anyhow::Result<String> {
+    Ok(
+        sqlx::query_scalar("SELECT pg_postmaster_start_time()::text")
+            .fetch_one(&db.pool)
+            .await?,
+    )
+}
+
 /// The RabbitMQ node to stop and start, and the broker's `host:port` (which must stop
 /// listening when the node's application stops).
 fn rabbitmq_node() -> anyhow::Result<(String, String)> {
@@ -485,14 +494,25 @@ async fn delivered_once(fault: &str, db: &TestDatabase, svc: &TestService) -> an
 async fn postgres_restarted_under_load_loses_and_duplicates_no_command() -> anyhow::Result<()> {
     let (db, svc) = service().await?;
     let (version, cluster) = pg_cluster(&db).await?;
-    let (svc, sent) = under_load(svc, |_| async move {
+    let started = postmaster_start(&db).await?;
+    let (svc, sent) = under_load(svc, |load| async move {
+        let from = load.acknowledged.load(Ordering::SeqCst);
         run(
             "pg_ctlcluster",
             &["--skip-systemctl-redirect", &version, &cluster, "restart"],
         )
-        .await
+        .await?;
+        let during = load.acknowledged.load(Ordering::SeqCst) - from;
+        println!(
+            "fault test postgres-restart: {during} commands acknowledged while the cluster restarted"
+        );
+        Ok(())
     })
     .await?;
+    ensure!(
+        postmaster_start(&db).await? != started,
+        "the server was not restarted"
+    );
     let figures = Figures::read("postgres-restart", &db, sent).await?;
     figures.check()?;
     delivered_once("postgres-restart", &db, &svc).await?;
