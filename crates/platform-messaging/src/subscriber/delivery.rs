@@ -70,7 +70,11 @@ impl Consumer {
                     // Everything before the last delivery of this channel is settled:
                     // one ack covers the batch.
                     if let Some(last) = batch.last() {
-                        last.ack(BasicAckOptions { multiple: true }).await?;
+                        with_timeout(
+                            &self.options.bus,
+                            last.ack(BasicAckOptions { multiple: true }),
+                        )
+                        .await?;
                     }
                     return Ok(Flow::Continue);
                 }
@@ -189,7 +193,8 @@ impl Consumer {
                             s.duplicates += 1;
                         }
                     });
-                    delivery.ack(BasicAckOptions::default()).await?;
+                    with_timeout(&self.options.bus, delivery.ack(BasicAckOptions::default()))
+                        .await?;
                     return Ok(Flow::Continue);
                 }
                 Err(Attempt::Poison(reason)) => {
@@ -219,7 +224,7 @@ impl Consumer {
                 () = tokio::time::sleep(delay) => {}
                 _ = shutdown.changed() => {
                     // Back to the queue for the next consumer, with no attempt lost.
-                    delivery.nack(BasicNackOptions { requeue: true, ..BasicNackOptions::default() }).await?;
+                    with_timeout(&self.options.bus, delivery.nack(BasicNackOptions { requeue: true, ..BasicNackOptions::default() })).await?;
                     return Ok(Flow::Stop);
                 }
             }
@@ -338,7 +343,7 @@ impl Consumer {
             )));
         }
         self.monitor.update_entry(name, |s| s.dead_lettered += 1);
-        delivery.ack(BasicAckOptions::default()).await?;
+        with_timeout(&self.options.bus, delivery.ack(BasicAckOptions::default())).await?;
         Ok(())
     }
 }
