@@ -6,7 +6,8 @@
 //!
 //! - W1: N orders × (CreateOrder, AddItem ×3, PlaceOrder), C workers on distinct
 //!   orders, through the platform's command path (with and without inline read-model
-//!   projection) and through HTTP.
+//!   projection) and through HTTP: the request path alone (relay and async projector
+//!   off, as in the command path), with JWT verification, and the whole service.
 //! - W2: cold load of one aggregate with 10,000 events, replaying all of them (100
 //!   loads) and from a snapshot 99 events behind (1,000 loads).
 //! - W3: rebuild of every read model from a log of 1,000,000 events (events/s).
@@ -96,9 +97,9 @@ async fn main() -> anyhow::Result<()> {
             report.push(w1::two_tenants(&db, args.orders, workers).await?);
         }
         if !args.skip_http {
-            for jwt in [false, true] {
+            for (jwt, full) in [(false, false), (true, false), (false, true)] {
                 let db = TestDatabase::new().await?;
-                report.push(w1::http(&db, args.orders, workers, jwt).await?);
+                report.push(w1::http(&db, args.orders, workers, jwt, full).await?);
             }
         }
     }

@@ -204,6 +204,7 @@ pub async fn http(
     orders: usize,
     workers: usize,
     jwt: bool,
+    full: bool,
 ) -> anyhow::Result<Row> {
     let bus = TestBus::new().await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -217,6 +218,12 @@ pub async fn http(
     if jwt {
         settings.push(("AUTH_MODE", "jwt".to_owned()));
         settings.push(("AUTH_JWT_SECRET", JWT_SECRET.to_owned()));
+    }
+    if !full {
+        // The request path alone, as the command path runs: no relay publishing every
+        // event, no async projector, in this process.
+        settings.push(("MESSAGE_BUS_ENABLED", "false".to_owned()));
+        settings.push(("PROJECTORS_ENABLED", "false".to_owned()));
     }
     let settings: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let config = Config::from_defaults_and(order_service::DEFAULT_CONFIG, &settings)?;
@@ -277,10 +284,10 @@ pub async fn http(
     let _ = stop.send(());
     server.await??;
     bus.cleanup().await?;
-    let variant = if jwt {
-        "order flow, HTTP, JWT verified"
-    } else {
-        "order flow, HTTP"
+    let variant = match (full, jwt) {
+        (true, _) => "order flow, HTTP, service with relay+projector",
+        (false, true) => "order flow, HTTP, JWT verified",
+        (false, false) => "order flow, HTTP",
     };
     Ok(Row::from_histogram("W1", variant, workers, &hist, wall))
 }

@@ -243,7 +243,11 @@ pub async fn serve(
         poll_interval: state.config().read_models.projector_poll_interval,
         ..ProjectorOptions::default()
     };
-    tasks.extend(spawn_projectors(&pool, options, state.monitor(), &stopped));
+    if state.config().read_models.projectors_enabled {
+        tasks.extend(spawn_projectors(&pool, options, state.monitor(), &stopped));
+    } else {
+        info!("async projectors not run in this process (PROJECTORS_ENABLED=false)");
+    }
     tasks.extend(messaging::spawn(&state, &pool, &stopped));
     tasks.push(idempotency::spawn_expiry(
         pool.clone(),

@@ -138,6 +138,7 @@ impl Config {
                     "PROJECTOR_POLL_INTERVAL_MS",
                     1_000,
                 )?)),
+                projectors_enabled: parse(raw, "PROJECTORS_ENABLED", Some(true))?,
             },
             message_bus: MessageBusConfig {
                 enabled: parse(raw, "MESSAGE_BUS_ENABLED", Some(true))?,

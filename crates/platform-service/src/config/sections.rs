@@ -84,6 +84,9 @@ pub struct ReadModelsConfig {
     pub catchup_batch_size: i64,
     /// `PROJECTOR_POLL_INTERVAL_MS`: longest wait of an async projector without a notification.
     pub projector_poll_interval: Duration,
+    /// `PROJECTORS_ENABLED`: run the async projectors in `serve` (another instance
+    /// may run them instead; their lease lets one at a time project).
+    pub projectors_enabled: bool,
 }
 
 /// The message bus: broadcast of domain events, and subscribers.
