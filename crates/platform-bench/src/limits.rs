@@ -125,18 +125,7 @@ pub const LIMIT_CONSUME: &str = "limit: bare consumer, 1 INSERT/msg";
 pub async fn bare_bus(db: &TestDatabase, messages: usize) -> anyhow::Result<Vec<Row>> {
     let bus = TestBus::new().await?;
     let queue = format!("{}.limit", bus.exchange());
-    let connection = connect(&bus.options, "bench limit").await?;
-    let channel = connection.create_channel().await?;
-    channel
-        .queue_declare(
-            queue.as_str().into(),
-            QueueDeclareOptions {
-                durable: true,
-                ..QueueDeclareOptions::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
+    let (connection, channel) = durable_queue(&bus, &queue, "bench limit").await?;
     channel
         .confirm_select(ConfirmSelectOptions::default())
         .await?;
@@ -207,4 +196,26 @@ pub async fn bare_bus(db: &TestDatabase, messages: usize) -> anyhow::Result<Vec<
         Row::throughput("W4", LIMIT_PUBLISH, messages, published),
         Row::throughput("W4", LIMIT_CONSUME, messages, drained),
     ])
+}
+
+/// A connection, a channel on it, and a durable queue `queue` declared on `bus`'s broker
+/// (so each persistent message is stored before it is confirmed).
+pub async fn durable_queue(
+    bus: &TestBus,
+    queue: &str,
+    name: &str,
+) -> anyhow::Result<(lapin::Connection, lapin::Channel)> {
+    let connection = connect(&bus.options, name).await?;
+    let channel = connection.create_channel().await?;
+    channel
+        .queue_declare(
+            queue.into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..QueueDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    Ok((connection, channel))
 }

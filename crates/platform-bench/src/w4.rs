@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use hdrhistogram::Histogram;
-use lapin::options::{QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions};
+use lapin::options::{QueueBindOptions, QueueDeleteOptions};
 use lapin::types::FieldTable;
 use order_service::domain::{OrderCreated, OrderEvent};
 use platform_core::{EventEnvelope, ExpectedVersion, Metadata, NewEvent, broadcast_event_types};
@@ -16,10 +16,11 @@ use platform_event_sourcing::{EventNotifier, PgEventStore};
 use platform_messaging::testing::TestBus;
 use platform_messaging::{
     EventHandler, HandleError, HandlerContext, OutboxRelay, RelayMonitor, RelayOptions,
-    SubscriberOptions, SubscriberRuntime, connect, register_event_handler, subscribers,
+    SubscriberOptions, SubscriberRuntime, register_event_handler, subscribers,
 };
 use tokio::sync::watch;
 
+use crate::limits;
 use crate::report::{Row, histogram};
 
 /// Latencies recorded by the probe, in microseconds.
@@ -181,20 +182,8 @@ pub async fn relay_throughput(db: &TestDatabase, events: usize) -> anyhow::Resul
         .fetch_one(&db.pool)
         .await?;
     let bus = TestBus::new().await?;
-    // A durable queue, so each persistent message is stored before it is confirmed.
     let queue = format!("{}.sink", bus.exchange());
-    let connection = connect(&bus.options, "bench sink").await?;
-    let channel = connection.create_channel().await?;
-    channel
-        .queue_declare(
-            queue.as_str().into(),
-            QueueDeclareOptions {
-                durable: true,
-                ..QueueDeclareOptions::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
+    let (connection, channel) = limits::durable_queue(&bus, &queue, "bench sink").await?;
     channel
         .queue_bind(
             queue.as_str().into(),

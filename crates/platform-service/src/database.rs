@@ -203,13 +203,32 @@ fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// The role's standing towards the log's immutability.
+/// What the pool's role may do to `events`: the log's immutability and row-level
+/// security depend on it.
 #[derive(Debug, sqlx::FromRow)]
-struct LogStanding {
+struct RoleStanding {
     role: String,
     superuser: bool,
+    bypass: bool,
     owner: bool,
+    forced: bool,
     may_change: bool,
+}
+
+impl RoleStanding {
+    async fn of(pool: &PgPool) -> Result<Self, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT r.rolname::text AS role, r.rolsuper AS superuser, \
+                    r.rolbypassrls AS bypass, c.relowner = r.oid AS owner, \
+                    c.relforcerowsecurity AS forced, \
+                    has_table_privilege('events', 'UPDATE, DELETE, TRUNCATE, TRIGGER') \
+                        AS may_change \
+             FROM pg_roles r, pg_class c \
+             WHERE r.rolname = current_user AND c.oid = 'events'::regclass",
+        )
+        .fetch_one(pool)
+        .await
+    }
 }
 
 /// Why the log's immutability rests on its triggers alone for this pool's role
@@ -217,14 +236,7 @@ struct LogStanding {
 /// of `events` can disable the triggers, and a role granted `UPDATE`, `DELETE` or
 /// `TRUNCATE` on it is held back by nothing else.
 pub async fn log_immutability_gap(pool: &PgPool) -> Result<Option<String>, sqlx::Error> {
-    let standing: LogStanding = sqlx::query_as(
-        "SELECT r.rolname::text AS role, r.rolsuper AS superuser, c.relowner = r.oid AS owner, \
-                has_table_privilege('events', 'UPDATE, DELETE, TRUNCATE, TRIGGER') AS may_change \
-         FROM pg_roles r, pg_class c \
-         WHERE r.rolname = current_user AND c.oid = 'events'::regclass",
-    )
-    .fetch_one(pool)
-    .await?;
+    let standing = RoleStanding::of(pool).await?;
     let role = &standing.role;
     Ok(if standing.superuser {
         Some(format!("role {role} is a superuser"))
@@ -239,28 +251,11 @@ pub async fn log_immutability_gap(pool: &PgPool) -> Result<Option<String>, sqlx:
     })
 }
 
-/// The role's standing towards row-level security on `events`.
-#[derive(Debug, sqlx::FromRow)]
-struct RoleStanding {
-    role: String,
-    superuser: bool,
-    bypass: bool,
-    owner: bool,
-    forced: bool,
-}
-
 /// Why the database does not enforce tenant isolation for this pool's connections
 /// (`None` when it does): row-level security binds only roles that are neither
 /// superuser nor `BYPASSRLS`, and table owners only under `FORCE ROW LEVEL SECURITY`.
 pub async fn tenant_isolation_gap(pool: &PgPool) -> Result<Option<String>, sqlx::Error> {
-    let standing: RoleStanding = sqlx::query_as(
-        "SELECT r.rolname::text AS role, r.rolsuper AS superuser, r.rolbypassrls AS bypass, \
-                c.relowner = r.oid AS owner, c.relforcerowsecurity AS forced \
-         FROM pg_roles r, pg_class c \
-         WHERE r.rolname = current_user AND c.oid = 'events'::regclass",
-    )
-    .fetch_one(pool)
-    .await?;
+    let standing = RoleStanding::of(pool).await?;
     let role = &standing.role;
     Ok(if standing.superuser {
         Some(format!("role {role} is a superuser"))
