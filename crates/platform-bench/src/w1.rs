@@ -148,6 +148,37 @@ pub async fn no_read_models(
     ))
 }
 
+/// One order's flow through the handlers, called directly as `caller`: CreateOrder,
+/// AddItem ×3, PlaceOrder, each step's time in `hist`.
+async fn order_flow(
+    state: &AppState,
+    caller: &Caller,
+    customer_id: String,
+    hist: &mut Histogram<u64>,
+) -> anyhow::Result<()> {
+    let ctx = || state.command_context(Metadata::default(), caller.clone());
+    let create = CreateOrder { customer_id };
+    let created = timed(hist, async {
+        Ok(CreateOrderHandler::handle(ctx(), create).await?)
+    })
+    .await?;
+    for i in 0..3 {
+        let add = add_item(&created.order_id, i);
+        timed(hist, async {
+            Ok(AddItemHandler::handle(ctx(), add).await?)
+        })
+        .await?;
+    }
+    let place = PlaceOrder {
+        order_id: created.order_id,
+    };
+    timed(hist, async {
+        Ok(PlaceOrderHandler::handle(ctx(), place).await?)
+    })
+    .await?;
+    Ok(())
+}
+
 /// W1 through the platform's command path (handlers called directly, no HTTP), read
 /// models projected inline.
 pub async fn command_path(db: &TestDatabase, orders: usize, workers: usize) -> anyhow::Result<Row> {
@@ -156,29 +187,9 @@ pub async fn command_path(db: &TestDatabase, orders: usize, workers: usize) -> a
         let state = state.clone();
         async move {
             let mut hist = histogram();
-            let ctx = || state.command_context(Metadata::default(), Caller::anonymous());
+            let caller = Caller::anonymous();
             for _ in 0..share {
-                let create = CreateOrder {
-                    customer_id: customer(),
-                };
-                let created = timed(&mut hist, async {
-                    Ok(CreateOrderHandler::handle(ctx(), create).await?)
-                })
-                .await?;
-                for i in 0..3 {
-                    let add = add_item(&created.order_id, i);
-                    timed(&mut hist, async {
-                        Ok(AddItemHandler::handle(ctx(), add).await?)
-                    })
-                    .await?;
-                }
-                let place = PlaceOrder {
-                    order_id: created.order_id,
-                };
-                timed(&mut hist, async {
-                    Ok(PlaceOrderHandler::handle(ctx(), place).await?)
-                })
-                .await?;
+                order_flow(&state, &caller, customer(), &mut hist).await?;
             }
             Ok(hist)
         }
@@ -309,28 +320,8 @@ pub async fn two_tenants(db: &TestDatabase, orders: usize, workers: usize) -> an
                     roles: vec!["support".to_owned()],
                     tenant: tenant.to_owned(),
                 });
-                let ctx = || state.command_context(Metadata::default(), caller.clone());
-                let create = CreateOrder {
-                    customer_id: format!("{tenant}-{}", customer()),
-                };
-                let created = timed(&mut hist, async {
-                    Ok(CreateOrderHandler::handle(ctx(), create).await?)
-                })
-                .await?;
-                for i in 0..3 {
-                    let add = add_item(&created.order_id, i);
-                    timed(&mut hist, async {
-                        Ok(AddItemHandler::handle(ctx(), add).await?)
-                    })
-                    .await?;
-                }
-                let place = PlaceOrder {
-                    order_id: created.order_id,
-                };
-                timed(&mut hist, async {
-                    Ok(PlaceOrderHandler::handle(ctx(), place).await?)
-                })
-                .await?;
+                let customer = format!("{tenant}-{}", customer());
+                order_flow(&state, &caller, customer, &mut hist).await?;
             }
             Ok(hist)
         }

@@ -259,6 +259,20 @@ impl TestDatabase {
 }
 
 /// The runtime role of a test database.
+/// Runs `cleanup` to its end on a thread of its own, for a `Drop` inside an async test
+/// (which cannot await); cleanup is best effort, so failures are ignored.
+fn clean_up(cleanup: impl Future<Output = ()> + Send + 'static) {
+    let thread = std::thread::spawn(move || {
+        if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            runtime.block_on(cleanup);
+        }
+    });
+    let _ = thread.join();
+}
+
 fn runtime_role_name(database: &str) -> String {
     format!("{database}_runtime")
 }
@@ -266,32 +280,22 @@ fn runtime_role_name(database: &str) -> String {
 impl Drop for TestRole {
     fn drop(&mut self) {
         let (name, database) = (self.name.clone(), self.database.clone());
-        // Drop runs inside an async test; clean up on a thread of its own.
-        let cleanup = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
+        clean_up(async move {
+            let Ok(mut admin) = database.connect().await else {
                 return;
             };
-            runtime.block_on(async move {
-                let Ok(mut admin) = database.connect().await else {
-                    return;
-                };
-                for statement in [
-                    format!(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                         WHERE usename = '{name}'"
-                    ),
-                    format!(r#"DROP OWNED BY "{name}""#),
-                    format!(r#"DROP ROLE IF EXISTS "{name}""#),
-                ] {
-                    let _ = sqlx::query(&statement).execute(&mut admin).await;
-                }
-                let _ = admin.close().await;
-            });
+            for statement in [
+                format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE usename = '{name}'"
+                ),
+                format!(r#"DROP OWNED BY "{name}""#),
+                format!(r#"DROP ROLE IF EXISTS "{name}""#),
+            ] {
+                let _ = sqlx::query(&statement).execute(&mut admin).await;
+            }
+            let _ = admin.close().await;
         });
-        let _ = cleanup.join();
     }
 }
 
@@ -299,33 +303,23 @@ impl Drop for TestDatabase {
     fn drop(&mut self) {
         let name = self.name.clone();
         let server = self.server.clone();
-        // Drop runs inside an async test; do the cleanup on a thread of its own.
-        let cleanup = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            runtime.block_on(async move {
-                if let Ok(mut admin) = server.connect().await {
-                    let role = runtime_role_name(&name);
-                    // The role's objects and privileges go with the database.
-                    for statement in [
-                        format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#),
-                        format!(
-                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                             WHERE usename = '{role}'"
-                        ),
-                        format!(r#"DROP ROLE IF EXISTS "{role}""#),
-                    ] {
-                        let _ = sqlx::query(&statement).execute(&mut admin).await;
-                    }
-                    let _ = admin.close().await;
+        clean_up(async move {
+            if let Ok(mut admin) = server.connect().await {
+                let role = runtime_role_name(&name);
+                // The role's objects and privileges go with the database.
+                for statement in [
+                    format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#),
+                    format!(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                         WHERE usename = '{role}'"
+                    ),
+                    format!(r#"DROP ROLE IF EXISTS "{role}""#),
+                ] {
+                    let _ = sqlx::query(&statement).execute(&mut admin).await;
                 }
-            });
+                let _ = admin.close().await;
+            }
         });
-        let _ = cleanup.join();
     }
 }
 
