@@ -130,13 +130,15 @@ impl AppendPath for PlainAppend {
         pending: &PendingAppend<'_, A>,
     ) -> Result<AppendResult, StoreError> {
         store
-            .append(
+            .append_shared(
                 pending.stream_id,
                 A::TYPE,
                 pending.expected,
                 pending.new_events,
+                Vec::new(),
             )
             .await
+            .and_then(crate::store::appended)
     }
 
     async fn append_in<A: Aggregate>(
@@ -230,9 +232,9 @@ impl<P: AppendPath> CommandExecutor<P> {
 
     /// Executes one command against one aggregate.
     ///
-    /// Where row-level security binds the store's role, the command runs in a unit of
-    /// work of its own (a transaction naming the tenant); otherwise its append is one
-    /// statement.
+    /// Its append is one statement (a transaction naming the tenant where row-level
+    /// security binds the store's role), grouped with appends to other streams when
+    /// the store commits in groups.
     #[instrument(skip_all, fields(aggregate_type = A::TYPE, aggregate_id = %stream_id))]
     pub async fn execute<A>(
         &self,
@@ -244,11 +246,6 @@ impl<P: AppendPath> CommandExecutor<P> {
     where
         A: Aggregate,
     {
-        if self.store.row_security() {
-            return self
-                .execute_alone_in_units(stream_id, expectation, command, metadata)
-                .await;
-        }
         let _turn = self.stripe(self.store.tenant(), stream_id).1.lock().await;
         let mut state: Loaded<A> = match expectation {
             StreamExpectation::New => Loaded::default(),
@@ -302,55 +299,6 @@ impl<P: AppendPath> CommandExecutor<P> {
                 Err(err) => {
                     self.cache.remove::<A>(self.store.tenant(), stream_id);
                     return Err(err.into());
-                }
-            }
-        }
-    }
-
-    /// [`execute`](Self::execute) where each attempt is a unit of work of its own.
-    async fn execute_alone_in_units<A: Aggregate>(
-        &self,
-        stream_id: &str,
-        expectation: StreamExpectation,
-        command: A::Command,
-        metadata: &Metadata,
-    ) -> Result<Executed<A>, ExecuteError> {
-        let mut attempt = 1;
-        loop {
-            let mut unit = UnitOfWork::begin(self.store.pool(), self.store.tenant()).await?;
-            let outcome = self
-                .execute_in::<A>(&mut unit, stream_id, expectation, command.clone(), metadata)
-                .await;
-            match outcome {
-                Ok(executed) => {
-                    let appended = unit.state::<Vec<NewEvent>>(APPENDED, stream_id);
-                    return match unit.commit().await {
-                        Ok(()) => Ok(executed),
-                        // The COMMIT's reply was lost: it may have committed. Find out
-                        // by event id before the caller is told to retry.
-                        Err(err) if err.is_unavailable() => {
-                            self.cache.remove::<A>(self.store.tenant(), stream_id);
-                            match appended.filter(|events| !events.is_empty()) {
-                                Some(events)
-                                    if self.store.find_appended(&events).await.is_some() =>
-                                {
-                                    Ok(executed)
-                                }
-                                _ => Err(err.into()),
-                            }
-                        }
-                        Err(err) => Err(err.into()),
-                    };
-                }
-                Err(ExecuteError::Conflict(conflict)) if attempt < self.max_attempts => {
-                    debug!(attempt, %conflict, "concurrency conflict, retrying the unit");
-                    unit.rollback().await?;
-                    attempt += 1;
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
-                Err(err) => {
-                    unit.rollback().await?;
-                    return Err(err);
                 }
             }
         }
@@ -418,11 +366,7 @@ impl<P: AppendPath> CommandExecutor<P> {
         } else {
             let new_events = new_events(&events, metadata)?;
             let pending = pending(&store, stream_id, &state, &events, &new_events);
-            let appended = self.path.append_in(unit, &store, &pending).await;
-            if appended.is_ok() {
-                unit.remember(APPENDED, stream_id, new_events.clone());
-            }
-            appended
+            self.path.append_in(unit, &store, &pending).await
         };
         match outcome {
             Ok(result) => {
@@ -538,10 +482,6 @@ impl<P: AppendPath> CommandExecutor<P> {
 
 /// Kind of the unit-of-work entries that record which stream turns a unit holds.
 const TURNS: &str = "platform.turns";
-
-/// Kind of the unit-of-work entries that keep a stream's last appended events (their
-/// ids find them in the log when the unit's COMMIT reply is lost).
-const APPENDED: &str = "platform.appended";
 
 /// The events serialized and stamped with the request's metadata.
 fn new_events<E: DomainEvent>(

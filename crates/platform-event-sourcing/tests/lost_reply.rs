@@ -23,17 +23,23 @@ struct Harness {
 }
 
 impl Harness {
-    /// `row_security`: run each command in a unit of work of its own (a transaction
-    /// whose COMMIT can be lost), as the executor does for a role bound by row-level
-    /// security.
+    /// `row_security`: append in a transaction naming the tenant (whose COMMIT can be
+    /// lost), as the executor does for a role bound by row-level security.
+    /// `writers`: group commit writers (0: each append commits alone).
     async fn start(row_security: bool) -> anyhow::Result<Self> {
+        Self::with_writers(row_security, 0).await
+    }
+
+    async fn with_writers(row_security: bool, writers: usize) -> anyhow::Result<Self> {
         let db = TestDatabase::new().await?;
         let proxy = CutProxy::in_front_of(&db).await?;
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .connect_with(proxy.options(&db))
             .await?;
-        let store = PgEventStore::new(pool).with_row_security(row_security);
+        let store = PgEventStore::new(pool)
+            .with_row_security(row_security)
+            .with_group_commit(writers);
         let exec = CommandExecutor::new(store, Arc::new(AggregateCache::new(100)), 3);
         Ok(Harness { db, proxy, exec })
     }
@@ -184,5 +190,29 @@ async fn a_commit_whose_reply_was_lost_is_a_success_not_a_second_append() -> any
     let next = h.increase("c-4", 1).await?;
     assert_eq!(next.version, 3);
     assert_eq!(next.aggregate.value, 10);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_grouped_append_whose_reply_or_commit_reply_was_lost_is_found_not_repeated()
+-> anyhow::Result<()> {
+    for (row_security, cut) in [
+        (false, Cut::AfterAppendReply),
+        (true, Cut::AfterCommitReply),
+    ] {
+        let h = Harness::with_writers(row_security, 1).await?;
+        h.open("c-5").await?;
+        h.proxy.arm(cut);
+        let tries = h.increase_until_answered("c-5", 4).await?;
+        assert_eq!(h.proxy.trips(), 1, "{cut:?}: the proxy cut the reply");
+        assert_eq!(tries, 1, "{cut:?}: the executor found its committed events");
+        assert_eq!(
+            h.increases_by("c-5", 4).await?,
+            1,
+            "{cut:?}: once in the log"
+        );
+        let next = h.increase("c-5", 1).await?;
+        assert_eq!((next.version, next.aggregate.value), (3, 5));
+    }
     Ok(())
 }

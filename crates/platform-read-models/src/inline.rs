@@ -57,19 +57,21 @@ impl InlineProjection {
         let Some(rows) = models
             .iter()
             .map(|m| m.prepare_inline(&envelopes, &self.rows))
-            .collect::<Option<Vec<Box<dyn PreparedRow>>>>()
+            .collect::<Option<Vec<Arc<dyn PreparedRow>>>>()
         else {
             return Ok(None);
         };
-        let co_writes: Vec<&dyn CoWrite> =
-            rows.iter().map(|r| r.as_ref() as &dyn CoWrite).collect();
+        let co_writes: Vec<Arc<dyn CoWrite>> = rows
+            .iter()
+            .map(|r| Arc::clone(r) as Arc<dyn CoWrite>)
+            .collect();
         let outcome = store
-            .append_with(
+            .append_shared(
                 pending.stream_id,
                 A::TYPE,
                 pending.expected,
                 pending.new_events,
-                &co_writes,
+                co_writes,
             )
             .await?;
         match outcome {
@@ -96,7 +98,7 @@ impl InlineProjection {
         pending: &PendingAppend<'_, A>,
         models: &[&'static ReadModelRegistration],
     ) -> Result<AppendResult, StoreError> {
-        let mut tx = store.pool().begin().await?;
+        let mut tx = store.begin().await?;
         let result = store
             .append_in(
                 &mut tx,

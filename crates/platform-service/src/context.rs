@@ -48,7 +48,9 @@ impl AppState {
         let notifier = EventNotifier::default();
         let projection = InlineProjection::new(cache_size, Arc::new(ProjectionGate::new()));
         let executor = CommandExecutor::new(
-            PgEventStore::new(pool).with_row_security(row_security),
+            PgEventStore::new(pool)
+                .with_row_security(row_security)
+                .with_group_commit(config.commands.group_commit_writers),
             Arc::new(AggregateCache::new(cache_size)),
             config.commands.max_attempts,
         )

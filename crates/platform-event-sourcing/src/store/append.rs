@@ -9,6 +9,9 @@ use sqlx::{FromRow, PgConnection, Postgres};
 use tracing::instrument;
 use uuid::Uuid;
 
+use std::sync::Arc;
+
+use super::group::Request;
 use super::{PgEventStore, stream_version_with};
 use crate::error::{ProjectionError, StoreError};
 
@@ -46,7 +49,7 @@ pub enum AppendOutcome {
 /// SQL of a [`CoWrite`]: data-modifying CTEs and how many parameters they bind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoWriteSql {
-    /// CTE bodies (`INSERT …`), in order. They may read the CTE `ins`: the inserted
+    /// CTE bodies (`INSERT …`), in order. They may read the CTE they were given: the inserted
     /// events' `tenant_id`, `stream_id`, `version` and `global_position`, empty when
     /// the version check failed.
     /// The first must return exactly one row when its guard held and it wrote.
@@ -61,46 +64,160 @@ pub trait CoWrite: Send + Sync {
     /// The table written, to attribute a refusal to it.
     fn table(&self) -> &str;
 
-    /// The CTEs, with parameters numbered from `first_param`.
-    fn sql(&self, first_param: usize) -> CoWriteSql;
+    /// The CTEs, with parameters numbered from `first_param`, reading the inserted
+    /// events from the CTE named `ins`.
+    fn sql(&self, first_param: usize, ins: &str) -> CoWriteSql;
+
+    /// The row written (its key), when the co-write writes one row of its table; `None`
+    /// when it may touch any. Appends grouped into one statement never write the same
+    /// row twice.
+    fn row(&self) -> Option<&str> {
+        None
+    }
 
     /// Binds the parameters the CTEs use, in order.
     fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q>;
 }
 
-/// The append as a CTE (`ins`), checking the expected version in the same statement.
-macro_rules! append_cte {
-    () => {
-        r#"
-WITH current_version AS (
-    SELECT coalesce(max(version), 0) AS v FROM events WHERE tenant_id = $10 AND stream_id = $1
-), checked AS (
-    SELECT v FROM current_version WHERE $3::bigint IS NULL OR v = $3
-), ins AS (
-    INSERT INTO events (event_id, tenant_id, stream_id, aggregate_type, version, event_type,
-                        schema_version, payload, metadata, occurred_at)
-    SELECT e.event_id, $10, $1, $2, checked.v + e.n, e.event_type,
-           e.schema_version, e.payload, e.metadata, e.occurred_at
-    FROM checked,
-         unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::timestamptz[])
-             WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, metadata, occurred_at, n)
-    ORDER BY e.n
-    RETURNING tenant_id, stream_id, version, global_position
-)"#
-    };
+/// The CTEs of one append, named with `k` (`ins_k` holds the inserted events), with
+/// parameters numbered from `first`: the stream, the aggregate type, the expected
+/// version (NULL: any), the events' ids, types, schema versions, payloads, metadata and
+/// times, and the tenant. The expected version is checked in the same statement; when
+/// it does not hold, `ins_k` is empty and nothing of this append is written.
+fn append_ctes(k: usize, first: usize) -> String {
+    let p = |i: usize| first + i;
+    format!(
+        "cv_{k} AS (SELECT coalesce(max(version), 0) AS v FROM events \
+             WHERE tenant_id = ${tenant} AND stream_id = ${stream}), \
+         checked_{k} AS (SELECT v FROM cv_{k} WHERE ${expected}::bigint IS NULL OR v = ${expected}), \
+         ins_{k} AS (\
+             INSERT INTO events (event_id, tenant_id, stream_id, aggregate_type, version, \
+                                 event_type, schema_version, payload, metadata, occurred_at) \
+             SELECT e.event_id, ${tenant}, ${stream}, ${aggregate}, checked_{k}.v + e.n, \
+                    e.event_type, e.schema_version, e.payload, e.metadata, e.occurred_at \
+             FROM checked_{k}, unnest(${ids}::uuid[], ${types}::text[], ${schemas}::int[], \
+                                      ${payloads}::jsonb[], ${metadata}::jsonb[], \
+                                      ${times}::timestamptz[]) \
+                 WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, metadata, \
+                                      occurred_at, n) \
+             ORDER BY e.n \
+             RETURNING tenant_id, stream_id, version, global_position)",
+        stream = p(0),
+        aggregate = p(1),
+        expected = p(2),
+        ids = p(3),
+        types = p(4),
+        schemas = p(5),
+        payloads = p(6),
+        metadata = p(7),
+        times = p(8),
+        tenant = p(9),
+    )
 }
 
-/// The append CTE, for statements that add co-writes after it.
-const APPEND_CTE: &str = append_cte!();
-
-/// Parameters [`APPEND_CTE`] takes.
+/// Parameters [`append_ctes`] takes.
 const APPEND_PARAMS: usize = 10;
 
-/// The plain append: the CTE and its result.
-const APPEND: &str = concat!(
-    append_cte!(),
-    " SELECT version, global_position FROM ins ORDER BY version"
-);
+/// One statement appending to several streams (one block each, with its co-writes):
+/// each block's version is checked on its own, and the result rows say which block
+/// (`k`) each inserted event belongs to. A co-write whose guard failed raises
+/// [`GUARD_FAILED`], undoing the whole statement.
+pub(super) fn statement(blocks: &[&[&dyn CoWrite]]) -> String {
+    let mut ctes = Vec::new();
+    let mut selects = Vec::with_capacity(blocks.len());
+    let mut next = 1;
+    for (k, co_writes) in blocks.iter().enumerate() {
+        ctes.push(append_ctes(k, next));
+        next += APPEND_PARAMS;
+        let mut counts = Vec::with_capacity(co_writes.len());
+        for (i, co_write) in co_writes.iter().enumerate() {
+            let CoWriteSql {
+                ctes: bodies,
+                params,
+            } = co_write.sql(next, &format!("ins_{k}"));
+            for (j, body) in bodies.iter().enumerate() {
+                ctes.push(format!("cw{k}_{i}_{j} AS ({body})"));
+            }
+            counts.push(format!("(SELECT count(*) FROM cw{k}_{i}_0)"));
+            next += params;
+        }
+        let guard = if co_writes.is_empty() {
+            "0::bigint".to_owned()
+        } else {
+            format!(
+                "platform_expect_projected({}, {})",
+                counts.join(" + "),
+                co_writes.len()
+            )
+        };
+        selects.push(format!(
+            "SELECT {k} AS k, version, global_position, {guard} AS guard FROM ins_{k}"
+        ));
+    }
+    format!(
+        "WITH {} {} ORDER BY k, version",
+        ctes.join(", "),
+        selects.join(" UNION ALL ")
+    )
+}
+
+/// The plain append of one stream.
+static APPEND: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| statement(&[&[]]));
+
+/// One append's events as the arrays its CTEs unnest.
+pub(super) struct Columns<'a> {
+    expected: Option<i64>,
+    ids: Vec<Uuid>,
+    types: Vec<&'a str>,
+    schemas: Vec<i32>,
+    payloads: Vec<&'a serde_json::Value>,
+    metadata: Vec<Json<&'a Metadata>>,
+    times: Vec<DateTime<Utc>>,
+}
+
+impl<'a> Columns<'a> {
+    pub(super) fn new(expected: ExpectedVersion, events: &'a [NewEvent]) -> Self {
+        Columns {
+            expected: match expected {
+                ExpectedVersion::Any => None,
+                ExpectedVersion::NoStream => Some(0_i64),
+                ExpectedVersion::Exact(v) => Some(v),
+            },
+            ids: events.iter().map(|e| e.event_id).collect(),
+            types: events.iter().map(|e| e.event_type).collect(),
+            schemas: events.iter().map(|e| e.schema_version).collect(),
+            payloads: events.iter().map(|e| &e.payload).collect(),
+            metadata: events.iter().map(|e| Json(&e.metadata)).collect(),
+            times: events.iter().map(|e| e.occurred_at).collect(),
+        }
+    }
+
+    /// Binds one block's parameters, in [`append_ctes`]'s order, then its co-writes'.
+    pub(super) fn bind<'q>(
+        &'q self,
+        query: PgQuery<'q>,
+        tenant: &'q str,
+        stream_id: &'q str,
+        aggregate_type: &'q str,
+        co_writes: &[&'q dyn CoWrite],
+    ) -> PgQuery<'q> {
+        let mut query = query
+            .bind(stream_id)
+            .bind(aggregate_type)
+            .bind(self.expected)
+            .bind(&self.ids)
+            .bind(&self.types)
+            .bind(&self.schemas)
+            .bind(&self.payloads)
+            .bind(&self.metadata)
+            .bind(&self.times)
+            .bind(tenant);
+        for co_write in co_writes {
+            query = co_write.bind(query);
+        }
+        query
+    }
+}
 
 /// What one append writes.
 #[derive(Debug, Clone, Copy)]
@@ -206,38 +323,21 @@ impl PgEventStore {
                 positions: Vec::new(),
             }));
         }
-        let expected_param = match expected {
-            ExpectedVersion::Any => None,
-            ExpectedVersion::NoStream => Some(0_i64),
-            ExpectedVersion::Exact(v) => Some(v),
-        };
-        let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
-        let types: Vec<&str> = events.iter().map(|e| e.event_type).collect();
-        let schemas: Vec<i32> = events.iter().map(|e| e.schema_version).collect();
-        let payloads: Vec<&serde_json::Value> = events.iter().map(|e| &e.payload).collect();
-        let metadata: Vec<Json<&Metadata>> = events.iter().map(|e| Json(&e.metadata)).collect();
-        let times: Vec<DateTime<Utc>> = events.iter().map(|e| e.occurred_at).collect();
+        let columns = Columns::new(expected, events);
         let combined;
         let sql = if co_writes.is_empty() {
-            APPEND
+            APPEND.as_str()
         } else {
-            combined = with_co_writes(co_writes);
+            combined = statement(&[co_writes]);
             combined.as_str()
         };
-        let mut query = sqlx::query(sql)
-            .bind(stream_id)
-            .bind(aggregate_type)
-            .bind(expected_param)
-            .bind(&ids)
-            .bind(&types)
-            .bind(&schemas)
-            .bind(&payloads)
-            .bind(&metadata)
-            .bind(&times)
-            .bind(self.tenant());
-        for co_write in co_writes {
-            query = co_write.bind(query);
-        }
+        let query = columns.bind(
+            sqlx::query(sql),
+            self.tenant(),
+            stream_id,
+            aggregate_type,
+            co_writes,
+        );
         match query.fetch_all(&mut *conn).await {
             Ok(rows) if !rows.is_empty() => {
                 let rows = rows
@@ -269,7 +369,7 @@ impl PgEventStore {
                 }))
             }
             Err(sqlx::Error::Database(db)) if db.constraint() == Some("events_event_id_key") => {
-                Err(StoreError::DuplicateEvent(ids[0]))
+                Err(StoreError::DuplicateEvent(columns.ids[0]))
             }
             Err(sqlx::Error::Database(db))
                 if db.constraint() == Some("events_stream_version_key") =>
@@ -284,6 +384,42 @@ impl PgEventStore {
 }
 
 impl PgEventStore {
+    /// Appends events with co-writes that the caller hands over: through the group
+    /// commit writers when the store has them (see
+    /// [`with_group_commit`](Self::with_group_commit)), otherwise as
+    /// [`append_with`](Self::append_with) does. Acknowledged only after the commit.
+    pub async fn append_shared(
+        &self,
+        stream_id: &str,
+        aggregate_type: &'static str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+        co_writes: Vec<Arc<dyn CoWrite>>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let Some(group) = self.group.as_ref().filter(|_| !events.is_empty()) else {
+            let borrowed: Vec<&dyn CoWrite> = co_writes.iter().map(|c| c.as_ref()).collect();
+            return self
+                .append_with(stream_id, aggregate_type, expected, events, &borrowed)
+                .await;
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let request = Request {
+            tenant: Arc::clone(&self.tenant),
+            stream_id: stream_id.to_owned(),
+            aggregate_type,
+            expected,
+            events: events.to_vec(),
+            co_writes,
+            reply,
+        };
+        group.submit(self, request).await;
+        answer.await.unwrap_or_else(|_| {
+            Err(StoreError::Database(sqlx::Error::Io(
+                std::io::Error::other("the group commit writer stopped before answering"),
+            )))
+        })
+    }
+
     /// After an append whose reply was lost: the result, if its events are in the log
     /// (looked up by event id, patiently: the connection may take a moment to come
     /// back); `None` when they are not, or when the log cannot be asked.
@@ -328,31 +464,8 @@ impl PgEventStore {
 /// SQLSTATE raised by `platform_expect_projected` when a co-write's guard failed.
 const GUARD_FAILED: &str = "PX001";
 
-/// The append CTE, each co-write's CTEs after it, and a final select that undoes the
-/// statement (raising [`GUARD_FAILED`]) unless every co-write's first CTE wrote its row.
-fn with_co_writes(co_writes: &[&dyn CoWrite]) -> String {
-    let mut sql = APPEND_CTE.to_owned();
-    let mut next = APPEND_PARAMS + 1;
-    let mut counts = Vec::with_capacity(co_writes.len());
-    for (i, co_write) in co_writes.iter().enumerate() {
-        let CoWriteSql { ctes, params } = co_write.sql(next);
-        for (j, cte) in ctes.iter().enumerate() {
-            sql.push_str(&format!(", cw{i}_{j} AS ({cte})"));
-        }
-        counts.push(format!("(SELECT count(*) FROM cw{i}_0)"));
-        next += params;
-    }
-    sql.push_str(&format!(
-        " SELECT version, global_position, platform_expect_projected({}, {}) \
-         FROM ins ORDER BY version",
-        counts.join(" + "),
-        co_writes.len()
-    ));
-    sql
-}
-
 /// The result of an append that has no co-write (and so no guard that can fail).
-fn appended(outcome: AppendOutcome) -> Result<AppendResult, StoreError> {
+pub(crate) fn appended(outcome: AppendOutcome) -> Result<AppendResult, StoreError> {
     match outcome {
         AppendOutcome::Appended(result) => Ok(result),
         AppendOutcome::GuardFailed => Err(StoreError::Database(sqlx::Error::Protocol(
@@ -361,7 +474,7 @@ fn appended(outcome: AppendOutcome) -> Result<AppendResult, StoreError> {
     }
 }
 
-fn conflict(stream_id: &str, expected: ExpectedVersion, actual: i64) -> StoreError {
+pub(super) fn conflict(stream_id: &str, expected: ExpectedVersion, actual: i64) -> StoreError {
     StoreError::Concurrency(ConcurrencyError {
         stream_id: stream_id.to_owned(),
         expected,

@@ -10,6 +10,7 @@
 
 mod append;
 mod clock;
+mod group;
 mod log;
 mod row;
 
@@ -19,6 +20,7 @@ use platform_core::{DEFAULT_TENANT, Metadata};
 use sqlx::{PgConnection, PgExecutor, PgPool};
 use tracing::instrument;
 
+pub(crate) use append::appended;
 pub use append::{AppendOutcome, AppendResult, CoWrite, CoWriteSql, PgQuery};
 pub use clock::{OpenTransaction, RestoredLog, oldest_open_transaction, restored_log};
 pub use log::{
@@ -50,6 +52,7 @@ pub struct PgEventStore {
     pool: PgPool,
     tenant: Arc<str>,
     row_security: bool,
+    group: Option<Arc<group::GroupCommit>>,
 }
 
 impl PgEventStore {
@@ -59,6 +62,18 @@ impl PgEventStore {
             pool,
             tenant: Arc::from(DEFAULT_TENANT),
             row_security: false,
+            group: None,
+        }
+    }
+
+    /// The same store, appending through [`append_shared`](Self::append_shared) by
+    /// group commit: appends to different streams that arrive together share one
+    /// statement and one commit, written by `writers` tasks (0: each append commits on
+    /// its own). See docs/architecture.md, "Group commit".
+    pub fn with_group_commit(self, writers: usize) -> Self {
+        PgEventStore {
+            group: (writers > 0).then(|| Arc::new(group::GroupCommit::new(writers))),
+            ..self
         }
     }
 
@@ -82,12 +97,23 @@ impl PgEventStore {
             pool: self.pool.clone(),
             tenant: Arc::from(tenant),
             row_security: self.row_security,
+            group: self.group.clone(),
         }
     }
 
     /// A connection for this tenant's work (see [`TenantConnection`]).
     pub async fn connection(&self) -> Result<TenantConnection, StoreError> {
         TenantConnection::acquire(&self.pool, &self.tenant, self.row_security).await
+    }
+
+    /// A transaction for this tenant's work, naming the tenant to row-level security
+    /// when it binds the pool's role.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if self.row_security {
+            crate::unit::set_tenant(&mut tx, &self.tenant).await?;
+        }
+        Ok(tx)
     }
 
     /// The tenant whose streams this handle reads and writes.

@@ -169,7 +169,7 @@ fn upsert_sql<R: ReadModel>(table: &str, rows: usize) -> String {
 ///
 /// Parameters from `first`: the row's columns, then its revision (per-aggregate rows;
 /// a group_by row's revision is the statement's newest position), then the guard.
-pub(crate) fn co_write_sql<R: ReadModel>(first: usize) -> CoWriteSql {
+pub(crate) fn co_write_sql<R: ReadModel>(first: usize, ins: &str) -> CoWriteSql {
     let columns = R::COLUMNS.len();
     let params: Vec<String> = (0..columns).map(|i| format!("${}", first + i)).collect();
     let per_aggregate = R::KEY.is_per_aggregate();
@@ -178,15 +178,15 @@ pub(crate) fn co_write_sql<R: ReadModel>(first: usize) -> CoWriteSql {
         (format!("${param}"), param + 1)
     } else {
         (
-            "(SELECT max(global_position) FROM ins)".to_owned(),
+            format!("(SELECT max(global_position) FROM {ins})"),
             first + columns,
         )
     };
     let table = quoted(R::TABLE);
     let mut ctes = vec![format!(
         "INSERT INTO {table} ({}, {PLATFORM_COLUMNS}) \
-         SELECT {}, (SELECT min(tenant_id) FROM ins), (SELECT min(global_position) FROM ins), \
-         {revision} WHERE EXISTS (SELECT 1 FROM ins) ON CONFLICT (\"_tenant\", {}) DO UPDATE \
+         SELECT {}, (SELECT min(tenant_id) FROM {ins}), (SELECT min(global_position) FROM {ins}), \
+         {revision} WHERE EXISTS (SELECT 1 FROM {ins}) ON CONFLICT (\"_tenant\", {}) DO UPDATE \
          SET {} WHERE {table}.\"_revision\" = ${guard} RETURNING 1",
         column_list::<R>(),
         params.join(", "),
@@ -197,7 +197,7 @@ pub(crate) fn co_write_sql<R: ReadModel>(first: usize) -> CoWriteSql {
         // The events are new: record their stream's last version for this table.
         ctes.push(format!(
             "INSERT INTO read_model_streams (table_name, tenant_id, stream_id, version) \
-             SELECT '{}', tenant_id, stream_id, max(version) FROM ins \
+             SELECT '{}', tenant_id, stream_id, max(version) FROM {ins} \
              GROUP BY tenant_id, stream_id \
              ON CONFLICT (table_name, tenant_id, stream_id) DO UPDATE \
              SET version = GREATEST(read_model_streams.version, EXCLUDED.version)",

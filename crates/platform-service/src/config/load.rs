@@ -126,6 +126,7 @@ impl Config {
                 max_attempts: positive(raw, "COMMAND_MAX_ATTEMPTS", 10)?,
                 aggregate_cache_size: parse(raw, "AGGREGATE_CACHE_SIZE", Some(10_000))?,
                 snapshot_every: parse(raw, "SNAPSHOT_EVERY", Some(100))?,
+                group_commit_writers: parse(raw, "GROUP_COMMIT_WRITERS", Some(0))?,
                 idempotency_key_ttl: Duration::from_secs(
                     3600 * u64::from(positive(raw, "IDEMPOTENCY_KEY_TTL_HOURS", 24)?),
                 ),

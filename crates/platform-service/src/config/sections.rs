@@ -73,6 +73,9 @@ pub struct CommandsConfig {
     /// `SNAPSHOT_EVERY`: snapshot an aggregate each time its stream passes a multiple of
     /// this many events (0 = never).
     pub snapshot_every: u32,
+    /// `GROUP_COMMIT_WRITERS`: tasks appending commands on different streams that
+    /// arrive together in one statement and one commit (0 = each command commits alone).
+    pub group_commit_writers: usize,
 }
 
 /// Read models: rebuilds and async projection.
