@@ -29,7 +29,17 @@ pub async fn project<R: ReadModel>(
     table: &str,
     events: &[EventEnvelope<EventOf<R>>],
 ) -> Result<usize, ReadModelError> {
-    project_rows::<R>(conn, table, events, None).await
+    project_rows::<R>(conn, table, events, None, Applied::Maybe).await
+}
+
+/// Whether some of the events projected may already be applied to the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Applied {
+    /// Some may be: group_by models check and record the per-stream ledger.
+    Maybe,
+    /// None is, and no reader will apply them again (a rebuild's gap-safe batch
+    /// before the swap): the ledger is neither read nor written.
+    None,
 }
 
 /// [`project`], handing every row written to `written` (to cache after commit).
@@ -38,13 +48,14 @@ pub(crate) async fn project_rows<R: ReadModel>(
     table: &str,
     events: &[EventEnvelope<EventOf<R>>],
     written: Option<&mut Vec<CachedRow>>,
+    applied: Applied,
 ) -> Result<usize, ReadModelError> {
     let failed = projection_failed(table);
     let mut keyed: Vec<(RowId, &EventEnvelope<EventOf<R>>)> = events
         .iter()
         .filter_map(|e| R::key(e).map(|k| ((e.tenant_id.clone(), k), e)))
         .collect();
-    if let RowKey::GroupBy { .. } = R::KEY {
+    if let (RowKey::GroupBy { .. }, Applied::Maybe) = (R::KEY, applied) {
         keyed = skip_applied_streams(conn, table, keyed)
             .await
             .map_err(&failed)?;
@@ -275,8 +286,12 @@ impl<R: ReadModel> CoWrite for InlineRow<R> {
         R::TABLE
     }
 
-    fn sql(&self, first_param: usize) -> CoWriteSql {
-        rows::co_write_sql::<R>(first_param)
+    fn sql(&self, first_param: usize, ins: &str) -> CoWriteSql {
+        rows::co_write_sql::<R>(first_param, ins)
+    }
+
+    fn row(&self) -> Option<&str> {
+        Some(&self.id.1)
     }
 
     fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q> {

@@ -174,7 +174,7 @@ pub async fn rebuild(
         let last = last.position;
         let mut tx = conn.begin().await?;
         rows::prefer_index_lookups(&mut tx).await?;
-        model.project_recorded(&mut tx, &shadow, &batch).await?;
+        model.project_new(&mut tx, &shadow, &batch).await?;
         checkpoint.save(&mut tx, last).await?;
         tx.commit().await?;
         position = last;

@@ -2,7 +2,7 @@
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use futures_util::future::BoxFuture;
 use platform_core::{Aggregate, EventEnvelope};
@@ -12,7 +12,7 @@ use sqlx::PgConnection;
 use crate::cache::{CachedRow, RowCache};
 use crate::error::ReadModelError;
 use crate::model::{Column, EventOf, Projection, ReadModel, RowKey};
-use crate::project::{InlineRow, PreparedRow, project, project_rows};
+use crate::project::{Applied, InlineRow, PreparedRow, project_rows};
 
 /// Version of the platform's table layout (its own columns and indexes); folded into
 /// every declaration hash, so tables built under another layout are rebuilt.
@@ -26,13 +26,14 @@ type ProjectTyped = for<'a> fn(
 ) -> BoxFuture<'a, Result<usize, ReadModelError>>;
 
 /// One command's row from the cache, for typed envelopes.
-type PrepareInline = fn(&(dyn Any + Send + Sync), &RowCache) -> Option<Box<dyn PreparedRow>>;
+type PrepareInline = fn(&(dyn Any + Send + Sync), &RowCache) -> Option<Arc<dyn PreparedRow>>;
 
-/// Projects stored events into a table.
+/// Projects stored events into a table (`Applied` says whether some may be there).
 type ProjectRecorded = for<'a> fn(
     &'a mut PgConnection,
     &'a str,
     &'a [RecordedEvent],
+    Applied,
 ) -> BoxFuture<'a, Result<usize, ReadModelError>>;
 
 /// A read model as the platform sees it, type-erased.
@@ -124,7 +125,19 @@ impl ReadModelRegistration {
         table: &str,
         events: &[RecordedEvent],
     ) -> Result<usize, ReadModelError> {
-        (self.project_recorded)(conn, table, events).await
+        (self.project_recorded)(conn, table, events, Applied::Maybe).await
+    }
+
+    /// [`project_recorded`](Self::project_recorded) for events no reader will ever
+    /// apply again (a rebuild's gap-safe batches before the swap): group_by models
+    /// neither check nor write the per-stream ledger (see docs/architecture.md).
+    pub(crate) async fn project_new(
+        &self,
+        conn: &mut PgConnection,
+        table: &str,
+        events: &[RecordedEvent],
+    ) -> Result<usize, ReadModelError> {
+        (self.project_recorded)(conn, table, events, Applied::None).await
     }
 
     /// Projects a command's typed envelopes (a `Vec<EventEnvelope<A::Event>>` of this
@@ -144,7 +157,7 @@ impl ReadModelRegistration {
         &self,
         envelopes: &(dyn Any + Send + Sync),
         cache: &RowCache,
-    ) -> Option<Box<dyn PreparedRow>> {
+    ) -> Option<Arc<dyn PreparedRow>> {
         (self.prepare_inline)(envelopes, cache)
     }
 }
@@ -156,7 +169,9 @@ fn project_typed<'a, R: ReadModel>(
 ) -> BoxFuture<'a, Result<usize, ReadModelError>> {
     Box::pin(async move {
         match envelopes.downcast_ref::<Vec<EventEnvelope<EventOf<R>>>>() {
-            Some(events) => project_rows::<R>(conn, R::TABLE, events, Some(written)).await,
+            Some(events) => {
+                project_rows::<R>(conn, R::TABLE, events, Some(written), Applied::Maybe).await
+            }
             None => Ok(0),
         }
     })
@@ -165,15 +180,16 @@ fn project_typed<'a, R: ReadModel>(
 fn prepare_inline<R: ReadModel>(
     envelopes: &(dyn Any + Send + Sync),
     cache: &RowCache,
-) -> Option<Box<dyn PreparedRow>> {
+) -> Option<Arc<dyn PreparedRow>> {
     let events = envelopes.downcast_ref::<Vec<EventEnvelope<EventOf<R>>>>()?;
-    Some(Box::new(InlineRow::<R>::from_cache(events, cache)?))
+    Some(Arc::new(InlineRow::<R>::from_cache(events, cache)?))
 }
 
 fn project_recorded<'a, R: ReadModel>(
     conn: &'a mut PgConnection,
     table: &'a str,
     events: &'a [RecordedEvent],
+    applied: Applied,
 ) -> BoxFuture<'a, Result<usize, ReadModelError>> {
     Box::pin(async move {
         let aggregate_type = <R::Aggregate as Aggregate>::TYPE;
@@ -185,7 +201,7 @@ fn project_recorded<'a, R: ReadModel>(
             })
             .map(RecordedEvent::decode::<EventOf<R>>)
             .collect::<Result<Vec<_>, _>>()?;
-        project::<R>(conn, table, &envelopes).await
+        project_rows::<R>(conn, table, &envelopes, None, applied).await
     })
 }
 
