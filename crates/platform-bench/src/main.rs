@@ -71,6 +71,10 @@ struct Args {
     /// Of W1, run only the limit and the HTTP variants (e.g. to profile HTTP).
     #[arg(long)]
     only_http: bool,
+    /// `GROUP_COMMIT_WRITERS` of the W1 service (0: each command commits alone; default:
+    /// the service's).
+    #[arg(long)]
+    group_commit_writers: Option<usize>,
     /// Skip W2.
     #[arg(long)]
     skip_w2: bool,
@@ -82,6 +86,9 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(writers) = args.group_commit_writers {
+        let _ = w1::GROUP_COMMIT_WRITERS.set(writers);
+    }
     let mut report = Report::default();
     for &workers in &args.workers {
         let db = TestDatabase::new().await?;

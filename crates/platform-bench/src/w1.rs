@@ -27,15 +27,24 @@ fn config(db: &TestDatabase) -> anyhow::Result<Config> {
 /// The service's configuration, broadcasting on `exchange`.
 fn config_on(db: &TestDatabase, exchange: &str) -> anyhow::Result<Config> {
     let url = db.url();
+    let writers = GROUP_COMMIT_WRITERS.get().map(usize::to_string);
+    let mut settings = vec![
+        ("DATABASE_URL", url.as_str()),
+        ("LOG_LEVEL", "warn"),
+        ("MESSAGE_BUS_EXCHANGE", exchange),
+    ];
+    if let Some(writers) = &writers {
+        settings.push(("GROUP_COMMIT_WRITERS", writers.as_str()));
+    }
     Ok(Config::from_defaults_and(
         order_service::DEFAULT_CONFIG,
-        &[
-            ("DATABASE_URL", url.as_str()),
-            ("LOG_LEVEL", "warn"),
-            ("MESSAGE_BUS_EXCHANGE", exchange),
-        ],
+        &settings,
     )?)
 }
+
+/// `GROUP_COMMIT_WRITERS` of the run, when `--group-commit-writers` overrides the
+/// service's default.
+pub static GROUP_COMMIT_WRITERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
 
 /// Orders spread over 2,000 customers (a single one would serialise every placement on
 /// its `rm_customer_orders` row).
@@ -99,7 +108,8 @@ pub async fn no_read_models(
     workers: usize,
 ) -> anyhow::Result<Row> {
     let executor = CommandExecutor::new(
-        PgEventStore::new(db.pool.clone()),
+        PgEventStore::new(db.pool.clone())
+            .with_group_commit(config(db)?.commands.group_commit_writers),
         Arc::new(AggregateCache::new(
             config(db)?.commands.aggregate_cache_size,
         )),
@@ -304,11 +314,19 @@ pub async fn http(
 }
 
 /// W1 through the command path with the orders split between two tenants (each
-/// customer named after its tenant), then a check that no row of any table holds
-/// another tenant's data. The variant names the rows found (0 when isolated).
+/// customer named after its tenant), as the service runs it: under a role bound by
+/// row-level security, each append in a transaction naming its tenant. Then a check
+/// that no row of any table holds another tenant's data; the variant names the rows
+/// found (0 when isolated).
 pub async fn two_tenants(db: &TestDatabase, orders: usize, workers: usize) -> anyhow::Result<Row> {
     const TENANTS: [&str; 2] = ["tenant-a", "tenant-b"];
-    let state = AppState::new(config(db)?, db.pool.clone());
+    let config = config(db)?;
+    let role = db.runtime_role().await?;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(config.database.max_connections)
+        .connect(&role.url)
+        .await?;
+    let state = AppState::with_row_security(config, pool, true);
     let (hist, wall) = run_workers(orders, workers, move |share| {
         let state = state.clone();
         async move {
@@ -330,7 +348,7 @@ pub async fn two_tenants(db: &TestDatabase, orders: usize, workers: usize) -> an
     let crossed = cross_tenant_rows(db).await?;
     Ok(Row::from_histogram(
         "W1",
-        format!("order flow, two tenants ({crossed} cross-tenant rows)"),
+        format!("order flow, two tenants, RLS ({crossed} cross-tenant rows)"),
         workers,
         &hist,
         wall,
