@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use common::increases;
 use futures_util::future::join_all;
-use platform_core::ExpectedVersion;
+use platform_core::{ExpectedVersion, NewEvent};
 use platform_event_sourcing::testing::TestDatabase;
 use platform_event_sourcing::{AppendOutcome, PgEventStore, StoreError};
 
@@ -30,6 +30,26 @@ async fn counts(db: &TestDatabase) -> anyhow::Result<HashMap<String, i64>> {
     Ok(rows.into_iter().collect())
 }
 
+/// Appends `events` to new stream `{prefix}-{i}` through group commit; `i` and the
+/// outcome.
+async fn create(
+    store: &PgEventStore,
+    prefix: &str,
+    i: usize,
+    events: Vec<NewEvent>,
+) -> (usize, Result<AppendOutcome, StoreError>) {
+    let outcome = store
+        .append_shared(
+            &format!("{prefix}-{i}"),
+            "Counter",
+            ExpectedVersion::NoStream,
+            &events,
+            Vec::new(),
+        )
+        .await;
+    (i, outcome)
+}
+
 #[tokio::test]
 async fn appends_arriving_together_commit_together_and_a_conflict_fails_its_own_only()
 -> anyhow::Result<()> {
@@ -46,22 +66,7 @@ async fn appends_arriving_together_commit_together_and_a_conflict_fails_its_own_
             )
             .await?;
     }
-    let appends = (0..60).map(|i| {
-        let store = store.clone();
-        async move {
-            let events = increases(2);
-            let outcome = store
-                .append_shared(
-                    &format!("s-{i}"),
-                    "Counter",
-                    ExpectedVersion::NoStream,
-                    &events,
-                    Vec::new(),
-                )
-                .await;
-            (i, outcome)
-        }
-    });
+    let appends = (0..60).map(|i| create(&store, "s", i, increases(2)));
     for (i, outcome) in join_all(appends).await {
         match outcome {
             Ok(AppendOutcome::Appended(result)) => {
@@ -108,25 +113,13 @@ async fn a_group_refused_for_one_append_answers_each_on_its_own() -> anyhow::Res
         .append("taken", "Counter", ExpectedVersion::NoStream, &stored)
         .await?;
     let appends = (0..30).map(|i| {
-        let store = store.clone();
         // One append reuses a stored event id: the database refuses its whole group.
         let events = if i == 17 {
             stored.clone()
         } else {
             increases(1)
         };
-        async move {
-            let outcome = store
-                .append_shared(
-                    &format!("g-{i}"),
-                    "Counter",
-                    ExpectedVersion::NoStream,
-                    &events,
-                    Vec::new(),
-                )
-                .await;
-            (i, outcome)
-        }
+        create(&store, "g", i, events)
     });
     for (i, outcome) in join_all(appends).await {
         match outcome {
