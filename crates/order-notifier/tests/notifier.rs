@@ -300,6 +300,38 @@ async fn placed_and_cancelled_orders_become_notifications_exactly_once() -> anyh
     relay.await?;
     let stderr = tokio::task::spawn_blocking(move || notifier.stop()).await??;
     assert!(stderr.contains("shut down cleanly"), "{stderr}");
+    // A clean shutdown (its subscriber's channels closed before the connection) logs
+    // nothing at error level.
+    assert!(!stderr.contains("ERROR"), "{stderr}");
     bus.cleanup().await?;
     Ok(())
+}
+
+#[test]
+fn started_from_the_workspace_root_it_is_the_notifier_not_the_order_service() {
+    let crate_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in [crate_dir.join("../.."), crate_dir.join("../order-service")] {
+        let output = std::process::Command::new(BIN)
+            .arg("config")
+            .env_clear()
+            .current_dir(&dir)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run the binary");
+        let printed = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{output:?}");
+        assert!(
+            printed.contains("service: order-notifier\n"),
+            "{dir:?}: {printed}"
+        );
+        assert!(printed.contains("/order_notifier\n"), "{dir:?}: {printed}");
+        assert!(
+            printed.contains("http: 0.0.0.0:3001\n"),
+            "{dir:?}: {printed}"
+        );
+        assert!(
+            printed.contains(&crate_dir.join("config/default.toml").display().to_string()),
+            "{dir:?}: {printed}"
+        );
+    }
 }

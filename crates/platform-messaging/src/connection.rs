@@ -96,6 +96,17 @@ pub(crate) async fn with_timeout<T, E: Into<BusError>>(
     }
 }
 
+/// Closes channels one by one before their connection closes. A channel dropped open is
+/// closed in the background, racing the connection's own close, which lapin then logs
+/// at error level although nothing failed.
+pub(crate) async fn close_channels(options: &BusOptions, channels: &[&Channel]) {
+    for channel in channels {
+        if channel.status().connected() {
+            let _ = with_timeout(options, channel.close(200, "stopping".into())).await;
+        }
+    }
+}
+
 /// Exponential backoff between reconnection attempts, reset after a success.
 #[derive(Debug, Clone)]
 pub struct Backoff {

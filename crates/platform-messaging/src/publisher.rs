@@ -39,6 +39,11 @@ impl Publisher {
         })
     }
 
+    /// Closes its channel (before the connection closes: see `close_channels`).
+    pub async fn close(&self) {
+        crate::connection::close_channels(&self.options, &[&self.channel]).await;
+    }
+
     /// Publishes a batch and returns once the broker confirmed every message; fails if
     /// any was refused or the confirms did not arrive in time.
     #[instrument(name = "publish", skip_all, fields(exchange = %self.options.exchange, events = events.len()))]

@@ -156,6 +156,20 @@ impl OutboxRelay {
         backoff: &mut Backoff,
     ) -> Result<(), BusError> {
         let publisher = Publisher::open(connection, &self.bus).await?;
+        let result = self
+            .publish_with(connection, &publisher, shutdown, backoff)
+            .await;
+        publisher.close().await;
+        result
+    }
+
+    async fn publish_with(
+        &self,
+        connection: &Connection,
+        publisher: &Publisher,
+        shutdown: &mut watch::Receiver<bool>,
+        backoff: &mut Backoff,
+    ) -> Result<(), BusError> {
         info!(exchange = %self.bus.exchange, broker = %self.bus.describe(), "outbox relay connected");
         self.monitor.update(|s| {
             s.connected = true;
@@ -164,7 +178,7 @@ impl OutboxRelay {
         backoff.reset();
         loop {
             match self
-                .lease_and_publish(connection, &publisher, shutdown)
+                .lease_and_publish(connection, publisher, shutdown)
                 .await
             {
                 Ok(Stop::Shutdown) => return Ok(()),

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
-use lapin::Connection;
 use lapin::options::{
     BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions,
 };
 use lapin::types::{FieldTable, ShortString};
+use lapin::{Channel, Connection};
 use sqlx::PgPool;
 use tokio::sync::watch;
 use tracing::{info, warn};
@@ -16,7 +16,7 @@ use tracing::{info, warn};
 use super::handler::SubscriberRegistration;
 use super::options::{SubscriberMonitor, SubscriberOptions};
 use super::topology::declare;
-use crate::connection::{Backoff, connect, with_timeout};
+use crate::connection::{Backoff, close_channels, connect, with_timeout};
 use crate::error::BusError;
 
 /// Whether the consumer goes on after a delivery.
@@ -87,6 +87,22 @@ impl Consumer {
         let channel = with_timeout(bus, connection.create_channel()).await?;
         let queue = with_timeout(bus, declare(&channel, &self.options, self.handler)).await?;
         let dead_letters = with_timeout(bus, connection.create_channel()).await?;
+        let result = self
+            .consume_on(&channel, &queue, &dead_letters, shutdown, backoff)
+            .await;
+        close_channels(bus, &[&channel, &dead_letters]).await;
+        result
+    }
+
+    async fn consume_on(
+        &self,
+        channel: &Channel,
+        queue: &str,
+        dead_letters: &Channel,
+        shutdown: &mut watch::Receiver<bool>,
+        backoff: &mut Backoff,
+    ) -> Result<(), BusError> {
+        let bus = &self.options.bus;
         with_timeout(
             bus,
             dead_letters.confirm_select(ConfirmSelectOptions::default()),
@@ -98,7 +114,7 @@ impl Consumer {
         let tag: ShortString = format!("{}-{}", queue, uuid::Uuid::new_v4()).into();
         let mut deliveries = channel
             .basic_consume(
-                queue.as_str().into(),
+                queue.into(),
                 tag.clone(),
                 BasicConsumeOptions::default(),
                 FieldTable::default(),
@@ -138,7 +154,7 @@ impl Consumer {
                                 None => break,
                             }
                         }
-                        if let Flow::Stop = self.process_batch(&dead_letters, batch, shutdown).await? {
+                        if let Flow::Stop = self.process_batch(dead_letters, batch, shutdown).await? {
                             return Ok(());
                         }
                         if let Some(err) = interrupted {
