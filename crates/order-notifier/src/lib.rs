@@ -26,6 +26,9 @@ use sqlx::migrate::Migrator;
 /// Built-in defaults (`config/default.toml` of this crate).
 pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
 
+/// The service's own config directory (read unless `CONFIG_DIR` names another).
+pub const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config");
+
 /// The notifier's own table, applied with the platform schema at start-up.
 pub static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
 
@@ -34,5 +37,6 @@ platform_event_sourcing::register_migrations!(MIGRATIONS);
 /// The notifier as a platform service.
 pub fn service() -> Service {
     Service::new(DEFAULT_CONFIG)
+        .config_dir(CONFIG_DIR)
         .about("Turns the order service's broadcast events into customer notifications.")
 }

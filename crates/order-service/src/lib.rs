@@ -26,9 +26,14 @@ pub mod settings;
 use platform_service::Service;
 
 /// The service's built-in configuration defaults (`config/default.toml`).
-pub const DEFAULT_CONFIG: &str = include_str!("../../../config/default.toml");
+pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
+
+/// The service's own config directory (read unless `CONFIG_DIR` names another).
+pub const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config");
 
 /// The order service, ready to run.
 pub fn service() -> Service {
-    Service::new(DEFAULT_CONFIG).about("The order service: event-sourced orders over HTTP.")
+    Service::new(DEFAULT_CONFIG)
+        .config_dir(CONFIG_DIR)
+        .about("The order service: event-sourced orders over HTTP.")
 }

@@ -77,13 +77,10 @@ fn production_refuses_to_run_without_authentication() {
         lines[0].starts_with("error: configuration: invalid AUTH_MODE=\"none\""),
         "{lines:?}"
     );
-    // The repository's config/production.toml says jwt: a key is then required.
+    // The service's config/production.toml says jwt: a key is then required.
     let output = command()
         .env("ENVIRONMENT", "production")
-        .env(
-            "CONFIG_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../../config"),
-        )
+        .env("CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"))
         .output()
         .expect("run the binary");
     let (code, lines) = failure(&output);
@@ -439,4 +436,94 @@ async fn sigterm_drops_a_request_still_open_after_the_shutdown_timeout() -> anyh
     let dropped = open.await?;
     assert!(dropped.is_err(), "{dropped:?}");
     Ok(())
+}
+
+/// `config` run from `dir` with nothing in the environment: what it printed.
+fn resolved_from(bin: &str, dir: &std::path::Path) -> String {
+    let output = Command::new(bin)
+        .arg("config")
+        .env_clear()
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the binary");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn the_working_directory_does_not_change_which_service_you_get() {
+    let crate_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workspace = crate_dir.join("../..");
+    let elsewhere = std::env::temp_dir();
+    let notifier_dir = workspace.join("crates/order-notifier");
+    let own_default = crate_dir.join("config/default.toml");
+    for dir in [
+        &workspace,
+        &elsewhere,
+        &notifier_dir,
+        &crate_dir.to_path_buf(),
+    ] {
+        let printed = resolved_from(common::BIN, dir);
+        assert!(
+            printed.contains("service: order-service\n"),
+            "{dir:?}: {printed}"
+        );
+        assert!(
+            printed.contains("database: 127.0.0.1:5432/orders_eventstore\n"),
+            "{dir:?}: {printed}"
+        );
+        assert!(
+            printed.contains("http: 0.0.0.0:3000\n"),
+            "{dir:?}: {printed}"
+        );
+        assert!(
+            printed.contains("exchange: platform\n"),
+            "{dir:?}: {printed}"
+        );
+        assert!(
+            printed.contains(&own_default.display().to_string()),
+            "{dir:?}: {printed}"
+        );
+    }
+}
+
+#[test]
+fn config_dir_names_other_files_and_the_environment_wins() {
+    let dir = std::env::temp_dir().join(format!("order-service-config-{}", std::process::id()));
+    let config = dir.join("config");
+    std::fs::create_dir_all(&config).expect("a config directory");
+    std::fs::write(
+        config.join("default.toml"),
+        "http_port = 4100\ndb_name = \"elsewhere\"\n",
+    )
+    .expect("a config file");
+    std::fs::write(dir.join(".env"), "HTTP_PORT=4200\n").expect("a .env file");
+    let output = Command::new(common::BIN)
+        .arg("config")
+        .env_clear()
+        .env("CONFIG_DIR", &config)
+        .env("DB_NAME", "from_env")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the binary");
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        printed.contains("http: 0.0.0.0:4200\n"),
+        ".env over the file: {printed}"
+    );
+    assert!(
+        printed.contains("/from_env\n"),
+        "the environment over both: {printed}"
+    );
+    assert!(
+        printed.contains(&format!(
+            "files: {}, {}",
+            dir.join(".env").display(),
+            config.join("default.toml").display()
+        )),
+        "{printed}"
+    );
 }

@@ -26,6 +26,9 @@ pub enum CliCommand {
     Republish(RepublishArgs),
     /// Print an aggregate's event stream (the audit trail), payloads upcast.
     Events(EventsArgs),
+    /// Print the resolved configuration: service name, environment, database, HTTP
+    /// address, exchange, and the files read.
+    Config,
     /// Print a development bearer token signed with AUTH_JWT_SECRET (HS256), with
     /// AUTH_ISSUER / AUTH_AUDIENCE when set; refused when ENVIRONMENT=production.
     Token(TokenArgs),

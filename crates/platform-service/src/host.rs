@@ -35,6 +35,7 @@ use crate::telemetry::Telemetry;
 #[derive(Debug, Clone, Copy)]
 pub struct Service {
     defaults_toml: &'static str,
+    config_dir: Option<&'static str>,
     about: &'static str,
 }
 
@@ -43,7 +44,18 @@ impl Service {
     pub fn new(defaults_toml: &'static str) -> Self {
         Service {
             defaults_toml,
+            config_dir: None,
             about: "An event-sourced service on the platform.",
+        }
+    }
+
+    /// The service's own config directory (its crate's `config/`, e.g.
+    /// `concat!(env!("CARGO_MANIFEST_DIR"), "/config")`): read when it exists and
+    /// `CONFIG_DIR` is not set, whatever the working directory.
+    pub fn config_dir(self, dir: &'static str) -> Self {
+        Service {
+            config_dir: Some(dir),
+            ..self
         }
     }
 
@@ -60,7 +72,8 @@ impl Service {
             Ok(cli) => cli,
             Err(err) => err.exit(),
         };
-        let config = match Config::load(self.defaults_toml) {
+        let own_dir = self.config_dir.map(std::path::Path::new);
+        let config = match Config::load(self.defaults_toml, own_dir) {
             Ok(config) => config,
             Err(err) => {
                 eprintln!("error: configuration: {err}");
@@ -69,6 +82,9 @@ impl Service {
         };
         if let Some(CliCommand::Token(args)) = &cli.command {
             return print_token(&config, args);
+        }
+        if let Some(CliCommand::Config) = &cli.command {
+            return print_config(&config);
         }
         let telemetry = Telemetry::init(&config);
         let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -94,6 +110,29 @@ impl Service {
                 ExitCode::FAILURE
             }
         }
+    }
+}
+
+/// `config`: prints what the service resolved: its name, database, address, exchange
+/// and the files read.
+fn print_config(config: &Config) -> ExitCode {
+    let files = if config.files.is_empty() {
+        "none (built-in defaults and the environment)".to_owned()
+    } else {
+        config.files.join(", ")
+    };
+    let text = format!(
+        "service: {}\nenvironment: {}\ndatabase: {}\nhttp: {}:{}\nexchange: {}\nfiles: {files}\n",
+        config.service_name,
+        config.environment,
+        config.database.describe(),
+        config.http.host,
+        config.http.port,
+        config.message_bus.exchange,
+    );
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::FAILURE,
     }
 }
 
@@ -149,7 +188,7 @@ async fn execute(command: CliCommand, config: Config) -> anyhow::Result<()> {
             messaging::republish(&pool, &config, &args).await
         }
         // Handled before the runtime starts.
-        CliCommand::Token(_) => Ok(()),
+        CliCommand::Token(_) | CliCommand::Config => Ok(()),
     }
 }
 
@@ -184,6 +223,15 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    info!(
+        service = %config.service_name,
+        environment = %config.environment,
+        database = %config.database.describe(),
+        addr = %listener.local_addr()?,
+        exchange = %config.message_bus.exchange,
+        files = ?config.files,
+        "configuration resolved"
+    );
     let duplicates = registry::duplicate_names();
     if !duplicates.is_empty() {
         bail!(

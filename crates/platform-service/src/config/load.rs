@@ -42,12 +42,23 @@ pub struct Config {
     pub services: ServiceSettings,
     /// `LOG_LEVEL`, a tracing filter (`RUST_LOG` wins when set).
     pub log_level: String,
+    /// The files the settings were read from, in order (none: built-in defaults and
+    /// the environment only).
+    pub files: Vec<String>,
 }
 
 impl Config {
     /// Reads every source (see the module docs) over the given TOML defaults.
-    pub fn load(defaults_toml: &str) -> Result<Self, ConfigError> {
-        Self::from_raw(&sources::layered(defaults_toml)?)
+    /// `own_dir` is the service's own config directory (see the module docs).
+    pub fn load(
+        defaults_toml: &str,
+        own_dir: Option<&std::path::Path>,
+    ) -> Result<Self, ConfigError> {
+        let (raw, files) = sources::layered(defaults_toml, own_dir)?;
+        Ok(Config {
+            files,
+            ..Self::from_raw(&raw)?
+        })
     }
 
     /// Builds the configuration from TOML defaults and explicit overrides only.
@@ -169,6 +180,7 @@ impl Config {
                 Ok(filter) => filter,
                 Err(_) => string(raw, "LOG_LEVEL", Some("info"))?,
             },
+            files: Vec::new(),
         };
         if let Some(endpoint) = &config.telemetry.otlp_endpoint
             && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
