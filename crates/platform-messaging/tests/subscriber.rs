@@ -175,6 +175,26 @@ impl Harness {
             .await
     }
 
+    /// Publishes on the ping's routing key an envelope whose event type is `event_type`
+    /// (what a binding like `Test.#` brings when the producer has more types).
+    async fn publish_as(&self, event_id: Uuid, event_type: &str, ping: Ping) -> anyhow::Result<()> {
+        let envelope = envelope(
+            event_id,
+            event_type,
+            ping,
+            platform_core::DEFAULT_TENANT,
+            None,
+        )?;
+        self.bus
+            .publish_raw(
+                "Test.Ping",
+                &serde_json::to_vec(&envelope)?,
+                envelope.properties("test"),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Publishes a ping recorded for a tenant and, when given, a user.
     async fn publish_for(
         &self,
@@ -183,22 +203,7 @@ impl Harness {
         tenant: &str,
         user: Option<&str>,
     ) -> anyhow::Result<()> {
-        let envelope = BroadcastEnvelope {
-            event_id,
-            tenant_id: tenant.to_owned(),
-            event_type: "Ping".to_owned(),
-            aggregate_type: "Test".to_owned(),
-            aggregate_id: "test-1".to_owned(),
-            version: 1,
-            global_position: 1,
-            occurred_at: chrono::Utc::now(),
-            schema_version: 1,
-            payload: RawValue::from_string(serde_json::to_string(&ping)?)?,
-            metadata: Metadata {
-                user_id: user.map(str::to_owned),
-                ..Metadata::default()
-            },
-        };
+        let envelope = envelope(event_id, "Ping", ping, tenant, user)?;
         self.bus
             .publish_raw(
                 &envelope.routing_key(),
@@ -243,6 +248,32 @@ impl Harness {
         self.bus.cleanup().await?;
         Ok(())
     }
+}
+
+/// A broadcast envelope of a test event.
+fn envelope(
+    event_id: Uuid,
+    event_type: &str,
+    ping: Ping,
+    tenant: &str,
+    user: Option<&str>,
+) -> anyhow::Result<BroadcastEnvelope> {
+    Ok(BroadcastEnvelope {
+        event_id,
+        tenant_id: tenant.to_owned(),
+        event_type: event_type.to_owned(),
+        aggregate_type: "Test".to_owned(),
+        aggregate_id: "test-1".to_owned(),
+        version: 1,
+        global_position: 1,
+        occurred_at: chrono::Utc::now(),
+        schema_version: 1,
+        payload: RawValue::from_string(serde_json::to_string(&ping)?)?,
+        metadata: Metadata {
+            user_id: user.map(str::to_owned),
+            ..Metadata::default()
+        },
+    })
 }
 
 /// The next dead letter, within 10 s.
@@ -348,6 +379,26 @@ async fn a_handler_that_keeps_failing_dead_letters_with_the_reason() -> anyhow::
     let next = Uuid::now_v7();
     h.publish(next, ping("next")).await?;
     h.wait_handled(next, 1).await?;
+    h.stop().await
+}
+
+#[tokio::test]
+async fn an_event_type_the_handler_does_not_take_is_ignored_not_dead_lettered() -> anyhow::Result<()>
+{
+    let h = Harness::start().await?;
+    let mut dead = h.dead_letters().await?;
+    let other = Uuid::now_v7();
+    h.publish_as(other, "Pong", ping("pong")).await?;
+    let after = Uuid::now_v7();
+    h.publish(after, ping("after")).await?;
+    h.wait_handled(after, 1).await?;
+    assert_eq!(attempts_of(other), 0, "the handler never saw it");
+    assert_eq!(h.handled(other).await?, 0);
+    assert_eq!(h.inbox(other).await?, 1, "taken, once");
+    assert!(
+        dead.next(Duration::from_millis(300)).await?.is_none(),
+        "nothing dead-lettered"
+    );
     h.stop().await
 }
 

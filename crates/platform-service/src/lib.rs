@@ -60,7 +60,7 @@ pub use host::{Service, serve, shutdown_signal};
 pub use http::router;
 pub use registry::{
     Access, CommandHandler, CommandRegistration, ErrorResponse, QueryHandler, QueryRegistration,
-    command_names, query_names,
+    command_names, owned_broadcast_types, query_names,
 };
 pub use telemetry::{Telemetry, continue_trace, traceparent_of};
 

@@ -1,8 +1,8 @@
 //! The message bus in a service: the outbox relay and subscribers started by `serve`,
 //! and the `republish` subcommand.
 
+use crate::registry::owned_broadcast_types;
 use anyhow::{Context, bail};
-use platform_core::broadcast_event_types;
 use platform_messaging::{
     OutboxRelay, RelayOptions, RepublishRange, SubscriberRuntime, subscribers,
 };
@@ -15,13 +15,12 @@ use crate::cli::RepublishArgs;
 use crate::config::Config;
 use crate::context::AppState;
 
-/// Whether this process runs the outbox relay: the bus is on, some event type is
-/// broadcast, and the service handles commands (a service that only subscribes, like
-/// the notifier, appends nothing to broadcast).
+/// Whether this process runs the outbox relay: the bus is on and the aggregates the
+/// service owns broadcast some event type. A service that only subscribes, like the
+/// notifier, owns none; the events of other services' contracts it links in to
+/// subscribe to them are not its to broadcast.
 pub fn relay_runs(config: &Config) -> bool {
-    config.message_bus.enabled
-        && !broadcast_event_types().is_empty()
-        && !crate::registry::commands().is_empty()
+    config.message_bus.enabled && !owned_broadcast_types().is_empty()
 }
 
 /// Starts the relay (see [`relay_runs`]) and the subscriber runtime (when any handler
@@ -38,7 +37,7 @@ pub fn spawn(
         return Vec::new();
     }
     let mut tasks = Vec::new();
-    let event_types = broadcast_event_types();
+    let event_types = owned_broadcast_types();
     if relay_runs(config) {
         let options = RelayOptions {
             batch_size: bus.relay_batch_size,
@@ -71,7 +70,7 @@ pub fn spawn(
 
 /// `republish`: publishes a range of the log again and reports what it sent.
 pub async fn republish(pool: &PgPool, config: &Config, args: &RepublishArgs) -> anyhow::Result<()> {
-    let broadcast = broadcast_event_types();
+    let broadcast = owned_broadcast_types();
     if broadcast.is_empty() {
         bail!("this service broadcasts no event type");
     }

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use futures_util::future::BoxFuture;
 
 use platform_core::schemars::{JsonSchema, Schema, SchemaGenerator};
-use platform_core::{Command, Query};
+use platform_core::{Aggregate, Command, DomainEvent, Query};
 
 use crate::context::{Caller, CommandContext, QueryContext};
 use crate::error::{Challenge, HandlerError};
@@ -58,6 +58,11 @@ impl ErrorResponse {
 pub trait CommandHandler: Send + Sync + 'static {
     /// The command handled; its `NAME` is the endpoint.
     type Command: Command;
+
+    /// The aggregate the command changes. The service owns it: its broadcast events are
+    /// the ones this service's relay publishes (events of aggregates it does not own,
+    /// linked in to subscribe to them, are not).
+    type Aggregate: Aggregate;
 
     /// Who may send it (default: any authenticated user).
     const ACCESS: Access = Access::Authenticated;
@@ -119,6 +124,10 @@ pub struct CommandRegistration {
     pub request_schema: SchemaFn,
     /// Schema of the success response.
     pub result_schema: SchemaFn,
+    /// The aggregate type the command changes.
+    pub aggregate_type: &'static str,
+    /// That aggregate's broadcast event types.
+    pub broadcast_types: &'static [&'static str],
 }
 
 /// A query handler registered at link time.
@@ -155,8 +164,25 @@ impl CommandRegistration {
             dispatch: dispatch_command::<H>,
             request_schema: schema_of::<H::Command>,
             result_schema: schema_of::<<H::Command as Command>::Result>,
+            aggregate_type: <H::Aggregate as Aggregate>::TYPE,
+            broadcast_types: <<H::Aggregate as Aggregate>::Event as DomainEvent>::BROADCAST_TYPES,
         }
     }
+}
+
+/// The broadcast event types of the aggregates this service owns (those its command
+/// handlers change), sorted and deduplicated: what its relay publishes.
+pub fn owned_broadcast_types() -> &'static [&'static str] {
+    static TYPES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    TYPES.get_or_init(|| {
+        let mut types: Vec<&'static str> = commands()
+            .values()
+            .flat_map(|r| r.broadcast_types.iter().copied())
+            .collect();
+        types.sort_unstable();
+        types.dedup();
+        types
+    })
 }
 
 impl QueryRegistration {

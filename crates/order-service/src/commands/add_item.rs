@@ -4,7 +4,7 @@ use platform_service::{
 };
 
 use super::{check_id, update_order};
-use crate::domain::OrderCommand;
+use crate::domain::{Order, OrderCommand};
 use crate::settings::OrderSettings;
 
 /// Adds units of a product to a draft order.
@@ -12,6 +12,7 @@ pub struct AddItemHandler;
 
 impl CommandHandler for AddItemHandler {
     type Command = AddItem;
+    type Aggregate = Order;
 
     const ERRORS: &'static [ErrorResponse] = &[
         ErrorResponse::new(

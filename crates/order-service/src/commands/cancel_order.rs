@@ -4,7 +4,7 @@ use platform_service::{
 };
 
 use super::update_order;
-use crate::domain::OrderCommand;
+use crate::domain::{Order, OrderCommand};
 
 /// Longest cancellation reason accepted.
 const MAX_REASON_LEN: usize = 1000;
@@ -14,6 +14,7 @@ pub struct CancelOrderHandler;
 
 impl CommandHandler for CancelOrderHandler {
     type Command = CancelOrder;
+    type Aggregate = Order;
 
     const ERRORS: &'static [ErrorResponse] = &[
         ErrorResponse::new(

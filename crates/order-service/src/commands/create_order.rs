@@ -14,6 +14,7 @@ pub struct CreateOrderHandler;
 
 impl CommandHandler for CreateOrderHandler {
     type Command = CreateOrder;
+    type Aggregate = Order;
 
     const ERRORS: &'static [ErrorResponse] = &[
         ErrorResponse::new(403, "`forbidden`: a customer named another customer"),

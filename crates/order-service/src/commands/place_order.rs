@@ -4,13 +4,14 @@ use platform_service::{
 };
 
 use super::update_order;
-use crate::domain::OrderCommand;
+use crate::domain::{Order, OrderCommand};
 
 /// Places a draft order (placing it again is a no-op).
 pub struct PlaceOrderHandler;
 
 impl CommandHandler for PlaceOrderHandler {
     type Command = PlaceOrder;
+    type Aggregate = Order;
 
     const ERRORS: &'static [ErrorResponse] = &[
         ErrorResponse::new(

@@ -4,13 +4,14 @@ use platform_service::{
 };
 
 use super::update_order;
-use crate::domain::OrderCommand;
+use crate::domain::{Order, OrderCommand};
 
 /// Removes a product's line from a draft order.
 pub struct RemoveItemHandler;
 
 impl CommandHandler for RemoveItemHandler {
     type Command = RemoveItem;
+    type Aggregate = Order;
 
     const ERRORS: &'static [ErrorResponse] = &[
         ErrorResponse::new(

@@ -7,6 +7,7 @@ use std::future::Future;
 use futures_util::future::BoxFuture;
 use platform_core::{AuthenticatedUser, DomainEvent, EventEnvelope};
 use sqlx::PgConnection;
+use tracing::debug;
 
 use crate::envelope::BroadcastEnvelope;
 
@@ -122,6 +123,16 @@ fn dispatch<'a, 'c, H: EventHandler>(
     envelope: &'a BroadcastEnvelope,
 ) -> BoxFuture<'a, Result<(), DispatchError>> {
     Box::pin(async move {
+        // A binding wider than the handler's event enum (`Order.#` for the two types it
+        // cares about) brings the producer's other types: taken and ignored.
+        if !<H::Event as DomainEvent>::EVENT_TYPES.contains(&envelope.event_type.as_str()) {
+            debug!(
+                subscriber = H::NAME,
+                event_type = %envelope.event_type,
+                "not an event this handler takes; ignored"
+            );
+            return Ok(());
+        }
         let event = envelope
             .decode::<H::Event>()
             .map_err(|e| DispatchError::Decode(e.to_string()))?;
