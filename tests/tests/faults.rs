@@ -25,7 +25,7 @@ use order_contracts::events::OrderEvent;
 use platform_core::EventEnvelope;
 use platform_event_sourcing::testing::{TestDatabase, eventually};
 use platform_messaging::testing::{TestBus, broker_url};
-use platform_messaging::{EventHandler, HandleError, HandlerContext, register_event_handler};
+use platform_messaging::{EventHandler, EventHandlerError, HandlerContext, register_event_handler};
 use serde_json::{Value, json};
 use uuid::Uuid;
 use workspace_tests::TestService;
@@ -57,7 +57,7 @@ impl EventHandler for FaultCounter {
     async fn handle(
         ctx: &mut HandlerContext<'_>,
         event: EventEnvelope<OrderEvent>,
-    ) -> Result<(), HandleError> {
+    ) -> Result<(), EventHandlerError> {
         sqlx::query("INSERT INTO fault_handled (event_id) VALUES ($1)")
             .bind(event.event_id)
             .execute(ctx.db())

@@ -2,7 +2,7 @@
 
 use order_contracts::events::OrderEvent;
 use platform_core::EventEnvelope;
-use platform_messaging::{EventHandler, HandleError, HandlerContext, register_event_handler};
+use platform_messaging::{EventHandler, EventHandlerError, HandlerContext, register_event_handler};
 
 use crate::store::{self, NewNotification};
 
@@ -17,7 +17,7 @@ impl EventHandler for OrderNotifications {
     async fn handle(
         ctx: &mut HandlerContext<'_>,
         event: EventEnvelope<OrderEvent>,
-    ) -> Result<(), HandleError> {
+    ) -> Result<(), EventHandlerError> {
         let (order_id, customer_id, kind, message) = match &event.event {
             OrderEvent::OrderPlaced(placed) => (
                 &placed.order_id,

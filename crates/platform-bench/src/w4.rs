@@ -15,7 +15,7 @@ use platform_event_sourcing::testing::TestDatabase;
 use platform_event_sourcing::{EventNotifier, PgEventStore};
 use platform_messaging::testing::TestBus;
 use platform_messaging::{
-    EventHandler, HandleError, HandlerContext, OutboxRelay, RelayMonitor, RelayOptions,
+    EventHandler, EventHandlerError, HandlerContext, OutboxRelay, RelayMonitor, RelayOptions,
     SubscriberOptions, SubscriberRuntime, register_event_handler, subscribers,
 };
 use tokio::sync::watch;
@@ -40,7 +40,7 @@ impl EventHandler for LatencyProbe {
     async fn handle(
         _ctx: &mut HandlerContext<'_>,
         event: EventEnvelope<OrderEvent>,
-    ) -> Result<(), HandleError> {
+    ) -> Result<(), EventHandlerError> {
         let micros = (Utc::now() - event.occurred_at)
             .num_microseconds()
             .unwrap_or(i64::MAX)
@@ -65,7 +65,7 @@ impl EventHandler for BacklogProbe {
     async fn handle(
         _ctx: &mut HandlerContext<'_>,
         _event: EventEnvelope<OrderEvent>,
-    ) -> Result<(), HandleError> {
+    ) -> Result<(), EventHandlerError> {
         Ok(())
     }
 }

@@ -31,9 +31,9 @@ pub use error::BusError;
 pub use publisher::Publisher;
 pub use relay::{OutboxRelay, RelayMonitor, RelayOptions, RelayStatus, RepublishRange, republish};
 pub use subscriber::{
-    DispatchError, EventDispatch, EventHandler, HandleError, HandlerContext, SubscriberMonitor,
-    SubscriberOptions, SubscriberRegistration, SubscriberRuntime, SubscriberStatus, headers,
-    subscribers,
+    DispatchError, EventDispatch, EventHandler, EventHandlerError, HandlerContext,
+    SubscriberMonitor, SubscriberOptions, SubscriberRegistration, SubscriberRuntime,
+    SubscriberStatus, headers, subscribers,
 };
 
 /// Re-exports for [`register_event_handler!`]; not a public API.

@@ -12,7 +12,7 @@ use platform_core::{DomainEvent, EventEnvelope, Metadata};
 use platform_event_sourcing::testing::{TestDatabase, eventually};
 use platform_messaging::testing::{TestBus, WatchQueue};
 use platform_messaging::{
-    BroadcastEnvelope, EventHandler, HandleError, HandlerContext, SubscriberOptions,
+    BroadcastEnvelope, EventHandler, EventHandlerError, HandlerContext, SubscriberOptions,
     SubscriberRuntime, headers, register_event_handler, subscribers,
 };
 use serde::{Deserialize, Serialize};
@@ -65,7 +65,7 @@ impl EventHandler for Recorder {
     async fn handle(
         ctx: &mut HandlerContext<'_>,
         event: EventEnvelope<TestEvent>,
-    ) -> Result<(), HandleError> {
+    ) -> Result<(), EventHandlerError> {
         let TestEvent::Ping(ping) = &event.event;
         let seen = {
             let mut all = attempts().lock().expect("lock");
@@ -91,7 +91,7 @@ impl EventHandler for Recorder {
         .await?;
         if seen <= ping.fail_times {
             // The row above is rolled back with the failed attempt.
-            return Err(HandleError::Failed(format!(
+            return Err(EventHandlerError::Failed(format!(
                 "refusing {} (attempt {seen})",
                 ping.label
             )));

@@ -13,7 +13,7 @@ use crate::envelope::BroadcastEnvelope;
 
 /// A handler could not apply an event; the delivery is retried, then dead-lettered.
 #[derive(Debug, thiserror::Error)]
-pub enum HandleError {
+pub enum EventHandlerError {
     /// A database statement failed.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
@@ -74,7 +74,7 @@ pub trait EventHandler: Send + Sync + 'static {
     fn handle(
         ctx: &mut HandlerContext<'_>,
         event: EventEnvelope<Self::Event>,
-    ) -> impl Future<Output = Result<(), HandleError>> + Send;
+    ) -> impl Future<Output = Result<(), EventHandlerError>> + Send;
 }
 
 /// Why a delivery was not handled.
@@ -85,7 +85,7 @@ pub enum DispatchError {
     Decode(String),
     /// The handler failed: retried.
     #[error("handler failed: {0}")]
-    Handler(#[from] HandleError),
+    Handler(#[from] EventHandlerError),
 }
 
 /// Type-erased entry point of a handler.
