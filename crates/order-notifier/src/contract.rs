@@ -48,7 +48,4 @@ pub struct NotificationList {
     pub notifications: Vec<Notification>,
 }
 
-impl platform_core::Query for GetNotifications {
-    const NAME: &'static str = "GetNotifications";
-    type Result = NotificationList;
-}
+platform_core::query!(GetNotifications => NotificationList);

@@ -31,7 +31,7 @@ pub use event::{
 };
 pub use identity::{AuthenticatedUser, DEFAULT_TENANT};
 pub use memory::{InMemoryEventStore, MemoryStoreError};
-pub use platform_contracts::{Command, Metadata, Query};
+pub use platform_contracts::{Command, Metadata, Query, command, query};
 pub use platform_macros::DomainEvent;
 pub use schemars;
 pub use testkit::{TestFramework, TestOutcome};

@@ -22,7 +22,4 @@ pub struct AddItem {
     pub price: Decimal,
 }
 
-impl platform_contracts::Command for AddItem {
-    const NAME: &'static str = "AddItem";
-    type Result = OrderUpdated;
-}
+platform_contracts::command!(AddItem => OrderUpdated);

@@ -14,7 +14,4 @@ pub struct CancelOrder {
     pub reason: Option<String>,
 }
 
-impl platform_contracts::Command for CancelOrder {
-    const NAME: &'static str = "CancelOrder";
-    type Result = OrderUpdated;
-}
+platform_contracts::command!(CancelOrder => OrderUpdated);

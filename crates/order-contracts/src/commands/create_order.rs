@@ -22,7 +22,4 @@ pub struct CreateOrderResult {
     pub customer_id: String,
 }
 
-impl platform_contracts::Command for CreateOrder {
-    const NAME: &'static str = "CreateOrder";
-    type Result = CreateOrderResult;
-}
+platform_contracts::command!(CreateOrder => CreateOrderResult);

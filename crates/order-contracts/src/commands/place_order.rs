@@ -11,7 +11,4 @@ pub struct PlaceOrder {
     pub order_id: String,
 }
 
-impl platform_contracts::Command for PlaceOrder {
-    const NAME: &'static str = "PlaceOrder";
-    type Result = OrderUpdated;
-}
+platform_contracts::command!(PlaceOrder => OrderUpdated);

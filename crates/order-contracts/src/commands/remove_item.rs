@@ -13,7 +13,4 @@ pub struct RemoveItem {
     pub product_id: String,
 }
 
-impl platform_contracts::Command for RemoveItem {
-    const NAME: &'static str = "RemoveItem";
-    type Result = OrderUpdated;
-}
+platform_contracts::command!(RemoveItem => OrderUpdated);

@@ -11,7 +11,4 @@ pub struct GetCustomerOrders {
     pub customer_id: String,
 }
 
-impl platform_contracts::Query for GetCustomerOrders {
-    const NAME: &'static str = "GetCustomerOrders";
-    type Result = CustomerOrders;
-}
+platform_contracts::query!(GetCustomerOrders => CustomerOrders);

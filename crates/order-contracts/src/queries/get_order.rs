@@ -25,7 +25,4 @@ pub struct GetOrder {
     pub as_of_version: Option<i64>,
 }
 
-impl platform_contracts::Query for GetOrder {
-    const NAME: &'static str = "GetOrder";
-    type Result = OrderView;
-}
+platform_contracts::query!(GetOrder => OrderView);

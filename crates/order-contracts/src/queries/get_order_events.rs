@@ -55,7 +55,4 @@ pub struct OrderEvents {
     pub next_after_version: Option<i64>,
 }
 
-impl platform_contracts::Query for GetOrderEvents {
-    const NAME: &'static str = "GetOrderEvents";
-    type Result = OrderEvents;
-}
+platform_contracts::query!(GetOrderEvents => OrderEvents);

@@ -25,7 +25,4 @@ pub struct ProductDemand {
     pub last_added_at: Option<DateTime<Utc>>,
 }
 
-impl platform_contracts::Query for GetProductDemand {
-    const NAME: &'static str = "GetProductDemand";
-    type Result = ProductDemand;
-}
+platform_contracts::query!(GetProductDemand => ProductDemand);

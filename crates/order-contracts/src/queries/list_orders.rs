@@ -30,7 +30,4 @@ pub struct OrderList {
     pub next_cursor: Option<String>,
 }
 
-impl platform_contracts::Query for ListOrders {
-    const NAME: &'static str = "ListOrders";
-    type Result = OrderList;
-}
+platform_contracts::query!(ListOrders => OrderList);
