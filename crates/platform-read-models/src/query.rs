@@ -82,8 +82,12 @@ impl<R: ReadModel> ReadModelStore<R> {
         Ok(row)
     }
 
-    /// Rows whose `column` (the key or an `#[index]` column) equals `value`, newest first.
-    pub async fn find_by<V>(
+    /// Rows whose `column` (the key or an `#[index]` column) equals `value`, newest
+    /// first. Called by the `find_by_<field>` lookups the derive generates for each
+    /// `#[index]` field (`OrderReadModel::find_by_customer_id(&store, …)`), which are the
+    /// typed way to ask.
+    #[doc(hidden)]
+    pub async fn find_by_column<V>(
         &self,
         column: &str,
         value: V,

@@ -27,7 +27,9 @@ impl QueryHandler for ListOrdersHandler {
         };
         let customer_id = Reach::of(ctx.user()).listed_customer(query.customer_id)?;
         let page = match customer_id {
-            Some(customer_id) => orders.find_by("customer_id", customer_id, &page).await?,
+            Some(customer_id) => {
+                OrderReadModel::find_by_customer_id(&orders, customer_id, &page).await?
+            }
             None => orders.list(&page).await?,
         };
         Ok(OrderList {

@@ -248,8 +248,14 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
         quote!(::platform_read_models::Projection::Inline)
     };
     let name = ident.to_string();
+    let lookups = lookups(checked);
 
     quote! {
+        #[automatically_derived]
+        impl #ident {
+            #(#lookups)*
+        }
+
         #[automatically_derived]
         impl ::platform_read_models::ReadModel for #ident {
             type Aggregate = #aggregate;
@@ -304,6 +310,44 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
             ::platform_read_models::ReadModelRegistration::of::<#ident>()
         }
     }
+}
+
+/// `find_by_<field>` for each `#[index]` field: the rows whose column equals a value,
+/// newest first, typed by the field (its inner type for an `Option`).
+fn lookups(checked: &Checked<'_>) -> Vec<TokenStream> {
+    let rm = quote!(::platform_read_models);
+    checked
+        .model
+        .fields
+        .iter()
+        .zip(&checked.columns)
+        .filter(|(field, _)| field.index.is_some())
+        .filter_map(|(field, column)| {
+            let column_name = field.ident.to_string();
+            let method = Ident::new(&format!("find_by_{column_name}"), field.ident.span());
+            let inner = &column.inner;
+            let value = match column.storage {
+                Storage::Scalar(_) => quote!(value),
+                Storage::Text => {
+                    quote_spanned!(inner.span()=> ::std::string::ToString::to_string(&value))
+                }
+                Storage::Json => return None,
+            };
+            let doc = format!(
+                "Rows whose `{column_name}` equals `value`, newest first (its `#[index]`)."
+            );
+            Some(quote! {
+                #[doc = #doc]
+                pub async fn #method(
+                    store: &#rm::ReadModelStore<Self>,
+                    value: #inner,
+                    page: &#rm::PageRequest,
+                ) -> ::core::result::Result<#rm::Page<Self>, #rm::ReadModelError> {
+                    store.find_by_column(#column_name, #value, page).await
+                }
+            })
+        })
+        .collect()
 }
 
 /// A canonical text of everything that shapes the table and its contents (not docs),
