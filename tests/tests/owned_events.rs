@@ -42,7 +42,6 @@ fn only_the_events_of_owned_aggregates_are_the_services_to_broadcast() {
             "OrderPlaced"
         ]
     );
-    let _ = InvoiceEvent::EVENT_TYPES;
 }
 
 #[tokio::test]

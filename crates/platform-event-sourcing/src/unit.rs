@@ -17,11 +17,6 @@ use crate::error::StoreError;
 /// Names a tenant for row-level security in one transaction (`platform.tenant`).
 /// Tenants are `[A-Za-z0-9_.-]{1,64}`; the value is bound, never spliced.
 pub(crate) async fn set_tenant(conn: &mut PgConnection, tenant: &str) -> Result<(), StoreError> {
-    Ok(name_tenant(conn, tenant).await?)
-}
-
-/// [`set_tenant`], with the database's own error.
-pub(crate) async fn name_tenant(conn: &mut PgConnection, tenant: &str) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT set_config('platform.tenant', $1, true)")
         .bind(tenant)
         .execute(&mut *conn)

@@ -24,7 +24,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::PgEventStore;
 use super::append::{AppendOutcome, AppendResult, CoWrite, Columns, statement};
-use crate::error::{StoreError, is_unavailable};
+use crate::error::StoreError;
 
 /// Most appends one group writes.
 const MAX_GROUP: usize = 64;
@@ -178,7 +178,7 @@ impl PgEventStore {
         };
         let store = self.in_tenant(&tenant);
         // Same shapes next to each other (arrival order kept within a shape).
-        group.sort_by(|a, b| a.shape().cmp(&b.shape()));
+        group.sort_by_cached_key(|r| r.shape().join(","));
         match store.write_group(&group).await {
             Ok(written) => {
                 for (request, written) in group.into_iter().zip(written) {
@@ -198,7 +198,7 @@ impl PgEventStore {
                     let _ = request.reply.send(answer);
                 }
             }
-            Err(err) if is_unavailable(&err) => {
+            Err(err) if err.is_unavailable() => {
                 let cause = err.to_string();
                 for request in group {
                     let _ = request.reply.send(Err(StoreError::Database(sqlx::Error::Io(
@@ -228,7 +228,7 @@ impl PgEventStore {
 
     /// The group's statements, in a transaction when there are several or row-level
     /// security wants the tenant named; what each request wrote, in order.
-    async fn write_group(&self, group: &[Request]) -> Result<Vec<Written>, sqlx::Error> {
+    async fn write_group(&self, group: &[Request]) -> Result<Vec<Written>, StoreError> {
         let mut chunks: Vec<&[Request]> = Vec::new();
         let mut start = 0;
         for end in 1..=group.len() {
@@ -239,12 +239,9 @@ impl PgEventStore {
         }
         if chunks.len() == 1 && !self.row_security {
             let mut conn = self.pool.acquire().await?;
-            return write_chunk(&mut conn, self.tenant(), chunks[0]).await;
+            return Ok(write_chunk(&mut conn, self.tenant(), chunks[0]).await?);
         }
-        let mut tx = self.pool.begin().await?;
-        if self.row_security {
-            crate::unit::name_tenant(&mut tx, self.tenant()).await?;
-        }
+        let mut tx = self.begin().await?;
         let mut written = Vec::with_capacity(group.len());
         for chunk in chunks {
             written.extend(write_chunk(&mut tx, self.tenant(), chunk).await?);
