@@ -104,6 +104,18 @@ impl TestService {
         bus: TestBus,
         settings: &[(&str, &str)],
     ) -> anyhow::Result<Self> {
+        Self::start_hosting(None, db, bus, settings).await
+    }
+
+    /// Starts `service` (its modules and providers; `None`: everything linked in as one
+    /// module) on `db` broadcasting on `bus`, with the order service's defaults and
+    /// extra settings.
+    pub async fn start_hosting(
+        service: Option<platform_service::Service>,
+        db: &TestDatabase,
+        bus: TestBus,
+        settings: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         if let Ok(filter) = std::env::var("RUST_LOG") {
             // Logs of the service under test, when asked for.
             let _ = tracing_subscriber::fmt()
@@ -128,9 +140,15 @@ impl TestService {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let base_url = format!("http://{}", listener.local_addr()?);
         let (tx, rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(platform_service::serve(config, listener, async move {
+        let stop = async move {
             let _ = rx.await;
-        }));
+        };
+        let server = match service {
+            Some(service) => {
+                tokio::spawn(async move { service.serve(config, listener, stop).await })
+            }
+            None => tokio::spawn(platform_service::serve(config, listener, stop)),
+        };
         let service = TestService {
             base_url,
             http: reqwest::Client::new(),

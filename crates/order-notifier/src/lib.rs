@@ -20,7 +20,7 @@ mod store;
 pub use contract::{GetNotifications, Notification, NotificationList};
 pub use handler::OrderNotifications;
 
-use platform_service::Service;
+use platform_service::{Module, Service};
 use sqlx::migrate::Migrator;
 
 /// Built-in defaults (`config/default.toml` of this crate).
@@ -34,9 +34,15 @@ pub static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
 
 platform_event_sourcing::register_migrations!(MIGRATIONS);
 
+/// The `notifications` module: the event handler, the query and the table.
+pub fn notifications_module() -> Module {
+    platform_service::module!("notifications")
+}
+
 /// The notifier as a platform service.
 pub fn service() -> Service {
     Service::new(DEFAULT_CONFIG)
         .config_dir(CONFIG_DIR)
+        .module(notifications_module())
         .about("Turns the order service's broadcast events into customer notifications.")
 }

@@ -23,7 +23,7 @@ pub mod queries;
 pub mod read_models;
 pub mod settings;
 
-use platform_service::Service;
+use platform_service::{Module, Service};
 
 /// The service's built-in configuration defaults (`config/default.toml`).
 pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
@@ -31,9 +31,16 @@ pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
 /// The service's own config directory (read unless `CONFIG_DIR` names another).
 pub const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config");
 
+/// The `orders` module: everything registered in this crate (the order commands,
+/// queries and read models).
+pub fn orders_module() -> Module {
+    platform_service::module!("orders")
+}
+
 /// The order service, ready to run.
 pub fn service() -> Service {
     Service::new(DEFAULT_CONFIG)
         .config_dir(CONFIG_DIR)
+        .module(orders_module())
         .about("The order service: event-sourced orders over HTTP.")
 }

@@ -7,6 +7,8 @@
 //! - `version`: [`ExpectedVersion`] and the typed [`ConcurrencyError`].
 //! - `identity`: [`AuthenticatedUser`] and [`DEFAULT_TENANT`].
 //! - `memory`: [`InMemoryEventStore`], an event store for tests and tools.
+//! - `provider`: [`Providers`], typed dependencies handed to handlers by type, and
+//!   the [`Requirement`]s handlers declare.
 //! - `testkit`: [`TestFramework`], given/when/then tests for aggregates.
 //! - `upcast`: schema evolution of stored events ([`register_upcaster!`], [`upcast`]).
 //!
@@ -20,6 +22,7 @@ mod aggregate;
 mod event;
 mod identity;
 mod memory;
+mod provider;
 mod testkit;
 mod upcast;
 mod version;
@@ -33,11 +36,12 @@ pub use identity::{AuthenticatedUser, DEFAULT_TENANT};
 pub use memory::{InMemoryEventStore, MemoryStoreError};
 pub use platform_contracts::{Command, Metadata, Query, command, query};
 pub use platform_macros::DomainEvent;
+pub use provider::{MissingProvider, Providers, Requirement};
 pub use schemars;
 pub use testkit::{TestFramework, TestOutcome};
 pub use upcast::{
     UpcastFn, UpcasterRegistration, conflicting_upcasters, needs_upcast, upcast,
-    upcast_reads_metadata,
+    upcast_reads_metadata, upcast_registrations,
 };
 pub use version::{ConcurrencyError, ExpectedVersion};
 

@@ -27,9 +27,16 @@ pub struct UpcasterRegistration {
     pub from_version: i32,
     /// The transformation.
     pub upcast: UpcastFn,
+    /// The Rust module it was registered in (which service module owns it).
+    pub module_path: &'static str,
 }
 
 inventory::collect!(UpcasterRegistration);
+
+/// Every registered upcaster.
+pub fn upcast_registrations() -> impl Iterator<Item = &'static UpcasterRegistration> {
+    inventory::iter::<UpcasterRegistration>.into_iter()
+}
 
 /// Registers an upcaster: `register_upcaster!("ItemAdded", 1, item_added_v1_to_v2);`
 /// for a `fn(Value) -> Result<Value, String>`, or with `with_metadata` for a
@@ -42,6 +49,7 @@ macro_rules! register_upcaster {
                 event_type: $event_type,
                 from_version: $from_version,
                 upcast: $crate::UpcastFn::Payload($upcast),
+                module_path: module_path!(),
             }
         }
     };
@@ -51,6 +59,7 @@ macro_rules! register_upcaster {
                 event_type: $event_type,
                 from_version: $from_version,
                 upcast: $crate::UpcastFn::WithMetadata($upcast),
+                module_path: module_path!(),
             }
         }
     };

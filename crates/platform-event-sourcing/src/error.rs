@@ -19,6 +19,10 @@ pub enum StoreError {
     /// appended (HTTP 500, logged; 503 when the database is unavailable).
     #[error(transparent)]
     Projection(#[from] ProjectionError),
+    /// A unit of work waited too long for a stream another unit of this process has
+    /// turned to itself: rolled back and run again (HTTP 409).
+    #[error("stream {0} is in use by another unit of work; retry")]
+    Busy(String),
     /// The database failed or is unreachable (HTTP 503/500, logged).
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

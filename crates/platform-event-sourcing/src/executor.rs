@@ -322,10 +322,19 @@ impl<P: AppendPath> CommandExecutor<P> {
     {
         let store = self.store.in_tenant(unit.tenant());
         let (index, stripe) = self.stripe(unit.tenant(), stream_id);
-        let turn_key = format!("turn:{index}");
-        if unit.state::<()>(TURNS, &turn_key).is_none() {
-            unit.hold(Arc::clone(stripe).lock_owned().await);
-            unit.remember(TURNS, &turn_key, ());
+        if !unit.has_turn(index) {
+            let turn = Arc::clone(stripe).lock_owned();
+            let guard = if unit.has_turns() {
+                // A unit taking a second stream's turn while another unit may wait for
+                // its first: a bounded wait breaks the cycle, the unit's owner rolls
+                // back and runs it again.
+                tokio::time::timeout(SECOND_TURN_WAIT, turn)
+                    .await
+                    .map_err(|_| StoreError::Busy(stream_id.to_owned()))?
+            } else {
+                turn.await
+            };
+            unit.hold_turn(index, guard);
         }
         let remembered = unit.state::<Loaded<A>>(A::TYPE, stream_id);
         let from_unit = remembered.is_some();
@@ -480,8 +489,8 @@ impl<P: AppendPath> CommandExecutor<P> {
     }
 }
 
-/// Kind of the unit-of-work entries that record which stream turns a unit holds.
-const TURNS: &str = "platform.turns";
+/// How long a unit that already holds a stream's turn waits for another one.
+const SECOND_TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The events serialized and stamped with the request's metadata.
 fn new_events<E: DomainEvent>(

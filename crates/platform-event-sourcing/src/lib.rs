@@ -50,7 +50,7 @@ pub use executor::{
 };
 pub use lease::Lease;
 pub use load::Loaded;
-pub use migrate::{MIGRATOR, ServiceMigrations, migrator};
+pub use migrate::{MIGRATOR, ServiceMigrations, migrator, service_migrations};
 pub use monitor::Monitor;
 pub use notify::{EVENTS_CHANNEL, EventNotifier};
 pub use position::LogPosition;

@@ -14,9 +14,16 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 pub struct ServiceMigrations {
     /// The service's embedded migrations (`sqlx::migrate!()`).
     pub migrator: &'static Migrator,
+    /// The Rust module it was registered in (which service module owns it).
+    pub module_path: &'static str,
 }
 
 inventory::collect!(ServiceMigrations);
+
+/// Every service's registered migrations.
+pub fn service_migrations() -> impl Iterator<Item = &'static ServiceMigrations> {
+    inventory::iter::<ServiceMigrations>.into_iter()
+}
 
 /// Registers a service's embedded migrations, applied after the platform's by version.
 ///
@@ -26,7 +33,10 @@ inventory::collect!(ServiceMigrations);
 macro_rules! register_migrations {
     ($migrator:path) => {
         $crate::__private::inventory::submit! {
-            $crate::ServiceMigrations { migrator: &$migrator }
+            $crate::ServiceMigrations {
+                migrator: &$migrator,
+                module_path: module_path!(),
+            }
         }
     };
 }

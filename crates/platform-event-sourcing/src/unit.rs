@@ -30,7 +30,8 @@ pub struct UnitOfWork {
     tenant: String,
     after_commit: Vec<Box<dyn FnOnce() + Send>>,
     holds: Vec<Box<dyn Any + Send>>,
-    states: HashMap<(&'static str, String), Box<dyn Any + Send>>,
+    turns: std::collections::HashSet<usize>,
+    states: HashMap<(&'static str, String, String), Box<dyn Any + Send>>,
 }
 
 impl std::fmt::Debug for UnitOfWork {
@@ -53,6 +54,7 @@ impl UnitOfWork {
             tenant: tenant.to_owned(),
             after_commit: Vec::new(),
             holds: Vec::new(),
+            turns: std::collections::HashSet::new(),
             states: HashMap::new(),
         })
     }
@@ -60,6 +62,17 @@ impl UnitOfWork {
     /// The tenant whose work this is.
     pub fn tenant(&self) -> &str {
         &self.tenant
+    }
+
+    /// Turns the rest of the unit to `tenant`'s work (a subscriber's batch holds events
+    /// of several tenants): row-level security binds its next statements to that
+    /// tenant. What the unit did for the previous one stays in it and commits with it.
+    pub async fn switch_tenant(&mut self, tenant: &str) -> Result<(), StoreError> {
+        if self.tenant != tenant {
+            set_tenant(&mut self.tx, tenant).await?;
+            tenant.clone_into(&mut self.tenant);
+        }
+        Ok(())
     }
 
     /// The transaction's connection.
@@ -72,6 +85,22 @@ impl UnitOfWork {
         self.after_commit.push(Box::new(action));
     }
 
+    /// Whether the unit holds the turn of stripe `index` (whatever the tenant).
+    pub(crate) fn has_turn(&self, index: usize) -> bool {
+        self.turns.contains(&index)
+    }
+
+    /// Whether the unit holds any stream's turn.
+    pub(crate) fn has_turns(&self) -> bool {
+        !self.turns.is_empty()
+    }
+
+    /// Keeps the turn of stripe `index` until the unit ends.
+    pub(crate) fn hold_turn(&mut self, index: usize, guard: impl Any + Send) {
+        self.turns.insert(index);
+        self.hold(guard);
+    }
+
     /// Keeps `guard` (a stream's turn, a read guard) until the unit ends.
     pub fn hold(&mut self, guard: impl Any + Send) {
         self.holds.push(Box::new(guard));
@@ -81,14 +110,15 @@ impl UnitOfWork {
     /// on the first one's outcome, which no cache has seen yet).
     pub(crate) fn state<T: Clone + 'static>(&self, kind: &'static str, key: &str) -> Option<T> {
         self.states
-            .get(&(kind, key.to_owned()))?
+            .get(&(kind, self.tenant.clone(), key.to_owned()))?
             .downcast_ref::<T>()
             .cloned()
     }
 
     /// Remembers state for `key` for the rest of the unit.
     pub(crate) fn remember<T: Send + 'static>(&mut self, kind: &'static str, key: &str, state: T) {
-        self.states.insert((kind, key.to_owned()), Box::new(state));
+        self.states
+            .insert((kind, self.tenant.clone(), key.to_owned()), Box::new(state));
     }
 
     /// Commits, then runs the after-commit actions and releases what it held.

@@ -31,7 +31,7 @@ pub use error::BusError;
 pub use publisher::Publisher;
 pub use relay::{OutboxRelay, RelayMonitor, RelayOptions, RelayStatus, RepublishRange, republish};
 pub use subscriber::{
-    DispatchError, EventDispatch, EventHandler, EventHandlerError, HandlerContext,
+    DispatchError, EventDispatch, EventHandler, EventHandlerError, HandlerContext, HandlerServices,
     SubscriberMonitor, SubscriberOptions, SubscriberRegistration, SubscriberRuntime,
     SubscriberStatus, headers, subscribers,
 };

@@ -58,6 +58,8 @@ pub struct ReadModelRegistration {
     project_typed: ProjectTyped,
     project_recorded: ProjectRecorded,
     prepare_inline: PrepareInline,
+    /// The Rust module it was registered in (which service module owns it).
+    pub module_path: &'static str,
 }
 
 inventory::collect!(ReadModelRegistration);
@@ -77,6 +79,15 @@ impl ReadModelRegistration {
             project_typed: project_typed::<R>,
             project_recorded: project_recorded::<R>,
             prepare_inline: prepare_inline::<R>,
+            module_path: "",
+        }
+    }
+
+    /// The same, registered in the Rust module `module_path`.
+    pub const fn at(self, module_path: &'static str) -> Self {
+        ReadModelRegistration {
+            module_path,
+            ..self
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use platform_core::{Aggregate, AuthenticatedUser, DEFAULT_TENANT, Metadata};
+use platform_core::{Aggregate, AuthenticatedUser, DEFAULT_TENANT, Metadata, MissingProvider};
 use platform_event_sourcing::{
     AggregateCache, CommandExecutor, EventNotifier, Executed, Loaded, PgEventStore,
     StreamExpectation, StreamRange, UnitOfWork,
@@ -16,6 +16,7 @@ use sqlx::PgPool;
 use crate::config::{Config, Settings};
 use crate::error::{HandlerError, InternalError};
 use crate::metrics::Metrics;
+use crate::module::Hosting;
 
 /// Shared state of a running service; cheap to clone.
 #[derive(Debug, Clone)]
@@ -32,6 +33,7 @@ struct Inner {
     relay: RelayMonitor,
     subscribers: SubscriberMonitor,
     metrics: Metrics,
+    hosting: Hosting,
 }
 
 impl AppState {
@@ -44,6 +46,13 @@ impl AppState {
     /// row-level security, see [`tenant_isolation_gap`](crate::tenant_isolation_gap)),
     /// every statement runs in a transaction that names its tenant.
     pub fn with_row_security(config: Config, pool: PgPool, row_security: bool) -> Self {
+        let hosting = Hosting::everything(&config);
+        Self::hosting(config, pool, row_security, hosting)
+    }
+
+    /// State over a migrated database (see [`with_row_security`](Self::with_row_security))
+    /// serving the modules of `hosting`, with their providers.
+    pub fn hosting(config: Config, pool: PgPool, row_security: bool, hosting: Hosting) -> Self {
         let cache_size = config.commands.aggregate_cache_size;
         let notifier = EventNotifier::default();
         let projection = InlineProjection::new(cache_size, Arc::new(ProjectionGate::new()));
@@ -66,6 +75,7 @@ impl AppState {
                 relay: RelayMonitor::default(),
                 subscribers: SubscriberMonitor::default(),
                 metrics: Metrics::default(),
+                hosting,
             }),
         }
     }
@@ -108,6 +118,21 @@ impl AppState {
     /// The event store.
     pub fn store(&self) -> &PgEventStore {
         self.inner.executor.store()
+    }
+
+    /// The command executor (shared by HTTP handlers and subscribers).
+    pub fn executor(&self) -> &CommandExecutor<InlineProjection> {
+        &self.inner.executor
+    }
+
+    /// The modules this process hosts and the providers they built.
+    pub fn modules(&self) -> &Hosting {
+        &self.inner.hosting
+    }
+
+    /// The provider of type `T`.
+    pub fn provider<T: Send + Sync + 'static>(&self) -> Result<&T, MissingProvider> {
+        self.inner.hosting.providers().get::<T>()
     }
 
     /// A context for running one command for `caller`, recording this metadata.
@@ -251,6 +276,12 @@ impl CommandContext {
         &self.metadata
     }
 
+    /// The service's provider of type `T` (declare it in the handler's `REQUIRES`, so
+    /// that a service without it does not start).
+    pub fn provider<T: Send + Sync + 'static>(&self) -> Result<&T, HandlerError> {
+        provider(&self.state)
+    }
+
     /// Read access for the same caller (same tenant, same user), e.g. to check what a
     /// command may touch before running it.
     pub fn reader(&self) -> QueryContext {
@@ -314,6 +345,12 @@ impl QueryContext {
         &self.metadata
     }
 
+    /// The service's provider of type `T` (declare it in the handler's `REQUIRES`, so
+    /// that a service without it does not start).
+    pub fn provider<T: Send + Sync + 'static>(&self) -> Result<&T, HandlerError> {
+        provider(&self.state)
+    }
+
     /// The verified user the query runs for (`None` when anonymous).
     pub fn user(&self) -> Option<&AuthenticatedUser> {
         self.caller.user()
@@ -328,4 +365,10 @@ impl QueryContext {
     pub fn state(&self) -> &AppState {
         &self.state
     }
+}
+
+fn provider<T: Send + Sync + 'static>(state: &AppState) -> Result<&T, HandlerError> {
+    state
+        .provider::<T>()
+        .map_err(|missing| HandlerError::internal("provider", missing))
 }

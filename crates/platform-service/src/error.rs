@@ -154,6 +154,9 @@ pub enum InternalError {
     /// A handler asked for settings no `register_settings!` provides.
     #[error("settings {0} are not registered (register_settings!)")]
     MissingSettings(&'static str),
+    /// A handler asked for a provider no running module provides.
+    #[error(transparent)]
+    MissingProvider(#[from] platform_core::MissingProvider),
 }
 
 impl HandlerError {
@@ -238,6 +241,7 @@ impl From<StoreError> for HandlerError {
             StoreError::DuplicateEvent(id) => {
                 HandlerError::Conflict(format!("event {id} is already stored"))
             }
+            e @ StoreError::Busy(_) => HandlerError::Conflict(e.to_string()),
             e if e.is_unavailable() => HandlerError::Unavailable(e.to_string()),
             e => HandlerError::internal("event store", e),
         }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{CommandFactory, FromArgMatches};
+use platform_core::Providers;
 use platform_read_models::{ProjectorOptions, ReadModelStatus, spawn_projectors};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -27,16 +28,20 @@ use crate::http::idempotency;
 use crate::http::router_with;
 use crate::http::server::{self, Drained, ServerLimits};
 use crate::messaging;
+use crate::module::{Hosting, Module};
 use crate::read_models;
 use crate::registry;
 use crate::telemetry::Telemetry;
 
-/// A platform service: built in `main` from its default configuration, then run.
-#[derive(Debug, Clone, Copy)]
+/// A platform service: built in `main` from its default configuration and the
+/// modules it hosts, then run.
+#[derive(Debug, Clone)]
 pub struct Service {
     defaults_toml: &'static str,
     config_dir: Option<&'static str>,
     about: &'static str,
+    modules: Vec<Module>,
+    overrides: Providers,
 }
 
 impl Service {
@@ -46,7 +51,41 @@ impl Service {
             defaults_toml,
             config_dir: None,
             about: "An event-sourced service on the platform.",
+            modules: Vec::new(),
+            overrides: Providers::new(),
         }
+    }
+
+    /// Hosts `module` (see [`module!`](crate::module)). A service hosting no module
+    /// hosts one named after it, owning everything registered in the binary.
+    pub fn module(mut self, module: Module) -> Self {
+        self.modules.push(module);
+        self
+    }
+
+    /// Uses `value` as the provider of its type, in place of the one a module builds
+    /// (a test's fake: `service().provide(FakeMailer::default())`).
+    pub fn provide<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.overrides.insert(value);
+        self
+    }
+
+    /// The hosted modules resolved against `config` (`MODULES`), their providers
+    /// built and what their handlers require checked.
+    pub fn hosting(&self, config: &Config) -> Result<Hosting, crate::ModuleError> {
+        Hosting::resolve(&self.modules, config, &self.overrides)
+    }
+
+    /// Serves the hosted modules on `listener` with `config` until `shutdown` (what
+    /// `run` does for `serve`, for tests and embedding).
+    pub async fn serve(
+        &self,
+        config: Config,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let hosting = self.hosting(&config)?;
+        serve_hosting(config, hosting, listener, shutdown).await
     }
 
     /// The service's own config directory (its crate's `config/`, e.g.
@@ -98,7 +137,7 @@ impl Service {
             }
         };
         let command = cli.command.unwrap_or(CliCommand::Serve);
-        let outcome = runtime.block_on(execute(command, config));
+        let outcome = runtime.block_on(self.execute(command, config));
         // Tasks still running (a command whose client was answered or dropped) are not
         // waited for: their connections close and PostgreSQL rolls them back.
         runtime.shutdown_timeout(Duration::from_secs(1));
@@ -151,15 +190,31 @@ fn print_token(config: &Config, args: &TokenArgs) -> ExitCode {
     }
 }
 
+impl Service {
+    async fn execute(&self, command: CliCommand, config: Config) -> anyhow::Result<()> {
+        match command {
+            CliCommand::Serve => {
+                // Modules and providers first: a missing one stops start-up before the
+                // port is taken.
+                let hosting = self.hosting(&config)?;
+                let addr = SocketAddr::new(config.http.host, config.http.port);
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr}"))?;
+                serve_hosting(config, hosting, listener, shutdown_signal()).await
+            }
+            CliCommand::Republish(args) => {
+                let hosting = self.hosting(&config)?;
+                let (pool, _) = connect_and_migrate(&config.database).await?;
+                messaging::republish(&pool, &config, &hosting, &args).await
+            }
+            other => execute(other, config).await,
+        }
+    }
+}
+
 async fn execute(command: CliCommand, config: Config) -> anyhow::Result<()> {
     match command {
-        CliCommand::Serve => {
-            let addr = SocketAddr::new(config.http.host, config.http.port);
-            let listener = TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("cannot listen on {addr}"))?;
-            serve(config, listener, shutdown_signal()).await
-        }
         CliCommand::Migrate => {
             let (_, prepared) = connect_and_migrate(&config.database).await?;
             info!(database = %config.database.describe(), "migrations applied");
@@ -183,12 +238,11 @@ async fn execute(command: CliCommand, config: Config) -> anyhow::Result<()> {
             let (pool, _) = connect_and_migrate(&config.database).await?;
             events::print(&pool, &args).await
         }
-        CliCommand::Republish(args) => {
-            let (pool, _) = connect_and_migrate(&config.database).await?;
-            messaging::republish(&pool, &config, &args).await
-        }
-        // Handled before the runtime starts.
-        CliCommand::Token(_) | CliCommand::Config => Ok(()),
+        // Handled by the service (its modules), or before the runtime starts.
+        CliCommand::Serve
+        | CliCommand::Republish(_)
+        | CliCommand::Token(_)
+        | CliCommand::Config => Ok(()),
     }
 }
 
@@ -217,9 +271,21 @@ async fn authentication(config: &Config) -> anyhow::Result<Option<Verifier>> {
 
 /// Prepares the database and serves HTTP on `listener` until `shutdown` completes,
 /// then lets open requests finish for up to `SHUTDOWN_TIMEOUT_S` (dropping those still
-/// open then) while background tasks (relay, subscribers, projectors) stop.
+/// open then) while background tasks (relay, subscribers, projectors) stop. Serves
+/// everything registered in the binary as one module; [`Service::serve`] serves a
+/// service's modules.
 pub async fn serve(
     config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let hosting = Hosting::resolve(&[], &config, &Providers::new())?;
+    serve_hosting(config, hosting, listener, shutdown).await
+}
+
+async fn serve_hosting(
+    config: Config,
+    hosting: Hosting,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -272,7 +338,29 @@ pub async fn serve(
              caller's tenant"
         );
     }
-    let state = AppState::with_row_security(config, pool.clone(), gap.is_none());
+    for module in hosting.modules() {
+        let summary = hosting
+            .describe()
+            .into_iter()
+            .find(|s| s.name == module.name);
+        if module.enabled {
+            info!(
+                module = module.name,
+                commands = ?summary.as_ref().map(|s| &s.commands),
+                queries = ?summary.as_ref().map(|s| &s.queries),
+                subscribers = ?summary.as_ref().map(|s| &s.subscribers),
+                read_models = ?summary.as_ref().map(|s| &s.read_models),
+                "module hosted"
+            );
+        } else {
+            info!(module = module.name, "module switched off by MODULES");
+        }
+    }
+    let providers = hosting.providers().type_names();
+    if !providers.is_empty() {
+        info!(?providers, "providers built");
+    }
+    let state = AppState::hosting(config, pool.clone(), gap.is_none(), hosting);
     let (stop, stopped) = watch::channel(false);
     let mut tasks = vec![state.notifier().spawn(pool.clone(), stopped.clone())];
     for stale in prepared
@@ -306,8 +394,8 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     info!(
         %addr,
-        commands = ?registry::command_names(),
-        queries = ?registry::query_names(),
+        commands = ?state.modules().commands().iter().map(|c| c.name).collect::<Vec<_>>(),
+        queries = ?state.modules().queries().iter().map(|q| q.name).collect::<Vec<_>>(),
         "serving HTTP"
     );
     let limits = ServerLimits {

@@ -23,6 +23,8 @@
 //! - `error`: [`HandlerError`], answered as RFC 9457 problem+json.
 //! - `http`: the axum router: authentication, dispatch (access enforced), health,
 //!   metrics, correlation ids, body limits.
+//! - `module`: [`Module`] (what a binary hosts, `MODULES`, providers) and
+//!   [`Hosting`], the modules resolved at start-up.
 //! - `metrics`: request counts and latencies of this process.
 //! - `telemetry`: logs, OTLP span export, W3C trace context.
 //! - `host`: [`Service`], which ties it all together and runs until a signal.
@@ -39,6 +41,7 @@ mod host;
 mod http;
 mod messaging;
 mod metrics;
+mod module;
 mod read_models;
 mod registry;
 mod telemetry;
@@ -58,6 +61,7 @@ pub use database::{
 pub use error::{Challenge, HandlerError, InternalError};
 pub use host::{Service, serve, shutdown_signal};
 pub use http::router;
+pub use module::{HostedModule, Hosting, Module, ModuleError, ModuleSummary, ProviderError};
 pub use registry::{
     Access, CommandHandler, CommandRegistration, ErrorResponse, QueryHandler, QueryRegistration,
     command_names, owned_broadcast_types, query_names,

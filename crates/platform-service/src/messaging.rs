@@ -1,10 +1,9 @@
 //! The message bus in a service: the outbox relay and subscribers started by `serve`,
 //! and the `republish` subcommand.
 
-use crate::registry::owned_broadcast_types;
 use anyhow::{Context, bail};
 use platform_messaging::{
-    OutboxRelay, RelayOptions, RepublishRange, SubscriberRuntime, subscribers,
+    HandlerServices, OutboxRelay, RelayOptions, RepublishRange, SubscriberRuntime,
 };
 use sqlx::PgPool;
 use tokio::sync::watch;
@@ -14,13 +13,14 @@ use tracing::{info, warn};
 use crate::cli::RepublishArgs;
 use crate::config::Config;
 use crate::context::AppState;
+use crate::module::Hosting;
 
 /// Whether this process runs the outbox relay: the bus is on and the aggregates the
 /// service owns broadcast some event type. A service that only subscribes, like the
 /// notifier, owns none; the events of other services' contracts it links in to
 /// subscribe to them are not its to broadcast.
-pub fn relay_runs(config: &Config) -> bool {
-    config.message_bus.enabled && !owned_broadcast_types().is_empty()
+pub fn relay_runs(config: &Config, hosting: &Hosting) -> bool {
+    config.message_bus.enabled && !hosting.broadcast_types().is_empty()
 }
 
 /// Starts the relay (see [`relay_runs`]) and the subscriber runtime (when any handler
@@ -37,8 +37,8 @@ pub fn spawn(
         return Vec::new();
     }
     let mut tasks = Vec::new();
-    let event_types = owned_broadcast_types();
-    if relay_runs(config) {
+    let event_types = state.modules().broadcast_types();
+    if relay_runs(config, state.modules()) {
         let options = RelayOptions {
             batch_size: bus.relay_batch_size,
             poll_interval: config.read_models.projector_poll_interval,
@@ -48,16 +48,22 @@ pub fn spawn(
             pool.clone(),
             bus.bus_options(&config.service_name),
             options,
-            event_types,
+            &event_types,
             state.relay().clone(),
         );
         info!(exchange = %bus.exchange, ?event_types, "starting the outbox relay");
         tasks.push(tokio::spawn(relay.run(stopped.clone())));
     }
-    if !subscribers().is_empty() {
-        let runtime =
-            SubscriberRuntime::new(pool.clone(), bus.subscriber_options(&config.service_name))
-                .with_monitor(state.subscribers().clone());
+    let handlers = state.modules().subscribers();
+    if !handlers.is_empty() {
+        let services = HandlerServices {
+            executor: state.executor().clone(),
+            providers: state.modules().providers().clone(),
+        };
+        let options = bus.subscriber_options(&config.service_name);
+        let runtime = SubscriberRuntime::with_handlers(pool.clone(), options, handlers)
+            .with_monitor(state.subscribers().clone())
+            .with_services(services);
         let stopped = stopped.clone();
         tasks.push(tokio::spawn(async move {
             if let Err(err) = runtime.run(stopped).await {
@@ -69,8 +75,13 @@ pub fn spawn(
 }
 
 /// `republish`: publishes a range of the log again and reports what it sent.
-pub async fn republish(pool: &PgPool, config: &Config, args: &RepublishArgs) -> anyhow::Result<()> {
-    let broadcast = owned_broadcast_types();
+pub async fn republish(
+    pool: &PgPool,
+    config: &Config,
+    hosting: &Hosting,
+    args: &RepublishArgs,
+) -> anyhow::Result<()> {
+    let broadcast = hosting.broadcast_types();
     if broadcast.is_empty() {
         bail!("this service broadcasts no event type");
     }
@@ -104,7 +115,7 @@ pub async fn republish(pool: &PgPool, config: &Config, args: &RepublishArgs) -> 
         .unwrap_or(config.message_bus.relay_batch_size)
         .max(1);
     let published =
-        platform_messaging::republish(pool, &bus, broadcast, &range, batch_size, |n, last| {
+        platform_messaging::republish(pool, &bus, &broadcast, &range, batch_size, |n, last| {
             info!(
                 published = n,
                 position = last.position.global_position,

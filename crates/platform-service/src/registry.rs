@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use futures_util::future::BoxFuture;
 
 use platform_core::schemars::{JsonSchema, Schema, SchemaGenerator};
-use platform_core::{Aggregate, Command, DomainEvent, Query};
+use platform_core::{Aggregate, Command, DomainEvent, Query, Requirement};
 
 use crate::context::{Caller, CommandContext, QueryContext};
 use crate::error::{Challenge, HandlerError};
@@ -72,6 +72,10 @@ pub trait CommandHandler: Send + Sync + 'static {
     /// `idempotency_key_reused`, 503) need no declaration.
     const ERRORS: &'static [ErrorResponse] = &[];
 
+    /// The providers it takes from its context: a service that hosts it without them
+    /// does not start.
+    const REQUIRES: &'static [Requirement] = &[];
+
     /// Executes the command.
     fn handle(
         ctx: CommandContext,
@@ -90,6 +94,10 @@ pub trait QueryHandler: Send + Sync + 'static {
     /// The problems the handler itself may answer, for the OpenAPI document; the
     /// platform's own (400, 401, 403 of `ACCESS`, 413, 415, 503) need no declaration.
     const ERRORS: &'static [ErrorResponse] = &[];
+
+    /// The providers it takes from its context: a service that hosts it without them
+    /// does not start.
+    const REQUIRES: &'static [Requirement] = &[];
 
     /// Answers the query.
     fn handle(
@@ -128,6 +136,10 @@ pub struct CommandRegistration {
     pub aggregate_type: &'static str,
     /// That aggregate's broadcast event types.
     pub broadcast_types: &'static [&'static str],
+    /// The providers its handler takes.
+    pub requires: &'static [Requirement],
+    /// The Rust module it was registered in (which service module owns it).
+    pub module_path: &'static str,
 }
 
 /// A query handler registered at link time.
@@ -145,6 +157,10 @@ pub struct QueryRegistration {
     pub request_schema: SchemaFn,
     /// Schema of the success response.
     pub result_schema: SchemaFn,
+    /// The providers its handler takes.
+    pub requires: &'static [Requirement],
+    /// The Rust module it was registered in (which service module owns it).
+    pub module_path: &'static str,
 }
 
 fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
@@ -166,6 +182,16 @@ impl CommandRegistration {
             result_schema: schema_of::<<H::Command as Command>::Result>,
             aggregate_type: <H::Aggregate as Aggregate>::TYPE,
             broadcast_types: <<H::Aggregate as Aggregate>::Event as DomainEvent>::BROADCAST_TYPES,
+            requires: H::REQUIRES,
+            module_path: "",
+        }
+    }
+
+    /// The same, registered in the Rust module `module_path`.
+    pub const fn at(self, module_path: &'static str) -> Self {
+        CommandRegistration {
+            module_path,
+            ..self
         }
     }
 }
@@ -195,6 +221,16 @@ impl QueryRegistration {
             dispatch: dispatch_query::<H>,
             request_schema: schema_of::<H::Query>,
             result_schema: schema_of::<<H::Query as Query>::Result>,
+            requires: H::REQUIRES,
+            module_path: "",
+        }
+    }
+
+    /// The same, registered in the Rust module `module_path`.
+    pub const fn at(self, module_path: &'static str) -> Self {
+        QueryRegistration {
+            module_path,
+            ..self
         }
     }
 }
@@ -275,18 +311,6 @@ pub fn query_names() -> Vec<&'static str> {
     names
 }
 
-/// Every registered command and query, sorted by kind and name.
-pub(crate) fn registrations() -> (
-    Vec<&'static CommandRegistration>,
-    Vec<&'static QueryRegistration>,
-) {
-    let mut commands: Vec<_> = inventory::iter::<CommandRegistration>.into_iter().collect();
-    let mut queries: Vec<_> = inventory::iter::<QueryRegistration>.into_iter().collect();
-    commands.sort_by_key(|r| r.name);
-    queries.sort_by_key(|r| r.name);
-    (commands, queries)
-}
-
 /// Names registered more than once (a start-up error).
 pub(crate) fn duplicate_names() -> Vec<&'static str> {
     let mut seen = std::collections::HashSet::new();
@@ -307,7 +331,7 @@ pub(crate) fn duplicate_names() -> Vec<&'static str> {
 macro_rules! register_command_handler {
     ($handler:ty) => {
         $crate::__private::inventory::submit! {
-            $crate::CommandRegistration::of::<$handler>()
+            $crate::CommandRegistration::of::<$handler>().at(module_path!())
         }
     };
 }
@@ -317,7 +341,7 @@ macro_rules! register_command_handler {
 macro_rules! register_query_handler {
     ($handler:ty) => {
         $crate::__private::inventory::submit! {
-            $crate::QueryRegistration::of::<$handler>()
+            $crate::QueryRegistration::of::<$handler>().at(module_path!())
         }
     };
 }

@@ -307,7 +307,7 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
         }
 
         #private::inventory::submit! {
-            ::platform_read_models::ReadModelRegistration::of::<#ident>()
+            ::platform_read_models::ReadModelRegistration::of::<#ident>().at(module_path!())
         }
     }
 }

@@ -13,7 +13,7 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-use super::handler::SubscriberRegistration;
+use super::handler::{HandlerServices, SubscriberRegistration};
 use super::options::{SubscriberMonitor, SubscriberOptions};
 use super::topology::declare;
 use crate::connection::{Backoff, close_channels, connect, with_timeout};
@@ -32,6 +32,7 @@ pub(super) struct Consumer {
     pub(super) pool: PgPool,
     pub(super) options: SubscriberOptions,
     pub(super) handler: &'static SubscriberRegistration,
+    pub(super) services: std::sync::Arc<HandlerServices>,
     pub(super) monitor: SubscriberMonitor,
 }
 

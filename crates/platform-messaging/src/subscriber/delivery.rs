@@ -11,7 +11,7 @@ use lapin::Channel;
 use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicNackOptions, BasicPublishOptions};
 use lapin::types::AMQPValue;
-use sqlx::PgConnection;
+use platform_event_sourcing::UnitOfWork;
 use tokio::sync::watch;
 use tracing::{Instrument, debug, info_span, warn};
 
@@ -113,10 +113,16 @@ impl Consumer {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|err| BatchFailed::new(format!("not an event envelope: {err}")))?;
         let database = |e: sqlx::Error| BatchFailed::new(e.to_string());
-        let mut tx = self.pool.begin().await.map_err(database)?;
+        let store = |e: platform_event_sourcing::StoreError| BatchFailed::new(e.to_string());
+        let Some(first) = envelopes.first() else {
+            return Ok((0, 0));
+        };
+        let mut unit = UnitOfWork::begin(&self.pool, &first.tenant_id)
+            .await
+            .map_err(store)?;
         let ids: Vec<_> = envelopes.iter().map(|e| e.event_id).collect();
         let types: Vec<_> = envelopes.iter().map(|e| e.event_type.as_str()).collect();
-        let mut claimed = claim_all(&mut tx, self.handler.name, &ids, &types)
+        let mut claimed = claim_all(unit.conn(), self.handler.name, &ids, &types)
             .await
             .map_err(database)?;
         let mut handled = 0;
@@ -124,8 +130,11 @@ impl Consumer {
             if !claimed.remove(&envelope.event_id) {
                 continue;
             }
+            unit.switch_tenant(&envelope.tenant_id)
+                .await
+                .map_err(store)?;
             let span = self.span(envelope);
-            let outcome = self.dispatch(&mut tx, envelope, 1).instrument(span).await;
+            let outcome = self.dispatch(&mut unit, envelope, 1).instrument(span).await;
             match outcome {
                 Ok(()) => handled += 1,
                 Err(Attempt::Failed(reason)) => {
@@ -139,7 +148,7 @@ impl Consumer {
                 }
             }
         }
-        tx.commit().await.map_err(database)?;
+        unit.commit().await.map_err(store)?;
         Ok((handled, envelopes.len() as u64 - handled))
     }
 
@@ -234,9 +243,12 @@ impl Consumer {
     /// One attempt in one transaction; true when handled, false when a duplicate.
     async fn attempt(&self, envelope: &BroadcastEnvelope, attempt: u32) -> Result<bool, Attempt> {
         let infrastructure = |e: sqlx::Error| Attempt::Infrastructure(e.to_string());
-        let mut tx = self.pool.begin().await.map_err(infrastructure)?;
+        let store = |e: platform_event_sourcing::StoreError| Attempt::Infrastructure(e.to_string());
+        let mut unit = UnitOfWork::begin(&self.pool, &envelope.tenant_id)
+            .await
+            .map_err(store)?;
         let claimed = claim(
-            &mut tx,
+            unit.conn(),
             self.handler.name,
             envelope.event_id,
             &envelope.event_type,
@@ -247,20 +259,22 @@ impl Consumer {
             debug!(subscriber = self.handler.name, event_id = %envelope.event_id, "duplicate skipped");
             return Ok(false);
         }
-        self.dispatch(&mut tx, envelope, attempt).await?;
-        tx.commit().await.map_err(infrastructure)?;
+        self.dispatch(&mut unit, envelope, attempt).await?;
+        unit.commit().await.map_err(store)?;
         Ok(true)
     }
 
     /// Runs the handler on one claimed event in `conn`'s transaction.
     async fn dispatch(
         &self,
-        conn: &mut PgConnection,
+        unit: &mut UnitOfWork,
         envelope: &BroadcastEnvelope,
         attempt: u32,
     ) -> Result<(), Attempt> {
         let mut ctx = HandlerContext {
-            conn,
+            unit,
+            services: &self.services,
+            envelope,
             subscriber: self.handler.name,
             attempt,
             user: envelope
@@ -272,7 +286,6 @@ impl Consumer {
                     roles: Vec::new(),
                     tenant: envelope.tenant_id.clone(),
                 }),
-            tenant: &envelope.tenant_id,
         };
         // A panicking handler is a failing one: retried, then dead-lettered; the
         // consumer goes on.
@@ -282,6 +295,9 @@ impl Consumer {
         match handled {
             Ok(Ok(())) => {}
             Ok(Err(DispatchError::Decode(reason))) => return Err(Attempt::Poison(reason)),
+            Ok(Err(DispatchError::Handler(err))) if err.is_transient() => {
+                return Err(Attempt::Infrastructure(err.to_string()));
+            }
             Ok(Err(DispatchError::Handler(err))) => return Err(Attempt::Failed(err.to_string())),
             Err(panic) => {
                 let message = panic

@@ -27,7 +27,7 @@ mod runtime;
 mod topology;
 
 pub use handler::{
-    DispatchError, EventDispatch, EventHandler, EventHandlerError, HandlerContext,
+    DispatchError, EventDispatch, EventHandler, EventHandlerError, HandlerContext, HandlerServices,
     SubscriberRegistration, subscribers,
 };
 pub use options::{SubscriberMonitor, SubscriberOptions, SubscriberStatus, headers};

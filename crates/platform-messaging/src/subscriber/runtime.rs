@@ -1,11 +1,16 @@
 //! [`SubscriberRuntime`]: creates the inbox, then runs one consumer per registered
 //! handler until shutdown.
 
+use std::sync::Arc;
+
+use platform_core::Providers;
+use platform_event_sourcing::{AggregateCache, CommandExecutor, PgEventStore};
+use platform_read_models::{InlineProjection, ProjectionGate};
 use sqlx::PgPool;
 use tokio::sync::watch;
 
 use super::consumer::Consumer;
-use super::handler::{SubscriberRegistration, subscribers};
+use super::handler::{HandlerServices, SubscriberRegistration, subscribers};
 use super::options::{SubscriberMonitor, SubscriberOptions};
 use crate::error::BusError;
 use crate::inbox::ensure_inbox;
@@ -17,6 +22,7 @@ pub struct SubscriberRuntime {
     options: SubscriberOptions,
     handlers: Vec<&'static SubscriberRegistration>,
     monitor: SubscriberMonitor,
+    services: Option<HandlerServices>,
 }
 
 impl SubscriberRuntime {
@@ -36,12 +42,23 @@ impl SubscriberRuntime {
             options,
             handlers,
             monitor: SubscriberMonitor::default(),
+            services: None,
         }
     }
 
     /// Reports into `monitor` (e.g. the service's, shown by `/health`).
     pub fn with_monitor(self, monitor: SubscriberMonitor) -> Self {
         SubscriberRuntime { monitor, ..self }
+    }
+
+    /// Handlers run their commands with this executor and take these providers (the
+    /// service's own). Without it they get an executor of their own over the pool, with
+    /// inline projection, and no providers.
+    pub fn with_services(self, services: HandlerServices) -> Self {
+        SubscriberRuntime {
+            services: Some(services),
+            ..self
+        }
     }
 
     /// The runtime's status monitor.
@@ -54,6 +71,10 @@ impl SubscriberRuntime {
     /// hand is finished and acknowledged; those prefetched are returned to the queue.
     pub async fn run(self, shutdown: watch::Receiver<bool>) -> Result<(), BusError> {
         ensure_inbox(&self.pool).await?;
+        let services = Arc::new(self.services.clone().unwrap_or_else(|| HandlerServices {
+            executor: default_executor(&self.pool),
+            providers: Providers::new(),
+        }));
         let tasks: Vec<_> = self
             .handlers
             .iter()
@@ -64,6 +85,7 @@ impl SubscriberRuntime {
                     pool: self.pool.clone(),
                     options: self.options.clone(),
                     handler,
+                    services: Arc::clone(&services),
                     monitor: self.monitor.clone(),
                 };
                 tokio::spawn(consumer.run(shutdown.clone()))
@@ -74,4 +96,19 @@ impl SubscriberRuntime {
         }
         Ok(())
     }
+}
+
+/// An executor over `pool` for handlers of a runtime started without a service's.
+fn default_executor(pool: &PgPool) -> CommandExecutor<InlineProjection> {
+    const CACHE: usize = 1024;
+    const ATTEMPTS: u32 = 3;
+    CommandExecutor::new(
+        PgEventStore::new(pool.clone()),
+        Arc::new(AggregateCache::new(CACHE)),
+        ATTEMPTS,
+    )
+    .with_append_path(InlineProjection::new(
+        CACHE,
+        Arc::new(ProjectionGate::new()),
+    ))
 }

@@ -40,6 +40,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// The settings each service declares for itself ([`register_settings!`](crate::register_settings)).
     pub services: ServiceSettings,
+    /// `MODULES`: the hosted modules to run, comma-separated (none: all of them).
+    pub modules: Option<Vec<String>>,
     /// `LOG_LEVEL`, a tracing filter (`RUST_LOG` wins when set).
     pub log_level: String,
     /// The files the settings were read from, in order (none: built-in defaults and
@@ -176,6 +178,15 @@ impl Config {
                     .map(|v| v.trim().to_owned()),
             },
             services: ServiceSettings::from_raw(raw)?,
+            modules: raw.get("MODULES").and_then(|list| {
+                let names: Vec<String> = list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                (!names.is_empty()).then_some(names)
+            }),
             log_level: match string(raw, "RUST_LOG", None) {
                 Ok(filter) => filter,
                 Err(_) => string(raw, "LOG_LEVEL", Some("info"))?,

@@ -27,7 +27,7 @@ use super::request_meta::RequestMeta;
 use crate::config::AuthMode;
 use crate::context::{AppState, Caller};
 use crate::error::{HandlerError, InternalError, problem_response};
-use crate::registry::{self, Access, CommandDispatch};
+use crate::registry::{Access, CommandDispatch};
 
 /// `POST /api/commands/{name}`; with an `Idempotency-Key`, a retry replays the first
 /// response. A command runs to its end in a task of its own, so a client that goes away
@@ -41,7 +41,7 @@ pub async fn command(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let caller = caller.map(|Extension(c)| c).unwrap_or_default();
-    let Some(&registration) = registry::commands().get(name.as_str()) else {
+    let Some(registration) = state.modules().command(&name) else {
         return HandlerError::Unknown {
             kind: "command",
             name,
@@ -194,7 +194,7 @@ pub async fn query(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let caller = caller.map(|Extension(c)| c).unwrap_or_default();
-    let Some(&registration) = registry::queries().get(name.as_str()) else {
+    let Some(registration) = state.modules().query(&name) else {
         return HandlerError::Unknown {
             kind: "query",
             name,

@@ -15,7 +15,8 @@ use crate::context::AppState;
 /// later) while the outbox relay cannot reach the message bus. `oldestOpenTransaction`
 /// names the oldest transaction open in the cluster that has written something (its
 /// age in seconds and in transaction ids): projectors and the relay do not read past
-/// it until it ends; `null` when there is none.
+/// it until it ends; `null` when there is none. `modules` lists the hosted modules,
+/// whether each runs here and what it holds.
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = tokio::time::timeout(Duration::from_secs(1), state.store().ping()).await;
     let database_up = matches!(database, Ok(Ok(())));
@@ -54,7 +55,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     // subscribers.
     let bus = if !config.message_bus.enabled {
         "disabled"
-    } else if crate::messaging::relay_runs(config) {
+    } else if crate::messaging::relay_runs(config, state.modules()) {
         if relay.connected { "up" } else { "down" }
     } else if consumers.is_empty() {
         "disabled"
@@ -102,6 +103,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
             "lastError": relay.last_error,
         },
         "subscribers": subscribers,
+        "modules": state.modules().describe(),
         "oldestOpenTransaction": oldest.map(|t| json!({
             "ageSeconds": t.age_seconds,
             "xid": t.xid,

@@ -15,7 +15,8 @@ use serde_json::{Map, Value, json};
 use super::links::{self, Shape};
 use super::schemas;
 use crate::context::AppState;
-use crate::registry::{Access, ErrorResponse, SchemaFn, registrations};
+use crate::module::Hosting;
+use crate::registry::{Access, ErrorResponse, SchemaFn};
 
 /// `GET /api/openapi.json`: the document, built from the registrations (schemas as
 /// the service reads requests).
@@ -23,35 +24,43 @@ pub async fn openapi(State(state): State<AppState>) -> Json<Value> {
     Json(document(
         &state.config().service_name,
         &state.config().service_version,
+        state.modules(),
     ))
 }
 
-/// Builds the OpenAPI document.
-pub fn document(title: &str, version: &str) -> Value {
+/// Builds the OpenAPI document of what `hosting` serves; each operation is tagged with
+/// its kind and its module.
+pub fn document(title: &str, version: &str, hosting: &Hosting) -> Value {
     let mut generator = SchemaSettings::draft2020_12()
         .with(|s| s.definitions_path = "/components/schemas".into())
         .into_generator();
-    let (commands, queries) = registrations();
-    let registered = commands
-        .iter()
+    let module = |path: &str| hosting.module_of(path).map_or("", |m| m.name);
+    let registered = hosting
+        .commands()
+        .into_iter()
         .map(|c| {
             let schemas = (c.request_schema, c.result_schema);
-            (Kind::Command, c.name, c.access, c.errors, schemas)
+            let what = (Kind::Command, c.name, module(c.module_path));
+            (what, c.access, c.errors, schemas)
         })
-        .chain(queries.iter().map(|q| {
+        .chain(hosting.queries().into_iter().map(|q| {
             let schemas = (q.request_schema, q.result_schema);
-            (Kind::Query, q.name, q.access, q.errors, schemas)
+            let what = (Kind::Query, q.name, module(q.module_path));
+            (what, q.access, q.errors, schemas)
         }));
     let mut endpoints: Vec<Endpoint> = registered
-        .map(|(kind, name, access, errors, (request, result))| Endpoint {
-            kind,
-            name,
-            access,
-            errors,
-            request: schema_value(&mut generator, request),
-            result: schema_value(&mut generator, result),
-            body_required: false,
-        })
+        .map(
+            |((kind, name, module), access, errors, (request, result))| Endpoint {
+                kind,
+                name,
+                module,
+                access,
+                errors,
+                request: schema_value(&mut generator, request),
+                result: schema_value(&mut generator, result),
+                body_required: false,
+            },
+        )
         .collect();
     let mut components = generator.take_definitions(true);
     for endpoint in &mut endpoints {
@@ -102,9 +111,20 @@ pub fn document(title: &str, version: &str) -> Value {
         }}),
     );
     components.insert("Problem".to_owned(), problem_schema());
+    let tags: Vec<Value> = hosting
+        .modules()
+        .iter()
+        .filter(|m| m.enabled)
+        .map(|m| json!({ "name": m.name, "description": format!("Module {}", m.name) }))
+        .chain([
+            json!({ "name": "commands", "description": "Commands: POST /api/commands/{name}" }),
+            json!({ "name": "queries", "description": "Queries: POST /api/queries/{name}" }),
+        ])
+        .collect();
     json!({
         "openapi": "3.1.0",
         "info": { "title": title, "version": version },
+        "tags": tags,
         "paths": paths,
         "components": {
             "schemas": components,
@@ -145,6 +165,8 @@ impl Kind {
 struct Endpoint {
     kind: Kind,
     name: &'static str,
+    /// The module serving it.
+    module: &'static str,
     access: Access,
     errors: &'static [ErrorResponse],
     request: Value,
@@ -260,7 +282,7 @@ fn operation(endpoint: &Endpoint, links: Map<String, Value>) -> Value {
     }
     json!({ "post": {
         "operationId": endpoint.name,
-        "tags": [endpoint.kind.path()],
+        "tags": [endpoint.kind.path(), endpoint.module],
         "description": who,
         "security": security,
         "parameters": parameters,
@@ -293,6 +315,7 @@ mod tests {
         let endpoint = Endpoint {
             kind,
             name: "Audit",
+            module: "audit",
             access,
             errors,
             request: json!({ "type": "object" }),
