@@ -5,122 +5,13 @@ use std::fmt;
 
 use crate::error::ScaffoldError;
 
+mod reserved;
+
+use reserved::{KEYWORDS, RESERVED_PASCAL, RESERVED_SNAKE, RESERVED_SUFFIXES};
+
 /// Longest name accepted: `rm_<plural>` must stay within the read-model table limit
 /// (48 bytes), and `<snake>_eventstore` within PostgreSQL's 63.
 pub const MAX_NAME_LEN: usize = 40;
-
-/// Rust keywords (strict, reserved and weak): the snake form names modules and fields.
-const KEYWORDS: &[&str] = &[
-    "abstract",
-    "as",
-    "async",
-    "await",
-    "become",
-    "box",
-    "break",
-    "const",
-    "continue",
-    "crate",
-    "do",
-    "dyn",
-    "else",
-    "enum",
-    "extern",
-    "false",
-    "final",
-    "fn",
-    "for",
-    "gen",
-    "if",
-    "impl",
-    "in",
-    "let",
-    "loop",
-    "macro",
-    "macro_rules",
-    "match",
-    "mod",
-    "move",
-    "mut",
-    "override",
-    "priv",
-    "pub",
-    "raw",
-    "ref",
-    "return",
-    "safe",
-    "self",
-    "static",
-    "struct",
-    "super",
-    "trait",
-    "true",
-    "try",
-    "type",
-    "typeof",
-    "union",
-    "unsafe",
-    "unsized",
-    "use",
-    "virtual",
-    "where",
-    "while",
-    "yield",
-];
-
-/// Crate names the generated code reaches by absolute path (`::core::…`), which a module
-/// of the same name would shadow.
-const RESERVED_SNAKE: &[&str] = &["alloc", "core", "std"];
-
-/// Type names the generated code already uses next to the aggregate's: an aggregate
-/// named like one of them would shadow it.
-const RESERVED_PASCAL: &[&str] = &[
-    "Aggregate",
-    "Box",
-    "BusinessRuleError",
-    "Clone",
-    "Command",
-    "CommandContext",
-    "CommandHandler",
-    "DateTime",
-    "Debug",
-    "Default",
-    "Deserialize",
-    "DomainEvent",
-    "Eq",
-    "Err",
-    "Error",
-    "ErrorResponse",
-    "EventEnvelope",
-    "EventHandler",
-    "EventHandlerError",
-    "ExitCode",
-    "HandlerContext",
-    "HandlerError",
-    "JsonSchema",
-    "None",
-    "Ok",
-    "Option",
-    "PartialEq",
-    "Query",
-    "QueryContext",
-    "QueryHandler",
-    "ReadModel",
-    "Result",
-    "Send",
-    "Serialize",
-    "Service",
-    "Some",
-    "String",
-    "Sync",
-    "TestFramework",
-    "Utc",
-    "Uuid",
-    "Vec",
-];
-
-/// Suffixes the generated crate names add; a name ending in one would repeat it.
-const RESERVED_SUFFIXES: &[&str] = &["-service", "-contracts"];
 
 /// Which rule a service name breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
