@@ -207,6 +207,10 @@ wait_until "order-service answered /health" "$orders_pid" "$ORDERS_LOG" healthy 
 wait_until "${NAME}-service answered /health" "$probe_pid" "$PROBE_LOG" healthy "$probe_url"
 wait_until "the ${SUBSCRIBER} subscriber consumed" "$probe_pid" "$PROBE_LOG" consuming "$probe_url"
 
+modules="$(curl -fsS "$probe_url/health" | python3 -c 'import json, sys
+print(",".join(m["name"] for m in json.load(sys.stdin)["modules"] if m["enabled"]))')"
+[ "$modules" = "ci_probes" ] || fail "${NAME}-service hosts the modules [$modules], expected [ci_probes]"
+
 ci_log "${NAME}-service: Create${PASCAL}, Rename${PASCAL}, Get${PASCAL}"
 post "${probe_url}/api/commands/Create${PASCAL}" '{"title":"First probe","ownerId":"ci"}'
 expect "Create${PASCAL}" 200
