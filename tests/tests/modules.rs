@@ -243,12 +243,14 @@ async fn a_subscriber_runs_a_command_once_even_when_the_event_is_delivered_again
 
     // The invoice's row, written inline with its event, in the inbox transaction.
     let row: (String, String) = eventually(Duration::from_secs(20), "the invoice", || async {
-        anyhow::Ok(sqlx::query_as::<_, (String, String)>(
-            "SELECT order_id, amount FROM rm_test_invoices WHERE invoice_id = $1",
+        anyhow::Ok(
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT order_id, amount FROM rm_test_invoices WHERE invoice_id = $1",
+            )
+            .bind(&invoice_id)
+            .fetch_optional(&db.pool)
+            .await?,
         )
-        .bind(&invoice_id)
-        .fetch_optional(&db.pool)
-        .await?)
     })
     .await?;
     assert_eq!(row, (order_id.clone(), "19.00".to_owned()));
