@@ -11,6 +11,17 @@ pub enum BusError {
     /// The broker did not answer in time.
     #[error("message bus: no answer from {0} within the timeout")]
     Timeout(String),
+    /// The broker refused a queue or exchange as declared (one of that name exists with
+    /// other arguments): retrying cannot help until someone deletes it.
+    #[error(
+        "message bus: {what} exists with other arguments than this service declares ({reason}); delete it (e.g. `rabbitmqctl delete_queue {what}`) or give the service another SERVICE_NAME"
+    )]
+    Topology {
+        /// The queue or exchange.
+        what: String,
+        /// What the broker said.
+        reason: String,
+    },
     /// The connection to the broker is gone.
     #[error("message bus: connection closed")]
     Closed,

@@ -601,3 +601,52 @@ async fn a_failure_in_a_batch_is_retried_on_its_own_and_the_rest_handled_once() 
     assert_eq!(labels, expected, "each handled once, in queue order");
     h.stop().await
 }
+
+#[tokio::test]
+async fn a_queue_declared_with_other_arguments_stops_the_subscriber_saying_why()
+-> anyhow::Result<()> {
+    let db = TestDatabase::empty().await?;
+    let mut bus = TestBus::new().await?;
+    let options = SubscriberOptions::new(bus.options.clone(), bus.exchange().to_owned());
+    let queue = options.queue(Recorder::NAME);
+    bus.track_queue(&queue);
+    // Left by an earlier run with other settings.
+    let connection = platform_messaging::connect(&bus.options, "test").await?;
+    let channel = connection.create_channel().await?;
+    let mut arguments = lapin::types::FieldTable::default();
+    arguments.insert("x-max-length".into(), lapin::types::AMQPValue::LongInt(7));
+    channel
+        .queue_declare(
+            queue.as_str().into(),
+            lapin::options::QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            arguments,
+        )
+        .await?;
+    let handlers = subscribers()
+        .into_iter()
+        .filter(|s| s.name == Recorder::NAME)
+        .collect();
+    let runtime = SubscriberRuntime::with_handlers(db.pool.clone(), options, handlers);
+    let monitor = runtime.monitor().clone();
+    let (_stop, stopped) = watch::channel(false);
+    // It ends by itself: retrying cannot make the broker accept the declaration.
+    tokio::time::timeout(Duration::from_secs(20), runtime.run(stopped)).await??;
+    let status = monitor
+        .snapshot()
+        .remove(Recorder::NAME)
+        .ok_or_else(|| anyhow::anyhow!("no status"))?;
+    assert!(!status.consuming);
+    let error = status.last_error.unwrap_or_default();
+    assert!(
+        error.contains(&format!("{queue} exists with other arguments"))
+            && error.contains("rabbitmqctl delete_queue")
+            && error.contains("PRECONDITION_FAILED"),
+        "{error}"
+    );
+    let _ = connection.close(200, "done".into()).await;
+    bus.cleanup().await?;
+    Ok(())
+}

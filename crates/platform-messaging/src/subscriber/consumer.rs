@@ -11,7 +11,7 @@ use lapin::types::{FieldTable, ShortString};
 use lapin::{Channel, Connection};
 use sqlx::PgPool;
 use tokio::sync::watch;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use super::handler::{HandlerServices, SubscriberRegistration};
 use super::options::{SubscriberMonitor, SubscriberOptions};
@@ -44,6 +44,15 @@ impl Consumer {
         while !*shutdown.borrow() {
             match self.session(&mut shutdown, &mut backoff).await {
                 Ok(()) => break,
+                Err(err @ BusError::Topology { .. }) => {
+                    // Said once, and the consumer stops: health shows it down with why.
+                    error!(subscriber = self.handler.name, cause = %err, "subscriber stopped");
+                    self.monitor.update_entry(self.handler.name, |s| {
+                        s.consuming = false;
+                        s.last_error = Some(err.to_string());
+                    });
+                    break;
+                }
                 Err(err) => {
                     warn!(subscriber = self.handler.name, cause = %err, "subscriber interrupted; reconnecting");
                     self.monitor.update_entry(self.handler.name, |s| {
@@ -86,13 +95,29 @@ impl Consumer {
     ) -> Result<(), BusError> {
         let bus = &self.options.bus;
         let channel = with_timeout(bus, connection.create_channel()).await?;
-        let queue = with_timeout(bus, declare(&channel, &self.options, self.handler)).await?;
+        let queue = match with_timeout(bus, declare(&channel, &self.options, self.handler)).await {
+            Ok(queue) => queue,
+            Err(BusError::Amqp(err)) => return Err(self.refused(err)),
+            Err(err) => return Err(err),
+        };
         let dead_letters = with_timeout(bus, connection.create_channel()).await?;
         let result = self
             .consume_on(&channel, &queue, &dead_letters, shutdown, backoff)
             .await;
         close_channels(bus, &[&channel, &dead_letters]).await;
         result
+    }
+
+    /// A declaration the broker refused: a queue that exists with other arguments (406
+    /// PRECONDITION_FAILED) is a [`BusError::Topology`], anything else is retried.
+    fn refused(&self, err: lapin::Error) -> BusError {
+        match err.kind() {
+            lapin::ErrorKind::ProtocolError(amqp) if amqp.get_id() == 406 => BusError::Topology {
+                what: self.options.queue(self.handler.name),
+                reason: amqp.get_message().to_string(),
+            },
+            _ => BusError::Amqp(err),
+        }
     }
 
     async fn consume_on(
