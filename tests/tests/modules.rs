@@ -217,6 +217,11 @@ async fn start(
     TestService::start_hosting(Some(service), db, bus, &all).await
 }
 
+async fn openapi(svc: &TestService) -> anyhow::Result<Value> {
+    let url = format!("{}/api/openapi.json", svc.base_url);
+    Ok(svc.http.get(url).send().await?.json().await?)
+}
+
 async fn place_order(svc: &TestService, customer: &str) -> anyhow::Result<String> {
     let (status, created) = svc
         .command("CreateOrder", json!({ "customerId": customer }))
@@ -341,13 +346,7 @@ async fn modules_show_in_health_and_openapi_and_a_provider_is_replaced_by_a_fake
     assert_eq!(modules[1]["queries"], json!(["GetInvoicePrefix"]));
     assert_eq!(modules[1]["readModels"], json!(["rm_test_invoices"]));
 
-    let doc: Value = svc
-        .http
-        .get(format!("{}/api/openapi.json", svc.base_url))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let doc = openapi(&svc).await?;
     let tags = |path: &str| doc["paths"][path]["post"]["tags"].clone();
     assert_eq!(
         tags("/api/queries/GetInvoicePrefix"),
@@ -377,13 +376,7 @@ async fn a_module_switched_off_by_modules_serves_nothing() -> anyhow::Result<()>
         json!({}),
         "its subscriber is not started"
     );
-    let doc: Value = svc
-        .http
-        .get(format!("{}/api/openapi.json", svc.base_url))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let doc = openapi(&svc).await?;
     assert!(doc["paths"]["/api/queries/GetInvoicePrefix"].is_null());
     assert!(doc["paths"]["/api/commands/PlaceOrder"].is_object());
     // The order flow goes on without it.

@@ -9,7 +9,7 @@
 //! none of its providers; its read models, upcasters and migrations stay, since the data
 //! they keep belongs to the database, not to one process.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -364,24 +364,27 @@ impl Hosting {
 
     /// The command handlers this process serves, by name.
     pub fn commands(&self) -> Vec<&'static CommandRegistration> {
-        let mut all: Vec<_> = commands()
-            .values()
-            .copied()
-            .filter(|r| self.runs(r.module_path))
-            .collect();
-        all.sort_by_key(|r| r.name);
-        all
+        self.running(commands(), |r| (r.name, r.module_path))
     }
 
     /// The query handlers this process serves, by name.
     pub fn queries(&self) -> Vec<&'static QueryRegistration> {
-        let mut all: Vec<_> = queries()
+        self.running(queries(), |r| (r.name, r.module_path))
+    }
+
+    /// The registrations of `all` whose module runs here, sorted by name.
+    fn running<R>(
+        &self,
+        all: &HashMap<&'static str, &'static R>,
+        name_and_path: fn(&R) -> (&'static str, &'static str),
+    ) -> Vec<&'static R> {
+        let mut running: Vec<&'static R> = all
             .values()
             .copied()
-            .filter(|r| self.runs(r.module_path))
+            .filter(|r| self.runs(name_and_path(r).1))
             .collect();
-        all.sort_by_key(|r| r.name);
-        all
+        running.sort_by_key(|r| name_and_path(r).0);
+        running
     }
 
     /// The event handlers this process runs, by name.
