@@ -54,6 +54,34 @@ fn a_bad_setting_is_named() {
     assert!(stderr.contains("invalid HTTP_PORT=\"lots\""), "{stderr}");
 }
 
+#[test]
+fn modules_names_only_hosted_modules_and_stops_start_up_otherwise() {
+    let output = command()
+        .args(["serve"])
+        .env("MODULES", "orders,billing")
+        .env("HTTP_PORT", free_port().to_string())
+        .output()
+        .expect("run the binary");
+    let (code, lines) = failure(&output);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some(
+            "error: MODULES names \"billing\", which this service does not host; it hosts: orders"
+        ),
+        "{lines:?}"
+    );
+    let printed = command()
+        .arg("config")
+        .env("MODULES", "billing")
+        .output()
+        .expect("run the binary");
+    assert!(
+        String::from_utf8_lossy(&printed.stdout).contains("modules: orders (off)\n"),
+        "{printed:?}"
+    );
+}
+
 /// Exit code and the lines of stderr.
 fn failure(output: &std::process::Output) -> (Option<i32>, Vec<String>) {
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -481,6 +509,7 @@ fn the_working_directory_does_not_change_which_service_you_get() {
             printed.contains("exchange: platform\n"),
             "{dir:?}: {printed}"
         );
+        assert!(printed.contains("modules: orders\n"), "{dir:?}: {printed}");
         assert!(
             printed.contains(&own_default.display().to_string()),
             "{dir:?}: {printed}"

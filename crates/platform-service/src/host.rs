@@ -123,7 +123,7 @@ impl Service {
             return print_token(&config, args);
         }
         if let Some(CliCommand::Config) = &cli.command {
-            return print_config(&config);
+            return print_config(&config, &self.modules);
         }
         let telemetry = Telemetry::init(&config);
         let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -152,16 +152,35 @@ impl Service {
     }
 }
 
-/// `config`: prints what the service resolved: its name, database, address, exchange
-/// and the files read.
-fn print_config(config: &Config) -> ExitCode {
+/// `config`: prints what the service resolved: its name, database, address, exchange,
+/// modules and the files read.
+fn print_config(config: &Config, modules: &[Module]) -> ExitCode {
     let files = if config.files.is_empty() {
         "none (built-in defaults and the environment)".to_owned()
     } else {
         config.files.join(", ")
     };
+    let modules = if modules.is_empty() {
+        format!("{} (everything in the binary)", config.service_name)
+    } else {
+        modules
+            .iter()
+            .map(|m| {
+                let on = config
+                    .modules
+                    .as_ref()
+                    .is_none_or(|wanted| wanted.iter().any(|w| w == m.name()));
+                if on {
+                    m.name().to_owned()
+                } else {
+                    format!("{} (off)", m.name())
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let text = format!(
-        "service: {}\nenvironment: {}\ndatabase: {}\nhttp: {}:{}\nexchange: {}\nfiles: {files}\n",
+        "service: {}\nenvironment: {}\ndatabase: {}\nhttp: {}:{}\nexchange: {}\nmodules: {modules}\nfiles: {files}\n",
         config.service_name,
         config.environment,
         config.database.describe(),
