@@ -1,19 +1,15 @@
-//! The product service: an event-sourced service built on the platform.
+//! The product service: the catalog (products and categories), event-sourced on the
+//! platform.
 //!
 //! Only domain code lives here; the platform discovers the handlers and does the rest.
 //!
 //! # Layout
-//! - `domain`: the [`Product`](domain::Product) aggregate, the commands it takes and
-//!   the rules it enforces (no I/O).
-//! - `commands`: one handler per command (CreateProduct, RenameProduct).
-//! - `queries`: one handler per query (GetProduct).
-//! - `read_models`: `rm_products`, declared with `#[derive(ReadModel)]`.
-//! - `subscribers`: handlers of broadcast events (a stub for `ProductCreated`).
+//! - `domain`: the [`Product`](domain::Product) aggregate (its stream id is its SKU)
+//!   and the [`Category`](domain::Category) aggregate (`category:{id}`), the commands
+//!   they take and the rules they enforce (no I/O).
+//! - `subscribers`: handlers of broadcast events (a log of `ProductCreated`).
 
-pub mod commands;
 pub mod domain;
-pub mod queries;
-pub mod read_models;
 pub mod subscribers;
 
 use platform_service::{Module, Service};
@@ -24,18 +20,16 @@ pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
 /// The service's own config directory (read unless `CONFIG_DIR` names another).
 pub const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config");
 
-/// The `products` module: everything registered in this crate. Give it providers
-/// (`.provide(|config| Ok(Mailer::from(config)))`) for its handlers to take by type, or
-/// split the crate into several modules (`module!` in a Rust module owns what is
-/// registered below it).
-pub fn products_module() -> Module {
-    platform_service::module!("products")
+/// The `catalog` module: products and categories, their commands, queries and read
+/// models (everything registered in this crate outside other modules).
+pub fn catalog_module() -> Module {
+    platform_service::module!("catalog")
 }
 
 /// The product service, ready to run.
 pub fn service() -> Service {
     Service::new(DEFAULT_CONFIG)
         .config_dir(CONFIG_DIR)
-        .module(products_module())
-        .about("The product service: event-sourced products over HTTP.")
+        .module(catalog_module())
+        .about("The product service: an event-sourced catalog over HTTP.")
 }

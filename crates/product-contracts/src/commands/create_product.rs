@@ -1,24 +1,33 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Creates a new product; the service chooses its id.
+/// Creates a product under its SKU; a SKU already taken in the tenant is a 422
+/// `sku_taken`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateProduct {
-    /// What it is called; must not be blank.
+    /// The SKU: `^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`; the product's id from now on.
+    #[schemars(length(max = 64))]
+    pub sku: String,
+    /// What it is called; must not be blank (trimmed, at most 200 characters).
     #[schemars(length(max = 200))]
-    pub title: String,
-    /// Who it belongs to (a customer, a team, a user id); must not be blank.
+    pub name: String,
+    /// What it is (at most 2000 characters).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(length(max = 2000))]
+    pub description: String,
+    /// The category to put it in; it must exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 128))]
-    pub owner_id: String,
+    pub category_id: Option<String>,
 }
 
-/// The id of the new product.
+/// The new product's SKU.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateProductResult {
-    /// Its id.
-    pub product_id: String,
+    /// Its SKU.
+    pub sku: String,
 }
 
 platform_contracts::command!(CreateProduct => CreateProductResult);
@@ -34,16 +43,18 @@ mod tests {
     fn the_command_is_named_after_its_type_and_speaks_camel_case() {
         assert_eq!(<CreateProduct as Command>::NAME, "CreateProduct");
         let command = CreateProduct {
-            title: "First".into(),
-            owner_id: "owner-1".into(),
+            sku: "SKU-1".into(),
+            name: "Kettle".into(),
+            description: String::new(),
+            category_id: Some("c-1".into()),
         };
-        let body = json!({ "title": "First", "ownerId": "owner-1" });
+        let body = json!({ "sku": "SKU-1", "name": "Kettle", "categoryId": "c-1" });
         assert_eq!(serde_json::to_value(&command).ok(), Some(body.clone()));
         assert_eq!(
             serde_json::from_value::<CreateProduct>(body).ok(),
             Some(command)
         );
-        let unknown = json!({ "title": "First", "ownerId": "owner-1", "extra": 1 });
+        let unknown = json!({ "sku": "SKU-1", "name": "Kettle", "extra": 1 });
         assert!(serde_json::from_value::<CreateProduct>(unknown).is_err());
     }
 }

@@ -1,12 +1,16 @@
-//! The product domain: the aggregate, its commands, events and rules. No I/O here.
+//! The catalog domain: products and categories, their commands, events and rules.
+//! No I/O here.
 
 pub mod aggregates;
 
-/// The product events live in `product-contracts`, shared with the services that
+/// The catalog events live in `product-contracts`, shared with the services that
 /// subscribe to their broadcast.
 pub mod events {
     pub use product_contracts::events::*;
 }
 
-pub use aggregates::{Product, ProductCommand, ProductError};
-pub use events::{ProductCreated, ProductEvent, ProductRenamed};
+pub use aggregates::{
+    Category, CategoryCommand, CategoryError, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, Product,
+    ProductCommand, ProductError, category_stream, is_valid_sku,
+};
+pub use events::{CategoryEvent, ProductEvent};

@@ -26,8 +26,8 @@ impl EventHandler for ProductCreatedLog {
     ) -> Result<(), EventHandlerError> {
         if let ProductEvent::ProductCreated(created) = &event.event {
             info!(
-                product_id = %created.product_id,
-                title = %created.title,
+                sku = %created.sku,
+                name = %created.name,
                 "product created"
             );
         }

@@ -1,5 +1,0 @@
-//! Read models, one file each: declarations the platform keeps current.
-
-mod product;
-
-pub use product::ProductReadModel;
