@@ -7,9 +7,21 @@
 //! - `domain`: the [`Product`](domain::Product) aggregate (its stream id is its SKU)
 //!   and the [`Category`](domain::Category) aggregate (`category:{id}`), the commands
 //!   they take and the rules they enforce (no I/O).
+//! - `commands`: one handler per command (CreateProduct, ChangeProductDetails,
+//!   CategoriseProduct, SetPrice, ApplyDiscount, RemoveDiscount, DiscontinueProduct,
+//!   CreateCategory, RenameCategory, MoveCategory).
+//! - `queries`: one handler per query (GetProduct, ListProducts, GetPriceHistory,
+//!   GetCategory, ListCategories).
+//! - `policy`: who may change the catalog (roles `catalog` and `admin`).
+//! - `read_models`: `rm_products`, `rm_price_history` and `rm_categories`, declared
+//!   with `#[derive(ReadModel)]`.
 //! - `subscribers`: handlers of broadcast events (a log of `ProductCreated`).
 
+pub mod commands;
 pub mod domain;
+pub mod policy;
+pub mod queries;
+pub mod read_models;
 pub mod subscribers;
 
 use platform_service::{Module, Service};
