@@ -1,6 +1,8 @@
 //! A product service on a throwaway database, served in the test's process over
 //! real HTTP, with bearer tokens for its callers.
 
+// Each test binary uses a part of these helpers.
+#![allow(dead_code)]
 use std::time::Duration;
 
 use platform_event_sourcing::testing::{TestDatabase, eventually};
