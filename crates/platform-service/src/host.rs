@@ -32,6 +32,7 @@ use crate::module::{Hosting, Module};
 use crate::read_models;
 use crate::registry;
 use crate::telemetry::Telemetry;
+use crate::tool::{Tool, ToolEntry};
 
 /// A platform service: built in `main` from its default configuration and the
 /// modules it hosts, then run.
@@ -42,6 +43,7 @@ pub struct Service {
     about: &'static str,
     modules: Vec<Module>,
     overrides: Providers,
+    tools: Vec<ToolEntry>,
 }
 
 impl Service {
@@ -53,7 +55,15 @@ impl Service {
             about: "An event-sourced service on the platform.",
             modules: Vec::new(),
             overrides: Providers::new(),
+            tools: Vec::new(),
         }
+    }
+
+    /// Adds the service's own subcommand `T::NAME` (run with the service's state: its
+    /// database migrated, its modules and providers resolved).
+    pub fn tool<T: Tool>(mut self) -> Self {
+        self.tools.push(ToolEntry::of::<T>());
+        self
     }
 
     /// Hosts `module` (see [`module!`](crate::module)). A service hosting no module
@@ -106,18 +116,27 @@ impl Service {
     /// Parses the command line, runs the subcommand, and maps failure to a one-line
     /// error on stderr and a non-zero exit code.
     pub fn run(self) -> ExitCode {
-        let matches = Cli::command().about(self.about).get_matches();
+        let mut command = Cli::command().about(self.about);
+        for tool in &self.tools {
+            command = command.subcommand((tool.command)());
+        }
+        let matches = command.get_matches();
+        let tool = matches.subcommand().and_then(|(name, sub)| {
+            self.tools
+                .iter()
+                .find(|t| t.name == name)
+                .map(|t| (*t, sub.clone()))
+        });
+        if let Some((tool, sub)) = tool {
+            return self.run_tool(tool, &sub);
+        }
         let cli = match Cli::from_arg_matches(&matches) {
             Ok(cli) => cli,
             Err(err) => err.exit(),
         };
-        let own_dir = self.config_dir.map(std::path::Path::new);
-        let config = match Config::load(self.defaults_toml, own_dir) {
+        let config = match self.load_config() {
             Ok(config) => config,
-            Err(err) => {
-                eprintln!("error: configuration: {err}");
-                return ExitCode::from(2);
-            }
+            Err(code) => return code,
         };
         if let Some(CliCommand::Token(args)) = &cli.command {
             return print_token(&config, args);
@@ -125,6 +144,45 @@ impl Service {
         if let Some(CliCommand::Config) = &cli.command {
             return print_config(&config, &self.modules);
         }
+        let command = cli.command.unwrap_or(CliCommand::Serve);
+        self.block_on(config, |service, config| async move {
+            service.execute(command, config).await
+        })
+    }
+
+    /// The configuration, or exit code 2 with one line saying what is wrong.
+    fn load_config(&self) -> Result<Config, ExitCode> {
+        let own_dir = self.config_dir.map(std::path::Path::new);
+        Config::load(self.defaults_toml, own_dir).map_err(|err| {
+            eprintln!("error: configuration: {err}");
+            ExitCode::from(2)
+        })
+    }
+
+    /// Runs `tool` with the service's state.
+    fn run_tool(&self, tool: ToolEntry, matches: &clap::ArgMatches) -> ExitCode {
+        let config = match self.load_config() {
+            Ok(config) => config,
+            Err(code) => return code,
+        };
+        let matches = matches.clone();
+        self.block_on(config, |service, config| async move {
+            let hosting = service.hosting(&config)?;
+            let (pool, _) = connect_and_migrate(&config.database).await?;
+            let state = AppState::hosting(config, pool.clone(), false, hosting);
+            let outcome = (tool.run)(state, &matches).await;
+            pool.close().await;
+            outcome
+        })
+    }
+
+    /// Starts telemetry and the async runtime, runs `work`, and maps its outcome to an
+    /// exit code (one line on stderr when it failed).
+    fn block_on<F, Fut>(&self, config: Config, work: F) -> ExitCode
+    where
+        F: FnOnce(Service, Config) -> Fut,
+        Fut: Future<Output = anyhow::Result<()>>,
+    {
         let telemetry = Telemetry::init(&config);
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -136,8 +194,7 @@ impl Service {
                 return ExitCode::FAILURE;
             }
         };
-        let command = cli.command.unwrap_or(CliCommand::Serve);
-        let outcome = runtime.block_on(self.execute(command, config));
+        let outcome = runtime.block_on(work(self.clone(), config));
         // Tasks still running (a command whose client was answered or dropped) are not
         // waited for: their connections close and PostgreSQL rolls them back.
         runtime.shutdown_timeout(Duration::from_secs(1));

@@ -27,6 +27,7 @@
 //!   [`Hosting`], the modules resolved at start-up.
 //! - `metrics`: request counts and latencies of this process.
 //! - `telemetry`: logs, OTLP span export, W3C trace context.
+//! - `tool`: [`Tool`], a service's own subcommand (an import, say).
 //! - `host`: [`Service`], which ties it all together and runs until a signal.
 
 mod auth;
@@ -45,6 +46,7 @@ mod module;
 mod read_models;
 mod registry;
 mod telemetry;
+mod tool;
 
 pub use auth::{IssueError, issue_development_token};
 pub use cli::{CatchupArgs, Cli, CliCommand, EventsArgs, RepublishArgs, TokenArgs};
@@ -67,6 +69,7 @@ pub use registry::{
     command_names, owned_broadcast_types, query_names,
 };
 pub use telemetry::{Telemetry, continue_trace, traceparent_of};
+pub use tool::Tool;
 
 #[doc(hidden)]
 pub mod __private {
