@@ -11,10 +11,13 @@
 //! - `events` (feature `events`): the product domain events, as stored and as
 //!   broadcast. They derive `DomainEvent`, so they pull in platform-core; the service
 //!   and its subscribers enable the feature, clients do not.
+//! - `inventory`: a product's stock (ReceiveStock, AdjustStock, AllocateReservation,
+//!   GetStock) and, with `events`, the `Inventory.*` events.
 
 mod commands;
 #[cfg(feature = "events")]
 pub mod events;
+pub mod inventory;
 mod queries;
 
 pub use commands::{CreateProduct, CreateProductResult, ProductUpdated, RenameProduct};

@@ -9,9 +9,12 @@
 //! - `queries`: one handler per query (GetProduct).
 //! - `read_models`: `rm_products`, declared with `#[derive(ReadModel)]`.
 //! - `subscribers`: handlers of broadcast events (a stub for `ProductCreated`).
+//! - `inventory`: stock (the `Inventory` aggregate, its commands, `rm_stock`,
+//!   GetStock), a platform module of its own.
 
 pub mod commands;
 pub mod domain;
+pub mod inventory;
 pub mod queries;
 pub mod read_models;
 pub mod subscribers;
@@ -37,5 +40,6 @@ pub fn service() -> Service {
     Service::new(DEFAULT_CONFIG)
         .config_dir(CONFIG_DIR)
         .module(products_module())
+        .module(inventory::inventory_module())
         .about("The product service: event-sourced products over HTTP.")
 }
