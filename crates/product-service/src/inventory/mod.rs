@@ -1,10 +1,17 @@
-//! Stock: the `Inventory` aggregate (stream `inventory:{sku}`), a platform module of
-//! its own (`inventory`).
+//! Stock: the `Inventory` aggregate (stream `inventory:{sku}`), its commands, the
+//! `rm_stock` read model and GetStock; a platform module of its own (`inventory`).
 //!
 //! # Layout
 //! - `domain`: [`Inventory`](domain::Inventory), its commands and rules (no I/O).
+//! - `commands`: ReceiveStock, AdjustStock, AllocateReservation (roles `inventory`,
+//!   `admin`).
+//! - `queries`: GetStock.
+//! - `read_models`: `rm_stock`, declared with `#[derive(ReadModel)]`.
 
+pub mod commands;
 pub mod domain;
+pub mod queries;
+pub mod read_models;
 
 use platform_service::Module;
 
