@@ -137,7 +137,7 @@ async fn the_order_flow_arrives_in_order_with_envelope_and_properties() -> anyho
                 "version": version,
                 "globalPosition": position,
                 "occurredAt": occurred_at,
-                "schemaVersion": if matches!(event_type.as_str(), "ItemAdded" | "OrderCreated") { 2 } else { 1 },
+                "schemaVersion": if matches!(event_type.as_str(), "ItemAdded" | "OrderCreated" | "OrderPlaced") { 2 } else { 1 },
                 "payload": payload,
                 "metadata": metadata,
             })

@@ -50,8 +50,20 @@ impl BroadcastEnvelope {
         routing_key(&self.aggregate_type, &self.event_type)
     }
 
-    /// Decodes the payload as a typed event.
+    /// Decodes the payload as a typed event, upcast first when it is of an older
+    /// schema version than the registered upcasters lead to (a message published by an
+    /// older producer, or waiting in a queue since before an upgrade).
     pub fn decode<E: DomainEvent>(&self) -> Result<EventEnvelope<E>, EventDecodeError> {
+        let upcast = platform_core::upcast(
+            &self.event_type,
+            self.schema_version,
+            self.payload.get(),
+            Some(&self.metadata),
+        )?;
+        let (schema_version, payload) = match &upcast {
+            Some((version, payload)) => (*version, payload.as_str()),
+            None => (self.schema_version, self.payload.get()),
+        };
         Ok(EventEnvelope {
             event_id: self.event_id,
             tenant_id: self.tenant_id.clone(),
@@ -59,10 +71,10 @@ impl BroadcastEnvelope {
             aggregate_id: self.aggregate_id.clone(),
             version: self.version,
             global_position: self.global_position,
-            schema_version: self.schema_version,
+            schema_version,
             occurred_at: self.occurred_at,
             metadata: self.metadata.clone(),
-            event: E::from_payload(&self.event_type, self.payload.get())?,
+            event: E::from_payload(&self.event_type, payload)?,
         })
     }
 
@@ -119,4 +131,72 @@ fn default_tenant() -> String {
 /// `{aggregateType}.{eventType}`.
 pub fn routing_key(aggregate_type: &str, event_type: &str) -> String {
     format!("{aggregate_type}.{event_type}")
+}
+
+#[cfg(test)]
+mod tests {
+    use platform_core::DomainEvent;
+    use serde::{Deserialize, Serialize};
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// A test event whose schema 2 added `note`.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    struct EnvelopeTestNoted {
+        id: String,
+        note: String,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, DomainEvent)]
+    enum EnvelopeTestEvent {
+        #[domain_event(version = 2)]
+        EnvelopeTestNoted(EnvelopeTestNoted),
+    }
+
+    fn noted_v1_to_v2(mut payload: Value) -> Result<Value, String> {
+        let fields = payload.as_object_mut().ok_or("not an object")?;
+        fields.insert("note".into(), Value::String("none".into()));
+        Ok(payload)
+    }
+
+    platform_core::register_upcaster!("EnvelopeTestNoted", 1, noted_v1_to_v2);
+
+    fn envelope(schema_version: i32, payload: Value) -> BroadcastEnvelope {
+        serde_json::from_value(json!({
+            "eventId": uuid::Uuid::nil(),
+            "eventType": "EnvelopeTestNoted",
+            "aggregateType": "Test",
+            "aggregateId": "t-1",
+            "version": 1,
+            "globalPosition": 1,
+            "occurredAt": "2026-01-01T00:00:00Z",
+            "schemaVersion": schema_version,
+            "payload": payload,
+            "metadata": {},
+        }))
+        .expect("an envelope")
+    }
+
+    #[test]
+    fn an_older_schema_on_the_wire_is_upcast_before_decoding() {
+        let old = envelope(1, json!({ "id": "t-1" }));
+        let decoded = old
+            .decode::<EnvelopeTestEvent>()
+            .expect("upcast and decoded");
+        assert_eq!(decoded.schema_version, 2);
+        assert_eq!(
+            decoded.event,
+            EnvelopeTestEvent::EnvelopeTestNoted(EnvelopeTestNoted {
+                id: "t-1".into(),
+                note: "none".into(),
+            })
+        );
+        let current = envelope(2, json!({ "id": "t-1", "note": "hi" }));
+        let decoded = current
+            .decode::<EnvelopeTestEvent>()
+            .expect("decoded as is");
+        assert_eq!(decoded.schema_version, 2);
+        assert_eq!(EnvelopeTestEvent::EVENT_TYPES, ["EnvelopeTestNoted"]);
+    }
 }

@@ -16,12 +16,15 @@
 //! - `events` (feature `events`): the catalog's domain events, as stored and as
 //!   broadcast. They derive `DomainEvent`, so they pull in platform-core; the service
 //!   and its subscribers enable the feature, clients do not.
+//! - `inventory`: a product's stock (ReceiveStock, AdjustStock, AllocateReservation,
+//!   GetStock) and, with `events`, the `Inventory.*` events.
 
 mod commands;
 mod decimal;
 mod discount;
 #[cfg(feature = "events")]
 pub mod events;
+pub mod inventory;
 mod money;
 mod queries;
 

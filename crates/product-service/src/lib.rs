@@ -16,9 +16,12 @@
 //! - `read_models`: `rm_products`, `rm_price_history` and `rm_categories`, declared
 //!   with `#[derive(ReadModel)]`.
 //! - `subscribers`: handlers of broadcast events (a log of `ProductCreated`).
+//! - `inventory`: stock (the `Inventory` aggregate, its commands, `rm_stock`,
+//!   GetStock, the `order-stock` subscriber), a platform module of its own.
 
 pub mod commands;
 pub mod domain;
+pub mod inventory;
 pub mod policy;
 pub mod queries;
 pub mod read_models;
@@ -43,5 +46,6 @@ pub fn service() -> Service {
     Service::new(DEFAULT_CONFIG)
         .config_dir(CONFIG_DIR)
         .module(catalog_module())
+        .module(inventory::inventory_module())
         .about("The product service: an event-sourced catalog over HTTP.")
 }

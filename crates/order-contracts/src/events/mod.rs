@@ -7,12 +7,14 @@ mod item_removed;
 mod order_cancelled;
 mod order_created;
 mod order_placed;
+mod placed_line;
 
 pub use item_added::{ItemAdded, item_added_v1_to_v2};
 pub use item_removed::ItemRemoved;
 pub use order_cancelled::OrderCancelled;
 pub use order_created::{OrderCreated, order_created_v1_to_v2};
-pub use order_placed::OrderPlaced;
+pub use order_placed::{OrderPlaced, order_placed_v1_to_v2};
+pub use placed_line::PlacedLine;
 
 use platform_core::DomainEvent;
 
@@ -28,7 +30,8 @@ pub enum OrderEvent {
     ItemAdded(ItemAdded),
     /// A product's line was removed.
     ItemRemoved(ItemRemoved),
-    /// The order was submitted.
+    /// The order was submitted (schema 2: `lines`; v1 rows are upcast).
+    #[domain_event(version = 2)]
     OrderPlaced(OrderPlaced),
     /// The order was cancelled.
     OrderCancelled(OrderCancelled),

@@ -9,4 +9,6 @@ pub mod events {
 }
 
 pub use aggregates::{DEFAULT_MAX_LINES, Order, OrderCommand, OrderError, OrderLines, line_amount};
-pub use events::{ItemAdded, ItemRemoved, OrderCancelled, OrderCreated, OrderEvent, OrderPlaced};
+pub use events::{
+    ItemAdded, ItemRemoved, OrderCancelled, OrderCreated, OrderEvent, OrderPlaced, PlacedLine,
+};

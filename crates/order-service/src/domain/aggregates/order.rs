@@ -174,6 +174,7 @@ impl Order {
                     order_id: self.id.clone(),
                     customer_id: self.customer_id.clone(),
                     total: self.total(),
+                    lines: self.lines.placed(),
                 }
                 .into(),
             ]),

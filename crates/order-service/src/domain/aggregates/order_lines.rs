@@ -4,7 +4,7 @@ use order_contracts::OrderLine;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::events::{ItemAdded, OrderEvent};
+use crate::domain::events::{ItemAdded, OrderEvent, PlacedLine};
 
 /// An order's lines, one per product, in the order products were first added.
 ///
@@ -39,6 +39,18 @@ impl OrderLines {
         self.0.iter().fold(Decimal::ZERO, |sum, line| {
             sum.saturating_add(line_amount(line.quantity, line.price))
         })
+    }
+
+    /// The lines as an `OrderPlaced` event carries them.
+    pub fn placed(&self) -> Vec<PlacedLine> {
+        self.0
+            .iter()
+            .map(|line| PlacedLine {
+                product_id: line.product_id.clone(),
+                quantity: line.quantity,
+                price: line.price,
+            })
+            .collect()
     }
 
     fn add(&mut self, added: &ItemAdded) {

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{DEFAULT_MAX_LINES, Order, OrderCommand};
 use crate::domain::events::{
-    ItemAdded, ItemRemoved, OrderCancelled, OrderCreated, OrderEvent, OrderPlaced,
+    ItemAdded, ItemRemoved, OrderCancelled, OrderCreated, OrderEvent, OrderPlaced, PlacedLine,
 };
 
 fn dec(s: &str) -> Decimal {
@@ -42,11 +42,20 @@ fn removed(product: &str, quantity: i64, price: &str) -> OrderEvent {
     .into()
 }
 
-fn placed(total: &str) -> OrderEvent {
+/// An OrderPlaced with its lines: (product, quantity, unit price).
+fn placed(total: &str, lines: &[(&str, i64, &str)]) -> OrderEvent {
     OrderPlaced {
         order_id: "o-1".into(),
         customer_id: "c-1".into(),
         total: dec(total),
+        lines: lines
+            .iter()
+            .map(|(product, quantity, price)| PlacedLine {
+                product_id: (*product).into(),
+                quantity: *quantity,
+                price: dec(price),
+            })
+            .collect(),
     }
     .into()
 }
@@ -202,7 +211,11 @@ fn removing_a_missing_item_is_rejected() {
 
 #[test]
 fn items_change_only_on_a_draft() {
-    let placed_order = vec![created(), added("p-1", 1, "1"), placed("1")];
+    let placed_order = vec![
+        created(),
+        added("p-1", 1, "1"),
+        placed("1", &[("p-1", 1, "1")]),
+    ];
     TestFramework::<Order>::given(placed_order.clone())
         .when(add("p-2", 1, "1"))
         .then_expect_error_code("order_not_draft");
@@ -233,14 +246,21 @@ fn placing_records_the_exact_total() {
         added("p-2", 1, "49.99"),
     ])
     .when(OrderCommand::Place)
-    .then_expect_events(vec![placed("109.97")]);
+    .then_expect_events(vec![placed(
+        "109.97",
+        &[("p-1", 2, "29.99"), ("p-2", 1, "49.99")],
+    )]);
 }
 
 #[test]
 fn placing_a_placed_order_is_a_no_op() {
-    TestFramework::<Order>::given(vec![created(), added("p-1", 1, "1"), placed("1")])
-        .when(OrderCommand::Place)
-        .then_expect_no_events();
+    TestFramework::<Order>::given(vec![
+        created(),
+        added("p-1", 1, "1"),
+        placed("1", &[("p-1", 1, "1")]),
+    ])
+    .when(OrderCommand::Place)
+    .then_expect_no_events();
 }
 
 #[test]
@@ -248,19 +268,23 @@ fn a_draft_or_placed_order_can_be_cancelled() {
     TestFramework::<Order>::given(vec![created()])
         .when(OrderCommand::Cancel { reason: None })
         .then_expect_events(vec![cancelled()]);
-    TestFramework::<Order>::given(vec![created(), added("p-1", 1, "1"), placed("1")])
-        .when(OrderCommand::Cancel {
+    TestFramework::<Order>::given(vec![
+        created(),
+        added("p-1", 1, "1"),
+        placed("1", &[("p-1", 1, "1")]),
+    ])
+    .when(OrderCommand::Cancel {
+        reason: Some("changed mind".into()),
+    })
+    .then_expect_events(vec![
+        OrderCancelled {
+            order_id: "o-1".into(),
+            customer_id: "c-1".into(),
             reason: Some("changed mind".into()),
-        })
-        .then_expect_events(vec![
-            OrderCancelled {
-                order_id: "o-1".into(),
-                customer_id: "c-1".into(),
-                reason: Some("changed mind".into()),
-                placed_total: Some(dec("1")),
-            }
-            .into(),
-        ]);
+            placed_total: Some(dec("1")),
+        }
+        .into(),
+    ]);
 }
 
 #[test]

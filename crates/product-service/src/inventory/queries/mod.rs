@@ -1,0 +1,5 @@
+//! Stock query handlers; each registers itself with the platform.
+
+mod get_stock;
+
+pub use get_stock::GetStockHandler;

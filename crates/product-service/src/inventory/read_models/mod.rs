@@ -1,0 +1,6 @@
+//! The stock read model and its reducers.
+
+mod reducers;
+mod stock;
+
+pub use stock::StockReadModel;
