@@ -2,7 +2,9 @@
 # (.ci/schemathesis.sh, .ci/python-client.sh). Source it from the repository root.
 #
 # ci_venv            a Python venv with .ci/requirements.txt (pinned), in target/ci-venv
-# ci_start_service   builds order-service and runs it on a database, exchange and port
+# ci_start_service NAME [BINARY]
+#                    builds BINARY (default order-service) and runs it on a database,
+#                    exchange and port
 #                    of its own, in AUTH_MODE=jwt; exports SERVICE_URL and ADMIN_TOKEN
 #                    (a token with the admin role), CUSTOMER_TOKEN (a customer's),
 #                    CI_DB_NAME and SERVICE_LOG; on exit the service
@@ -28,11 +30,14 @@ ci_free_port() {
 
 ci_start_service() {
   local name="$1"
-  cargo build --quiet -p order-service
+  local service="${2:-order-service}"
+  cargo build --quiet -p "$service"
   local suffix
   suffix="$(date +%s)_$$"
   export CI_DB_NAME="ci_${name//-/_}_${suffix}"
   export CI_EXCHANGE="ci.${name}.${suffix}"
+  # Names the service's subscriber queues ({SERVICE_NAME}.{subscriber}), removed on exit.
+  export CI_SERVICE_NAME="ci-${name}-${suffix}"
   local port
   port="$(ci_free_port)"
   export SERVICE_URL="http://127.0.0.1:${port}"
@@ -44,15 +49,16 @@ ci_start_service() {
     "HTTP_HOST=127.0.0.1"
     "HTTP_PORT=${port}"
     "MESSAGE_BUS_EXCHANGE=${CI_EXCHANGE}"
+    "SERVICE_NAME=${CI_SERVICE_NAME}"
     "AUTH_MODE=jwt"
     "AUTH_JWT_SECRET=${secret}"
     "LOG_LEVEL=warn"
   )
-  ADMIN_TOKEN="$(env "${settings[@]}" target/debug/order-service token --sub "ci-${name}" --roles admin)"
-  CUSTOMER_TOKEN="$(env "${settings[@]}" target/debug/order-service token --sub ci-customer --roles customer)"
+  ADMIN_TOKEN="$(env "${settings[@]}" "target/debug/${service}" token --sub "ci-${name}" --roles admin)"
+  CUSTOMER_TOKEN="$(env "${settings[@]}" "target/debug/${service}" token --sub ci-customer --roles customer)"
   export ADMIN_TOKEN CUSTOMER_TOKEN
-  ci_log "starting order-service on ${SERVICE_URL} (database ${CI_DB_NAME}, exchange ${CI_EXCHANGE})"
-  env "${settings[@]}" target/debug/order-service serve >"$SERVICE_LOG" 2>&1 &
+  ci_log "starting ${service} on ${SERVICE_URL} (database ${CI_DB_NAME}, exchange ${CI_EXCHANGE})"
+  env "${settings[@]}" "target/debug/${service}" serve >"$SERVICE_LOG" 2>&1 &
   CI_SERVICE_PID=$!
   trap ci_stop_service EXIT
   for _ in $(seq 1 120); do
@@ -61,13 +67,13 @@ ci_start_service() {
     fi
     if ! kill -0 "$CI_SERVICE_PID" 2>/dev/null; then
       cat "$SERVICE_LOG" >&2
-      echo "order-service exited before answering /health" >&2
+      echo "${service} exited before answering /health" >&2
       return 1
     fi
     sleep 0.5
   done
   cat "$SERVICE_LOG" >&2
-  echo "order-service did not answer /health" >&2
+  echo "${service} did not answer /health" >&2
   return 1
 }
 
@@ -81,6 +87,12 @@ ci_stop_service() {
   if [ -n "${CI_DB_NAME:-}" ]; then
     psql "$CI_PG_URL" -q -c "DROP DATABASE IF EXISTS \"${CI_DB_NAME}\" WITH (FORCE)" || true
   fi
+  if [ -n "${CI_SERVICE_NAME:-}" ] && command -v rabbitmqctl >/dev/null; then
+    rabbitmqctl list_queues -q --no-table-headers name 2>/dev/null |
+      grep -F "${CI_SERVICE_NAME}." | while read -r queue; do
+        rabbitmqctl delete_queue -q "$queue" >/dev/null 2>&1 || true
+      done
+  fi
   if [ -n "${CI_EXCHANGE:-}" ]; then
     "$CI_VENV/bin/python" - "$CI_AMQP_URL" "$CI_EXCHANGE" <<'PY' || true
 import sys
@@ -90,6 +102,7 @@ url, exchange = sys.argv[1], sys.argv[2]
 connection = pika.BlockingConnection(pika.URLParameters(url))
 channel = connection.channel()
 channel.exchange_delete(exchange=exchange)
+channel.exchange_delete(exchange=exchange + ".dlx")
 connection.close()
 PY
   fi

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Schemathesis against the running order service: every operation of
-# /api/openapi.json, `--checks all`, coverage, fuzzing and stateful phases (links
-# carry created orders into later calls). Fails on any failing case, on any 5xx the
-# service counted, or on fewer than SCHEMATHESIS_MIN_CASES generated cases.
+# Schemathesis against a running service (the argument, default order-service): every
+# operation of /api/openapi.json, `--checks all`, coverage, fuzzing and stateful phases
+# (links carry created entities into later calls). Fails on any failing case, on any
+# 5xx the service counted, or on fewer than SCHEMATHESIS_MIN_CASES generated cases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=.ci/lib.sh
@@ -10,10 +10,11 @@ source .ci/lib.sh
 
 MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-100}"
 MIN_CASES="${SCHEMATHESIS_MIN_CASES:-1000}"
-REPORT="target/ci-schemathesis-report.json"
+SERVICE="${1:-order-service}"
+REPORT="target/ci-schemathesis-${SERVICE}-report.json"
 
 ci_venv
-ci_start_service schemathesis
+ci_start_service "schemathesis-${SERVICE}" "$SERVICE"
 
 ci_log "schemathesis --checks all (at most ${MAX_EXAMPLES} examples per operation and phase)"
 rm -f "$REPORT"
