@@ -8,7 +8,7 @@ mod change_product_details;
 mod create_category;
 mod create_product;
 mod discontinue_product;
-mod limits;
+pub(crate) mod limits;
 mod move_category;
 mod remove_discount;
 mod rename_category;

@@ -1,3 +1,4 @@
+use crate::commands::limits::{MAX_ID_LEN, check_len, check_limit};
 use platform_read_models::PageRequest;
 use platform_service::{
     ErrorResponse, HandlerError, QueryContext, QueryHandler, register_query_handler,
@@ -19,6 +20,10 @@ impl QueryHandler for ListCategoriesHandler {
         ctx: QueryContext,
         query: ListCategories,
     ) -> Result<CategoryList, HandlerError> {
+        check_limit(query.limit)?;
+        if let Some(parent_id) = &query.parent_id {
+            check_len("parentId", parent_id, MAX_ID_LEN)?;
+        }
         let categories = ctx.read_model::<CategoryReadModel>();
         let page = PageRequest {
             limit: query.limit,

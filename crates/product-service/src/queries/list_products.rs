@@ -1,3 +1,4 @@
+use crate::commands::limits::{MAX_ID_LEN, MAX_NAME_PREFIX_LEN, check_len, check_limit};
 use chrono::Utc;
 use platform_read_models::{Page, PageRequest, ReadModelStore};
 use platform_service::{
@@ -27,6 +28,13 @@ impl QueryHandler for ListProductsHandler {
     const ERRORS: &'static [ErrorResponse] = &[];
 
     async fn handle(ctx: QueryContext, query: ListProducts) -> Result<ProductList, HandlerError> {
+        check_limit(query.limit)?;
+        if let Some(category_id) = &query.category_id {
+            check_len("categoryId", category_id, MAX_ID_LEN)?;
+        }
+        if let Some(prefix) = &query.name_prefix {
+            check_len("namePrefix", prefix, MAX_NAME_PREFIX_LEN)?;
+        }
         let products = ctx.read_model::<ProductReadModel>();
         let limit = query
             .limit

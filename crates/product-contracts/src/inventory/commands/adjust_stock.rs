@@ -11,7 +11,10 @@ use super::StockLevel;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AdjustStock {
     /// The product; its stock must exist.
-    #[schemars(length(min = 1, max = 64))]
+    #[schemars(
+        length(min = 1, max = 64),
+        pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    )]
     pub sku: String,
     /// Units added (positive) or taken away (negative); not zero.
     pub delta: i64,

@@ -9,7 +9,10 @@ use super::StockLevel;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AllocateReservation {
     /// The product; its stock must exist.
-    #[schemars(length(min = 1, max = 64))]
+    #[schemars(
+        length(min = 1, max = 64),
+        pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    )]
     pub sku: String,
     /// The order whose reservation leaves; it must have one on this product.
     #[schemars(length(max = 128))]

@@ -11,7 +11,10 @@ use super::StockLevel;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReceiveStock {
     /// The product (`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`).
-    #[schemars(length(min = 1, max = 64))]
+    #[schemars(
+        length(min = 1, max = 64),
+        pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    )]
     pub sku: String,
     /// Units received; must be positive.
     pub quantity: i64,

@@ -8,7 +8,10 @@ use super::StockView;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetStock {
     /// The product.
-    #[schemars(length(min = 1, max = 64))]
+    #[schemars(
+        length(min = 1, max = 64),
+        pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    )]
     pub sku: String,
 }
 
