@@ -90,7 +90,7 @@ ci_stop_service() {
   if [ -n "${CI_SERVICE_NAME:-}" ] && command -v rabbitmqctl >/dev/null; then
     rabbitmqctl list_queues -q --no-table-headers name 2>/dev/null |
       grep -F "${CI_SERVICE_NAME}." | while read -r queue; do
-        rabbitmqctl delete_queue -q "$queue" >/dev/null 2>&1 || true
+        rabbitmqctl delete_queue -q "$queue" </dev/null >/dev/null 2>&1 || true
       done
   fi
   if [ -n "${CI_EXCHANGE:-}" ]; then
