@@ -40,7 +40,13 @@ impl Discount {
             }
             Discount::Amount(_) => return None,
         };
-        Some(Money::new(amount.normalize(), price.currency.clone()))
+        // Exact, never rounded; written with at least the price's decimals (20.00 less
+        // 15 % is 17.00, not 17).
+        let mut amount = amount.normalize();
+        if amount.scale() < price.amount.scale() {
+            amount.rescale(price.amount.scale());
+        }
+        Some(Money::new(amount, price.currency.clone()))
     }
 }
 
@@ -148,5 +154,14 @@ mod tests {
             "b expired"
         );
         assert_eq!(effective_price(&price, &[], at(10)), price);
+    }
+
+    #[test]
+    fn a_discounted_price_keeps_the_prices_decimals_and_is_never_rounded() {
+        let fifteen = Discount::Percentage("15".parse().expect("decimal literal"));
+        let kept = fifteen.apply_to(&eur("20.00")).map(|m| m.amount.to_string());
+        assert_eq!(kept.as_deref(), Some("17.00"));
+        let exact = fifteen.apply_to(&eur("19.99")).map(|m| m.amount.to_string());
+        assert_eq!(exact.as_deref(), Some("16.9915"));
     }
 }

@@ -181,7 +181,7 @@ async fn prices_and_discounts_give_the_effective_price() -> anyhow::Result<()> {
         .query("GetProduct", json!({ "sku": "KET-1" }))
         .await?;
     assert_eq!(product["price"], eur("20.00"));
-    assert_eq!(product["effectivePrice"]["amount"], "15", "{product}");
+    assert_eq!(product["effectivePrice"]["amount"], "15.00", "{product}");
     assert_eq!(product["discounts"].as_array().map(Vec::len), Some(2));
 
     // The live 5 EUR discount holds the price above 5.
