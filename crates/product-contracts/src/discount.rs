@@ -159,9 +159,13 @@ mod tests {
     #[test]
     fn a_discounted_price_keeps_the_prices_decimals_and_is_never_rounded() {
         let fifteen = Discount::Percentage("15".parse().expect("decimal literal"));
-        let kept = fifteen.apply_to(&eur("20.00")).map(|m| m.amount.to_string());
+        let kept = fifteen
+            .apply_to(&eur("20.00"))
+            .map(|m| m.amount.to_string());
         assert_eq!(kept.as_deref(), Some("17.00"));
-        let exact = fifteen.apply_to(&eur("19.99")).map(|m| m.amount.to_string());
+        let exact = fifteen
+            .apply_to(&eur("19.99"))
+            .map(|m| m.amount.to_string());
         assert_eq!(exact.as_deref(), Some("16.9915"));
     }
 }

@@ -4,6 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use platform_contracts::{Command, Query};
+use product_contracts::inventory::{
+    AdjustStock, AllocateReservation, GetStock, ReceiveStock, StockLevel, StockView,
+};
 use product_contracts::{
     ApplyDiscount, ApplyDiscountResult, CategoriseProduct, CategoryList, CategoryUpdated,
     CategoryView, ChangeProductDetails, CreateCategory, CreateCategoryResult, CreateProduct,
@@ -241,6 +244,29 @@ impl ProductServiceClient {
         &self,
         query: GetPriceHistory,
     ) -> Result<PriceHistory, ClientError> {
+        self.query(&query).await
+    }
+
+    /// `ReceiveStock`: units of a product arrived (role `inventory` or `admin`).
+    pub async fn receive_stock(&self, command: ReceiveStock) -> Result<StockLevel, ClientError> {
+        self.execute(&command).await
+    }
+
+    /// `AdjustStock`: on-hand stock corrected, with a reason.
+    pub async fn adjust_stock(&self, command: AdjustStock) -> Result<StockLevel, ClientError> {
+        self.execute(&command).await
+    }
+
+    /// `AllocateReservation`: an order's reserved units left the warehouse.
+    pub async fn allocate_reservation(
+        &self,
+        command: AllocateReservation,
+    ) -> Result<StockLevel, ClientError> {
+        self.execute(&command).await
+    }
+
+    /// `GetStock`: a product's stock and open reservations.
+    pub async fn get_stock(&self, query: GetStock) -> Result<StockView, ClientError> {
         self.query(&query).await
     }
 

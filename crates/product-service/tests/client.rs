@@ -3,6 +3,7 @@
 mod common;
 
 use common::Catalog;
+use product_service_client::inventory::{AdjustStock, AllocateReservation, GetStock, ReceiveStock};
 use product_service_client::{
     ClientError, CreateProduct, Discount, GetProduct, ListProducts, Money, ProductServiceClient,
     SetPrice,
@@ -67,5 +68,40 @@ async fn the_client_speaks_the_catalog() -> anyhow::Result<()> {
         matches!(refused, Err(ClientError::Forbidden { .. })),
         "{refused:?}"
     );
+    // Stock, with a token of the inventory role.
+    let keeper = ProductServiceClient::builder(&catalog.base_url)
+        .bearer_token(common::token("ivan", &["inventory"]))
+        .build()?;
+    let received = keeper
+        .receive_stock(ReceiveStock {
+            sku: "KET-1".into(),
+            quantity: 5,
+        })
+        .await?;
+    assert_eq!((received.on_hand, received.available), (5, 5));
+    let adjusted = keeper
+        .adjust_stock(AdjustStock {
+            sku: "KET-1".into(),
+            delta: -2,
+            reason: "count".into(),
+        })
+        .await?;
+    assert_eq!(adjusted.on_hand, 3);
+    match keeper
+        .allocate_reservation(AllocateReservation {
+            sku: "KET-1".into(),
+            order_id: "no-such-order".into(),
+        })
+        .await
+    {
+        Err(ClientError::RuleViolated { code, .. }) => assert_eq!(code, "no_reservation"),
+        other => panic!("expected no_reservation, got {other:?}"),
+    }
+    let stock = reader
+        .get_stock(GetStock {
+            sku: "KET-1".into(),
+        })
+        .await?;
+    assert_eq!((stock.on_hand, stock.reserved, stock.available), (3, 0, 3));
     catalog.stop().await
 }
