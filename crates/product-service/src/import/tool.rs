@@ -13,8 +13,7 @@ use super::{ImportError, ImportOptions, Rows, import_products};
 pub struct ImportProducts;
 
 /// What `product-service import` does, for `--help`.
-const ABOUT: &str =
-    "Import existing products (a CSV file or a table of another database) as ProductImported events";
+const ABOUT: &str = "Import existing products (a CSV file or a table of another database) as ProductImported events";
 
 /// The arguments of `product-service import`.
 #[derive(Debug, Clone, clap::Args)]
