@@ -14,13 +14,17 @@
 //! - W4: append → subscriber latency at 1,000 events/s through the outbox relay,
 //!   RabbitMQ and the subscriber runtime; relay throughput on a 100,000-event backlog;
 //!   the subscriber runtime draining a 100,000-message backlog (inbox included).
+//! - import: `product-service import`'s library function importing N products (rows
+//!   checked, one `Import` command each through the service's executor and inline
+//!   read models), C commands at a time; products/s.
 //!
 //! Each workload is shown next to the limit it is judged against, measured in the same
 //! run (the `× limit` column): W1 against a raw one-row-per-commit `INSERT` loop at the
-//! same worker count, W2 against a raw `SELECT` of the same rows (a time ratio: lower is
+//! same worker count (and so is the import), W2 against a raw `SELECT` of the same rows (a time ratio: lower is
 //! better), W4 against a bare lapin publisher with confirms and a bare consumer doing
 //! one `INSERT` per message. Each run uses a database of its own, dropped at the end.
 
+mod import;
 mod limits;
 mod report;
 mod w1;
@@ -78,6 +82,9 @@ struct Args {
     /// Skip W2.
     #[arg(long)]
     skip_w2: bool,
+    /// Products per import run, at each worker count as its concurrency (0 skips it).
+    #[arg(long, default_value_t = 3000)]
+    import_products: usize,
     /// Where to write the JSON results.
     #[arg(long, default_value = "bench-results/results.json")]
     json: std::path::PathBuf,
@@ -109,6 +116,10 @@ async fn main() -> anyhow::Result<()> {
                 report.push(w1::http(&db, args.orders, workers, jwt, full).await?);
             }
         }
+        if args.import_products > 0 {
+            let db = TestDatabase::new().await?;
+            report.push(import::products(&db, args.import_products, workers).await?);
+        }
     }
     if !args.skip_w2 {
         let db = TestDatabase::new().await?;
@@ -137,6 +148,7 @@ async fn main() -> anyhow::Result<()> {
         report.push(w4::subscriber_backlog(&db, args.w4_relay_events).await?);
     }
     report.relate("W1", "", LIMIT_APPEND, Measure::Throughput);
+    report.relate_to(import::IMPORT, "", "W1", LIMIT_APPEND, Measure::Throughput);
     report.relate("W2", "load", LIMIT_SELECT, Measure::Time);
     report.relate("W4", "relay", LIMIT_PUBLISH, Measure::Throughput);
     report.relate(

@@ -106,14 +106,34 @@ impl Report {
     /// the row of `limit` with the same worker count (or with one worker, when the
     /// limit was measured once).
     pub fn relate(&mut self, workload: &str, prefix: &str, limit: &str, measure: Measure) {
+        self.relate_to(workload, prefix, workload, limit, measure);
+    }
+
+    /// [`relate`](Self::relate) to the limit of another workload (`limit_workload`),
+    /// named `{limit_workload} {limit}` in `against`.
+    pub fn relate_to(
+        &mut self,
+        workload: &str,
+        prefix: &str,
+        limit_workload: &str,
+        limit: &str,
+        measure: Measure,
+    ) {
         let limits: Vec<Row> = self
             .rows
             .iter()
-            .filter(|r| r.workload == workload && r.variant == limit)
+            .filter(|r| r.workload == limit_workload && r.variant == limit)
             .cloned()
             .collect();
+        let against = if workload == limit_workload {
+            limit.to_owned()
+        } else {
+            format!("{limit_workload} {limit}")
+        };
         for row in &mut self.rows {
-            if row.workload != workload || row.variant == limit || !row.variant.starts_with(prefix)
+            if row.workload != workload
+                || (workload == limit_workload && row.variant == limit)
+                || !row.variant.starts_with(prefix)
             {
                 continue;
             }
@@ -130,7 +150,7 @@ impl Report {
             };
             if ratio.is_finite() {
                 row.ratio = Some(ratio);
-                row.against = Some(limit.to_owned());
+                row.against = Some(against.clone());
             }
         }
     }

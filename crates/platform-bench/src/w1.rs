@@ -258,9 +258,15 @@ pub async fn http(
             format!("Bearer {token}").parse()?,
         );
     }
-    let server = tokio::spawn(platform_service::serve(config, listener, async move {
-        let _ = stopped.await;
-    }));
+    // The order service as its binary runs it (its module alone: the product service
+    // is linked into the bench too, and its handlers and subscriber are not under test).
+    let server = tokio::spawn(async move {
+        order_service::service()
+            .serve(config, listener, async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
     let client = reqwest::Client::builder()
         .default_headers(headers)
         .build()?;

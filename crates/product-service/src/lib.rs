@@ -18,9 +18,12 @@
 //! - `subscribers`: handlers of broadcast events (a log of `ProductCreated`).
 //! - `inventory`: stock (the `Inventory` aggregate, its commands, `rm_stock`,
 //!   GetStock, the `order-stock` subscriber), a platform module of its own.
+//! - `import`: `product-service import`, existing products (a CSV file, a table of
+//!   another database) turned into `ProductImported` events.
 
 pub mod commands;
 pub mod domain;
+pub mod import;
 pub mod inventory;
 pub mod policy;
 pub mod queries;
@@ -47,5 +50,6 @@ pub fn service() -> Service {
         .config_dir(CONFIG_DIR)
         .module(catalog_module())
         .module(inventory::inventory_module())
+        .tool::<import::ImportProducts>()
         .about("The product service: an event-sourced catalog over HTTP.")
 }

@@ -1,4 +1,4 @@
-//! `product-service`: serve (the default), migrate, catchup, republish or print events; see `--help`.
+//! `product-service`: serve (the default), migrate, catchup, republish, print events or import products; see `--help`.
 
 use std::process::ExitCode;
 
