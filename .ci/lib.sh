@@ -8,7 +8,8 @@
 #                    of its own, in AUTH_MODE=jwt; exports SERVICE_URL and ADMIN_TOKEN
 #                    (a token with the admin role), CUSTOMER_TOKEN (a customer's),
 #                    CI_DB_NAME and SERVICE_LOG; on exit the service
-#                    is stopped, its database dropped and its exchange deleted.
+#                    is stopped, its database dropped, its exchange and its
+#                    subscribers' queues (`${CI_SERVICE_NAME}.*`) deleted.
 
 CI_VENV="${CI_VENV:-target/ci-venv}"
 CI_PG_URL="${CI_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -36,7 +37,7 @@ ci_start_service() {
   suffix="$(date +%s)_$$"
   export CI_DB_NAME="ci_${name//-/_}_${suffix}"
   export CI_EXCHANGE="ci.${name}.${suffix}"
-  # Names the service's subscriber queues ({SERVICE_NAME}.{subscriber}), removed on exit.
+  # A name of its own: its subscribers' durable queues are `${CI_SERVICE_NAME}.{name}`.
   export CI_SERVICE_NAME="ci-${name}-${suffix}"
   local port
   port="$(ci_free_port)"
@@ -79,6 +80,13 @@ ci_start_service() {
 
 ci_stop_service() {
   local status=$?
+  # The subscribers it runs (their queues go with the exchange), asked before it stops.
+  local subscribers=""
+  if [ -n "${SERVICE_URL:-}" ]; then
+    subscribers="$(curl -fsS "${SERVICE_URL}/health" 2>/dev/null |
+      python3 -c 'import json, sys; print(" ".join(json.load(sys.stdin).get("subscribers", {})))' \
+      2>/dev/null || true)"
+  fi
   if [ -n "${CI_SERVICE_PID:-}" ]; then
     kill -TERM "$CI_SERVICE_PID" 2>/dev/null || true
     wait "$CI_SERVICE_PID" 2>/dev/null || true
@@ -87,22 +95,19 @@ ci_stop_service() {
   if [ -n "${CI_DB_NAME:-}" ]; then
     psql "$CI_PG_URL" -q -c "DROP DATABASE IF EXISTS \"${CI_DB_NAME}\" WITH (FORCE)" || true
   fi
-  if [ -n "${CI_SERVICE_NAME:-}" ] && command -v rabbitmqctl >/dev/null; then
-    rabbitmqctl list_queues -q --no-table-headers name 2>/dev/null |
-      grep -F "${CI_SERVICE_NAME}." | while read -r queue; do
-        rabbitmqctl delete_queue -q "$queue" </dev/null >/dev/null 2>&1 || true
-      done
-  fi
   if [ -n "${CI_EXCHANGE:-}" ]; then
-    "$CI_VENV/bin/python" - "$CI_AMQP_URL" "$CI_EXCHANGE" <<'PY' || true
+    "$CI_VENV/bin/python" - "$CI_AMQP_URL" "$CI_EXCHANGE" "${CI_SERVICE_NAME:-}" $subscribers <<'PY' || true
 import sys
 import pika
 
-url, exchange = sys.argv[1], sys.argv[2]
+url, exchange, service, subscribers = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 connection = pika.BlockingConnection(pika.URLParameters(url))
 channel = connection.channel()
+for subscriber in subscribers if service else []:
+    for queue in (f"{service}.{subscriber}", f"{service}.{subscriber}.dlq"):
+        channel.queue_delete(queue=queue)
 channel.exchange_delete(exchange=exchange)
-channel.exchange_delete(exchange=exchange + ".dlx")
+channel.exchange_delete(exchange=f"{exchange}.dlx")
 connection.close()
 PY
   fi

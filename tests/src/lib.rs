@@ -72,7 +72,11 @@ pub struct TestService {
     pub base_url: String,
     /// HTTP client for the tests.
     pub http: reqwest::Client,
-    /// The test's exchange (deleted when the service is stopped or dropped).
+    /// Its `SERVICE_NAME`: `order-service-{exchange}` unless a setting names another,
+    /// so its subscribers' durable queues are its own.
+    service_name: String,
+    /// The test's exchange (deleted when the service is stopped or dropped), which
+    /// also deletes the service's subscriber queues.
     bus: Option<TestBus>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
@@ -110,10 +114,15 @@ impl TestService {
     /// Starts `service` (its modules and providers; `None`: everything linked in as one
     /// module) on `db` broadcasting on `bus`, with the order service's defaults and
     /// extra settings.
+    ///
+    /// The service is named `order-service-{exchange}` unless `settings` name it
+    /// (`SERVICE_NAME`): every subscriber it may run (those of the order service, and a
+    /// test's own) declares a durable queue `{SERVICE_NAME}.{subscriber}`, which must be
+    /// the test's alone and is deleted with the exchange.
     pub async fn start_hosting(
         service: Option<platform_service::Service>,
         db: &TestDatabase,
-        bus: TestBus,
+        mut bus: TestBus,
         settings: &[(&str, &str)],
     ) -> anyhow::Result<Self> {
         if let Ok(filter) = std::env::var("RUST_LOG") {
@@ -127,7 +136,18 @@ impl TestService {
         // may only read and append the log.
         let role = db.runtime_role().await?;
         let exchange = bus.exchange().to_owned();
+        let service_name = settings
+            .iter()
+            .find(|(key, _)| *key == "SERVICE_NAME")
+            .map_or_else(
+                || format!("order-service-{exchange}"),
+                |(_, v)| (*v).to_owned(),
+            );
+        for subscriber in platform_messaging::subscribers() {
+            bus.track_queue(&format!("{service_name}.{}", subscriber.name));
+        }
         let mut overrides = vec![
+            ("SERVICE_NAME", service_name.as_str()),
             ("DATABASE_URL", role.url.as_str()),
             ("DB_MIGRATION_USERNAME", role.owner.as_str()),
             ("DB_MAX_CONNECTIONS", "8"),
@@ -150,6 +170,7 @@ impl TestService {
             None => tokio::spawn(platform_service::serve(config, listener, stop)),
         };
         let service = TestService {
+            service_name,
             base_url,
             http: reqwest::Client::new(),
             bus: Some(bus),
@@ -163,11 +184,16 @@ impl TestService {
         Ok(service)
     }
 
-    /// Waits until the outbox relay is connected (health `ok`, not `degraded`).
+    /// Waits until the outbox relay is connected (health `ok`, not `degraded`) and every
+    /// subscriber it runs consumes (its queue bound: nothing broadcast from then on is
+    /// missed).
     async fn wait_for_bus(&self) -> anyhow::Result<()> {
         eventually(STARTUP, "the outbox relay to connect", || async {
             let health = self.health().await?;
-            anyhow::Ok((health["checks"]["messageBus"] == "up").then_some(()))
+            let consuming = health["subscribers"]
+                .as_object()
+                .is_none_or(|subscribers| subscribers.values().all(|s| s["consuming"] == true));
+            anyhow::Ok((health["checks"]["messageBus"] == "up" && consuming).then_some(()))
         })
         .await
     }
@@ -267,6 +293,11 @@ impl TestService {
             server.await??;
         }
         self.bus.take().context("the bus was already handed back")
+    }
+
+    /// Its `SERVICE_NAME` (the app id of what it broadcasts, the OpenAPI title).
+    pub fn service_name(&self) -> &str {
+        &self.service_name
     }
 
     /// The test's exchange.

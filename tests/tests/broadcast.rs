@@ -159,7 +159,7 @@ async fn the_order_flow_arrives_in_order_with_envelope_and_properties() -> anyho
         assert_eq!(*p.delivery_mode(), Some(2), "persistent");
         assert_eq!(
             p.app_id().as_ref().map(|s| s.as_str()),
-            Some("order-service")
+            Some(svc.service_name())
         );
         assert_eq!(
             p.correlation_id().as_ref().map(|s| s.as_str()),

@@ -340,11 +340,15 @@ async fn modules_show_in_health_and_openapi_and_a_provider_is_replaced_by_a_fake
             .as_array()
             .is_some_and(|r| r.contains(&json!("rm_orders")))
     );
-    assert_eq!(modules[1]["name"], "invoicing");
-    assert_eq!(modules[1]["dependsOn"], json!(["orders"]));
-    assert_eq!(modules[1]["subscribers"], json!(["invoices"]));
-    assert_eq!(modules[1]["queries"], json!(["GetInvoicePrefix"]));
-    assert_eq!(modules[1]["readModels"], json!(["rm_test_invoices"]));
+    // The order service's own `catalog` module, then the test's.
+    assert_eq!(modules[1]["name"], "catalog");
+    assert_eq!(modules[1]["subscribers"], json!(["product-prices"]));
+    assert_eq!(modules[1]["queries"], json!(["GetProductPrice"]));
+    assert_eq!(modules[2]["name"], "invoicing");
+    assert_eq!(modules[2]["dependsOn"], json!(["orders"]));
+    assert_eq!(modules[2]["subscribers"], json!(["invoices"]));
+    assert_eq!(modules[2]["queries"], json!(["GetInvoicePrefix"]));
+    assert_eq!(modules[2]["readModels"], json!(["rm_test_invoices"]));
 
     let doc = openapi(&svc).await?;
     let tags = |path: &str| doc["paths"][path]["post"]["tags"].clone();
@@ -369,8 +373,10 @@ async fn a_module_switched_off_by_modules_serves_nothing() -> anyhow::Result<()>
         (404, json!("unknown_query"))
     );
     let health = svc.health().await?;
-    assert_eq!(health["modules"][1]["name"], "invoicing");
+    assert_eq!(health["modules"][1]["name"], "catalog");
     assert_eq!(health["modules"][1]["enabled"], false);
+    assert_eq!(health["modules"][2]["name"], "invoicing");
+    assert_eq!(health["modules"][2]["enabled"], false);
     assert_eq!(
         health["subscribers"],
         json!({}),
@@ -431,7 +437,7 @@ fn start_up_stops_on_a_missing_provider_a_missing_dependency_or_an_unknown_modul
         .ok_or_else(|| anyhow::anyhow!("started with an unknown module"))?;
     assert_eq!(
         err.to_string(),
-        "MODULES names \"billing\", which this service does not host; it hosts: orders, invoicing"
+        "MODULES names \"billing\", which this service does not host; it hosts: orders, catalog, invoicing"
     );
     Ok(())
 }

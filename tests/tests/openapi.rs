@@ -43,7 +43,7 @@ async fn the_document_lists_every_endpoint_with_resolvable_schemas() -> anyhow::
     assert_eq!(response.status(), 200);
     let doc: Value = response.json().await?;
     assert_eq!(doc["openapi"], "3.1.0");
-    assert_eq!(doc["info"]["title"], "order-service");
+    assert_eq!(doc["info"]["title"], svc.service_name());
 
     let paths: Vec<&str> = doc["paths"]
         .as_object()
@@ -69,6 +69,7 @@ async fn the_document_lists_every_endpoint_with_resolvable_schemas() -> anyhow::
         "GetOrderEvents",
         "GetCustomerOrders",
         "GetProductDemand",
+        "GetProductPrice",
     ] {
         assert!(
             paths.contains(&format!("/api/queries/{name}").as_str()),

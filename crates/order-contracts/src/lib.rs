@@ -23,7 +23,7 @@ pub use commands::{
 };
 pub use queries::{
     CustomerOrders, EventRecord, GetCustomerOrders, GetOrder, GetOrderEvents, GetProductDemand,
-    ListOrders, OrderEvents, OrderLine, OrderList, OrderStatus, OrderView, ParseOrderStatusError,
-    ProductDemand,
+    GetProductPrice, ListOrders, OrderEvents, OrderLine, OrderList, OrderStatus, OrderView,
+    ParseOrderStatusError, ProductDemand, ProductPrice,
 };
 pub use rust_decimal::Decimal;

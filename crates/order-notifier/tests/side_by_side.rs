@@ -126,6 +126,10 @@ async fn the_order_service_and_the_notifier_run_side_by_side_as_the_readme_says(
     let mut bus = TestBus::new().await?;
     let notifier_name = format!("order-notifier-{}", bus.exchange());
     bus.track_queue(&format!("{notifier_name}.notifications"));
+    // The order service subscribes too (its `catalog` module, to product events): its
+    // queue is the test's own as well.
+    let orders_name = format!("order-service-{}", bus.exchange());
+    bus.track_queue(&format!("{orders_name}.product-prices"));
     let exchange = bus.exchange().to_owned();
     let http = reqwest::Client::new();
 
@@ -136,6 +140,7 @@ async fn the_order_service_and_the_notifier_run_side_by_side_as_the_readme_says(
         &[
             ("DATABASE_URL", &orders_db.url()),
             ("MESSAGE_BUS_EXCHANGE", &exchange),
+            ("SERVICE_NAME", &orders_name),
         ],
     )?;
     let notifier = Running::start(
@@ -162,7 +167,7 @@ async fn the_order_service_and_the_notifier_run_side_by_side_as_the_readme_says(
         },
     )
     .await?;
-    assert_eq!(orders_health["service"], "order-service");
+    assert_eq!(orders_health["service"], orders_name);
     assert_eq!(orders_health["modules"][0]["name"], "orders");
     assert_eq!(notifier_health["service"], notifier_name);
     assert_eq!(notifier_health["modules"][0]["name"], "notifications");

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use order_contracts::{
     AddItem, CancelOrder, CreateOrder, CreateOrderResult, CustomerOrders, GetCustomerOrders,
-    GetOrder, GetOrderEvents, GetProductDemand, ListOrders, OrderEvents, OrderList, OrderUpdated,
-    OrderView, PlaceOrder, ProductDemand, RemoveItem,
+    GetOrder, GetOrderEvents, GetProductDemand, GetProductPrice, ListOrders, OrderEvents,
+    OrderList, OrderUpdated, OrderView, PlaceOrder, ProductDemand, ProductPrice, RemoveItem,
 };
 use platform_contracts::{Command, Query};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
@@ -206,6 +206,14 @@ impl OrderServiceClient {
         &self,
         query: GetProductDemand,
     ) -> Result<ProductDemand, ClientError> {
+        self.query(&query).await
+    }
+
+    /// A product's price as the order service knows it from the product service.
+    pub async fn get_product_price(
+        &self,
+        query: GetProductPrice,
+    ) -> Result<ProductPrice, ClientError> {
         self.query(&query).await
     }
 

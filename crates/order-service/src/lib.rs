@@ -15,7 +15,11 @@
 //!   (`MAX_LINES_PER_ORDER`).
 //! - `read_models`: `rm_orders`, `rm_customer_orders` (inline) and `rm_product_demand`
 //!   (async), declared with `#[derive(ReadModel)]`.
+//! - `catalog`: a platform module of its own (`catalog`): products' names and list
+//!   prices kept from the product service's events (`product_prices`), and
+//!   GetProductPrice.
 
+pub mod catalog;
 pub mod commands;
 pub mod domain;
 pub mod policy;
@@ -31,8 +35,8 @@ pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
 /// The service's own config directory (read unless `CONFIG_DIR` names another).
 pub const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config");
 
-/// The `orders` module: everything registered in this crate (the order commands,
-/// queries and read models).
+/// The `orders` module: everything registered in this crate outside other modules (the
+/// order commands, queries and read models).
 pub fn orders_module() -> Module {
     platform_service::module!("orders")
 }
@@ -42,5 +46,6 @@ pub fn service() -> Service {
     Service::new(DEFAULT_CONFIG)
         .config_dir(CONFIG_DIR)
         .module(orders_module())
+        .module(catalog::catalog_module())
         .about("The order service: event-sourced orders over HTTP.")
 }

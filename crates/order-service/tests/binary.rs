@@ -67,7 +67,7 @@ fn modules_names_only_hosted_modules_and_stops_start_up_otherwise() {
     assert_eq!(
         lines.last().map(String::as_str),
         Some(
-            "error: MODULES names \"billing\", which this service does not host; it hosts: orders"
+            "error: MODULES names \"billing\", which this service does not host; it hosts: orders, catalog"
         ),
         "{lines:?}"
     );
@@ -77,7 +77,7 @@ fn modules_names_only_hosted_modules_and_stops_start_up_otherwise() {
         .output()
         .expect("run the binary");
     assert!(
-        String::from_utf8_lossy(&printed.stdout).contains("modules: orders (off)\n"),
+        String::from_utf8_lossy(&printed.stdout).contains("modules: orders (off), catalog (off)\n"),
         "{printed:?}"
     );
 }
@@ -509,7 +509,10 @@ fn the_working_directory_does_not_change_which_service_you_get() {
             printed.contains("exchange: platform\n"),
             "{dir:?}: {printed}"
         );
-        assert!(printed.contains("modules: orders\n"), "{dir:?}: {printed}");
+        assert!(
+            printed.contains("modules: orders, catalog\n"),
+            "{dir:?}: {printed}"
+        );
         assert!(
             printed.contains(&own_default.display().to_string()),
             "{dir:?}: {printed}"

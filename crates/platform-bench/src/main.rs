@@ -17,16 +17,21 @@
 //! - import: `product-service import`'s library function importing N products (rows
 //!   checked, one `Import` command each through the service's executor and inline
 //!   read models), C commands at a time; products/s.
+//! - W5: order placed → stock reserved at 200 orders/s across two services in this
+//!   process, each on a database of its own: the order service's command path and
+//!   relay, RabbitMQ, the product service's `order-stock` subscriber reserving each
+//!   line (p50/p99 from the PlaceOrder commit to the lines' `InventoryReserved` commit).
 //!
 //! Each workload is shown next to the limit it is judged against, measured in the same
 //! run (the `× limit` column): W1 against a raw one-row-per-commit `INSERT` loop at the
-//! same worker count (and so is the import), W2 against a raw `SELECT` of the same rows (a time ratio: lower is
-//! better), W4 against a bare lapin publisher with confirms and a bare consumer doing
+//! same worker count (and so is the import), W2 against a raw `SELECT` of the same
+//! rows (a time ratio: lower is better), W4 against a bare lapin publisher with confirms and a bare consumer doing
 //! one `INSERT` per message. Each run uses a database of its own, dropped at the end.
 
 mod import;
 mod limits;
 mod report;
+mod stock;
 mod w1;
 mod w2;
 mod w3;
@@ -69,6 +74,15 @@ struct Args {
     /// Events in the W4 relay backlog (0 skips it).
     #[arg(long, default_value_t = 100_000)]
     w4_relay_events: usize,
+    /// W5 run length in seconds: orders placed at `--stock-rate` (0 skips W5).
+    #[arg(long, default_value_t = 5)]
+    stock_latency_seconds: u64,
+    /// W5 orders placed per second.
+    #[arg(long, default_value_t = 200)]
+    stock_rate: u32,
+    /// W5 SKUs with stock (each order's lines take them in turn).
+    #[arg(long, default_value_t = 50)]
+    stock_skus: usize,
     /// Skip the HTTP variant of W1.
     #[arg(long)]
     skip_http: bool,
@@ -146,6 +160,16 @@ async fn main() -> anyhow::Result<()> {
         report.push(w4::relay_throughput(&db, args.w4_relay_events).await?);
         let db = TestDatabase::new().await?;
         report.push(w4::subscriber_backlog(&db, args.w4_relay_events).await?);
+    }
+    if args.stock_latency_seconds > 0 {
+        let orders_db = TestDatabase::new().await?;
+        let products_db = TestDatabase::new().await?;
+        let run = stock::StockRun {
+            skus: args.stock_skus,
+            rate: args.stock_rate,
+            seconds: args.stock_latency_seconds,
+        };
+        report.push(stock::latency(&orders_db, &products_db, run).await?);
     }
     report.relate("W1", "", LIMIT_APPEND, Measure::Throughput);
     report.relate_to(import::IMPORT, "", "W1", LIMIT_APPEND, Measure::Throughput);

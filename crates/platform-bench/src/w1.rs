@@ -227,11 +227,19 @@ pub async fn http(
     jwt: bool,
     full: bool,
 ) -> anyhow::Result<Row> {
-    let bus = TestBus::new().await?;
+    let mut bus = TestBus::new().await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}/api/commands", listener.local_addr()?);
     let (stop, stopped) = oneshot::channel::<()>();
+    // Every handler linked in runs (the bench's probes, the order service's and the
+    // product service's subscribers): under a name of the run's own, their queues are
+    // deleted with the exchange.
+    let service_name = format!("bench-{}", bus.exchange());
+    for subscriber in platform_messaging::subscribers() {
+        bus.track_queue(&format!("{service_name}.{}", subscriber.name));
+    }
     let mut settings = vec![
+        ("SERVICE_NAME", service_name.clone()),
         ("DATABASE_URL", db.url()),
         ("LOG_LEVEL", "warn".to_owned()),
         ("MESSAGE_BUS_EXCHANGE", bus.exchange().to_owned()),

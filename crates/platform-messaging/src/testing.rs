@@ -65,6 +65,9 @@ impl TestBus {
 
     /// Deletes these durable queues (and their `.dlq`) when the test ends.
     pub fn track_queue(&mut self, queue: &str) {
+        if self.queues.iter().any(|q| q == queue) {
+            return;
+        }
         self.queues.push(queue.to_owned());
         self.queues.push(format!("{queue}.dlq"));
     }
