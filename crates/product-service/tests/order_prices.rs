@@ -228,6 +228,18 @@ async fn the_order_service_keeps_the_newest_product_prices() -> anyhow::Result<(
     assert_eq!(after["price"], "24.50", "{after}");
     assert_eq!(after["updatedAt"], newer["updatedAt"]);
 
+    // Renamed: the name follows, the price stays.
+    services
+        .product_command(
+            "ChangeProductDetails",
+            json!({ "sku": "KET-1", "name": "Electric kettle" }),
+        )
+        .await?;
+    let renamed = services
+        .price_becomes("KET-1", "KET-1 renamed", |p| p["name"] == "Electric kettle")
+        .await?;
+    assert_eq!(renamed["price"], "24.50");
+
     // Discontinued: still priced, and said so.
     services
         .product_command("DiscontinueProduct", json!({ "sku": "KET-1" }))

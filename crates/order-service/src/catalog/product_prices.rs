@@ -22,6 +22,7 @@ impl EventHandler for ProductPrices {
     const BINDINGS: &'static [&'static str] = &[
         "Product.ProductCreated",
         "Product.ProductImported",
+        "Product.ProductDetailsChanged",
         "Product.PriceSet",
         "Product.ProductDiscontinued",
     ];
@@ -54,6 +55,10 @@ impl EventHandler for ProductPrices {
                         .map(|p| (p.amount, p.currency.as_str())),
                 ),
                 ..change(&imported.sku)
+            },
+            ProductEvent::ProductDetailsChanged(changed) => ProductChange {
+                name: Some(&changed.name),
+                ..change(&changed.sku)
             },
             ProductEvent::PriceSet(set) => ProductChange {
                 price: Some(Some((set.price.amount, set.price.currency.as_str()))),
