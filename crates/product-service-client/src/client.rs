@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use platform_contracts::{Command, Query};
 use product_contracts::{
-    ApplyDiscount, ApplyDiscountResult, CategoriseProduct, CategoryList, CategoryUpdated,
-    CategoryView, ChangeProductDetails, CreateCategory, CreateCategoryResult, CreateProduct,
-    CreateProductResult, DiscontinueProduct, GetCategory, GetPriceHistory, GetProduct,
-    ListCategories, ListProducts, MoveCategory, PriceHistory, ProductList, ProductUpdated,
-    ProductView, RemoveDiscount, RenameCategory, SetPrice,
+    ApplyDiscount, ApplyDiscountResult, CategoriseProduct, CategoryList, CategoryProducts,
+    CategoryUpdated, CategoryView, ChangeProductDetails, CreateCategory, CreateCategoryResult,
+    CreateProduct, CreateProductResult, DiscontinueProduct, GetCategory, GetPriceHistory,
+    GetProduct, ListCategories, ListCategoryProducts, ListProducts, MoveCategory, PriceHistory,
+    ProductList, ProductUpdated, ProductView, RemoveDiscount, RenameCategory, SetPrice,
 };
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
@@ -254,6 +254,14 @@ impl ProductServiceClient {
         &self,
         query: ListCategories,
     ) -> Result<CategoryList, ClientError> {
+        self.query(&query).await
+    }
+
+    /// A category's products (SKU and name), by SKU.
+    pub async fn list_category_products(
+        &self,
+        query: ListCategoryProducts,
+    ) -> Result<CategoryProducts, ClientError> {
         self.query(&query).await
     }
 
