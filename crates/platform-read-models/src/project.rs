@@ -20,7 +20,8 @@ use crate::model::{EventOf, ReadModel, RowKey};
 use crate::store::rows::RowId;
 use crate::store::{ledger, rows};
 
-/// Applies `events` (in log order) to the rows of `table`; returns the events applied.
+/// Applies `events` (in log order) to the rows of `table`; returns the events applied
+/// (an event that moves a stream between groups counts once per row it changed).
 ///
 /// Idempotent: per-aggregate rows skip events at or below their version; group_by
 /// rows skip events at or below the version recorded for their stream.
