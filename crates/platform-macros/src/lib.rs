@@ -37,6 +37,7 @@ pub fn derive_domain_event(input: TokenStream) -> TokenStream {
         version,
         map_from_event,
         reduce,
+        on_leave,
         index,
         column
     )

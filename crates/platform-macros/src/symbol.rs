@@ -28,6 +28,11 @@ pub const FROM: &str = "from";
 pub const VALUE: &str = "value";
 /// `envelope = name`
 pub const ENVELOPE: &str = "envelope";
+/// `left = "payloadField"` in a group_by field's `map_from_event`: the group the
+/// stream leaves.
+pub const LEFT: &str = "left";
+/// `#[on_leave(with = path)]`: what leaving a group does to a field of its row.
+pub const ON_LEAVE: &str = "on_leave";
 /// `#[reduce(Event, ..., with = path)]`
 pub const REDUCE: &str = "reduce";
 /// `with = path`

@@ -102,7 +102,11 @@ impl RowKey {
 /// ```
 ///
 /// `from = "orderId"` copies a differently named payload field; `group_by = field`
-/// keys rows by a mapped value across aggregates instead of by aggregate id.
+/// keys rows by a mapped value across aggregates instead of by aggregate id. A group_by
+/// key may be mapped from an `Option<String>` (absent: the event touches no row), and
+/// `left = "previousField"` on its mapping names the group the stream leaves: the
+/// platform applies the event to that row with the fields' `#[on_leave(with = f)]`
+/// reducers as well as to the row it enters.
 /// `#[column(text)]` stores a type that would otherwise be jsonb (an enum, an id
 /// newtype) as text: written with `Display`, read back with `FromStr` (text that does
 /// not parse is `sqlx::Error::ColumnDecode`); on `Option<T>` the column is nullable.
@@ -130,6 +134,20 @@ pub trait ReadModel: Clone + Send + Sync + Unpin + 'static {
     /// The row an event belongs to (`None` when the model ignores the event).
     fn key(event: &EventEnvelope<EventOf<Self>>) -> Option<String>;
 
+    /// The group a stream leaves with this event (`left = "field"` on a group_by key's
+    /// mapping), when it names one other than [`key`](Self::key); `None` otherwise.
+    fn left(event: &EventEnvelope<EventOf<Self>>) -> Option<String> {
+        let _ = event;
+        None
+    }
+
+    /// Applies an event to the row of the group its stream leaves (the fields'
+    /// `#[on_leave]` reducers; mappings describe the group a stream is in and are not
+    /// applied).
+    fn leave(&mut self, event: &EventEnvelope<EventOf<Self>>) {
+        let _ = event;
+    }
+
     /// A fresh row for a key, every other field at its default.
     fn new(key: String) -> Self;
 
@@ -144,4 +162,36 @@ pub trait ReadModel: Clone + Send + Sync + Unpin + 'static {
 
     /// Decodes a row selected with every column.
     fn from_row(row: &PgRow) -> Result<Self, sqlx::Error>;
+}
+
+/// A value a group_by key is mapped from: a key, or an optional one (`None`: the event
+/// touches no group). Used by the derive; not a public API.
+#[doc(hidden)]
+pub trait IntoGroupKey {
+    /// The group's key, if any.
+    fn into_group_key(self) -> Option<String>;
+}
+
+impl IntoGroupKey for String {
+    fn into_group_key(self) -> Option<String> {
+        Some(self)
+    }
+}
+
+impl IntoGroupKey for &str {
+    fn into_group_key(self) -> Option<String> {
+        Some(self.to_owned())
+    }
+}
+
+impl IntoGroupKey for Option<String> {
+    fn into_group_key(self) -> Option<String> {
+        self
+    }
+}
+
+impl IntoGroupKey for Option<&str> {
+    fn into_group_key(self) -> Option<String> {
+        self.map(str::to_owned)
+    }
 }

@@ -20,7 +20,8 @@ use crate::model::{EventOf, ReadModel, RowKey};
 use crate::store::rows::RowId;
 use crate::store::{ledger, rows};
 
-/// Applies `events` (in log order) to the rows of `table`; returns the events applied.
+/// Applies `events` (in log order) to the rows of `table`; returns the events applied
+/// (an event that moves a stream between groups counts once per row it changed).
 ///
 /// Idempotent: per-aggregate rows skip events at or below their version; group_by
 /// rows skip events at or below the version recorded for their stream.
@@ -51,9 +52,15 @@ pub(crate) async fn project_rows<R: ReadModel>(
     applied: Applied,
 ) -> Result<usize, ReadModelError> {
     let failed = projection_failed(table);
-    let mut keyed: Vec<(RowId, &EventEnvelope<EventOf<R>>)> = events
+    let mut keyed: Vec<(RowId, Side, &EventEnvelope<EventOf<R>>)> = events
         .iter()
-        .filter_map(|e| R::key(e).map(|k| ((e.tenant_id.clone(), k), e)))
+        .flat_map(|e| {
+            let key = R::key(e);
+            let left = R::left(e).filter(|left| key.as_ref() != Some(left));
+            let leave = left.map(|k| ((e.tenant_id.clone(), k), Side::Leave, e));
+            let enter = key.map(|k| ((e.tenant_id.clone(), k), Side::Enter, e));
+            leave.into_iter().chain(enter)
+        })
         .collect();
     if let (RowKey::GroupBy { .. }, Applied::Maybe) = (R::KEY, applied) {
         keyed = skip_applied_streams(conn, table, keyed)
@@ -75,7 +82,7 @@ pub(crate) async fn project_rows<R: ReadModel>(
     for _round in 0..MAX_ROUNDS {
         let mut ids: Vec<(&str, &str)> = keyed
             .iter()
-            .map(|((tenant, key), _)| (tenant.as_str(), key.as_str()))
+            .map(|((tenant, key), ..)| (tenant.as_str(), key.as_str()))
             .collect();
         ids.sort_unstable();
         ids.dedup();
@@ -95,20 +102,31 @@ pub(crate) async fn project_rows<R: ReadModel>(
             })
             .collect();
 
-        for (key, event) in &keyed {
-            let touched = touched
-                .entry(key.clone())
-                .or_insert_with_key(|(_, key)| Touched {
-                    row: R::new(key.clone()),
-                    position: event.global_position,
-                    newest: 0,
-                    guard: None,
-                    applied: 0,
-                });
+        for (key, side, event) in &keyed {
+            let touched = match side {
+                Side::Enter => touched
+                    .entry(key.clone())
+                    .or_insert_with_key(|(_, key)| Touched {
+                        row: R::new(key.clone()),
+                        position: event.global_position,
+                        newest: 0,
+                        guard: None,
+                        applied: 0,
+                    }),
+                // A stream leaves a group it entered earlier, so its row exists; a
+                // missing one (deleted by hand) is not created empty.
+                Side::Leave => match touched.get_mut(key) {
+                    Some(touched) => touched,
+                    None => continue,
+                },
+            };
             if per_aggregate && event.version <= touched.row.version() {
                 continue;
             }
-            touched.row.apply(event);
+            match side {
+                Side::Enter => touched.row.apply(event),
+                Side::Leave => touched.row.leave(event),
+            }
             touched.newest = touched.newest.max(event.global_position);
             touched.applied += 1;
         }
@@ -153,11 +171,21 @@ pub(crate) async fn project_rows<R: ReadModel>(
         if refused.is_empty() {
             return Ok(applied);
         }
-        keyed.retain(|(id, _)| refused.contains(id));
+        keyed.retain(|(id, ..)| refused.contains(id));
     }
     Err(failed(sqlx::Error::Protocol(format!(
         "rows of {table} kept changing under {MAX_ROUNDS} guarded writes"
     ))))
+}
+
+/// Which way an event touches a row: the stream is in (or enters) its group, or leaves
+/// it (`left = "field"`; the event is applied with `ReadModel::leave`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// `ReadModel::apply`.
+    Enter,
+    /// `ReadModel::leave`.
+    Leave,
 }
 
 /// Rounds of guarded writes before a batch gives up: the second always holds, since
@@ -190,13 +218,13 @@ fn revision_of<R: ReadModel>(row: &R, last_position: i64) -> i64 {
 async fn skip_applied_streams<'e, E>(
     conn: &mut PgConnection,
     table: &str,
-    keyed: Vec<(RowId, &'e EventEnvelope<E>)>,
-) -> Result<Vec<(RowId, &'e EventEnvelope<E>)>, sqlx::Error> {
+    keyed: Vec<(RowId, Side, &'e EventEnvelope<E>)>,
+) -> Result<Vec<(RowId, Side, &'e EventEnvelope<E>)>, sqlx::Error> {
     if keyed.is_empty() {
         return Ok(keyed);
     }
     let mut newest: HashMap<(&str, &str), i64> = HashMap::new();
-    for (_, e) in &keyed {
+    for (_, _, e) in &keyed {
         let stream = (e.tenant_id.as_str(), e.aggregate_id.as_str());
         let v = newest.entry(stream).or_insert(e.version);
         *v = (*v).max(e.version);
@@ -207,7 +235,7 @@ async fn skip_applied_streams<'e, E>(
     let known = ledger::applied_versions(conn, table, &streams).await?;
     Ok(keyed
         .into_iter()
-        .filter(|(_, e)| {
+        .filter(|(_, _, e)| {
             let stream = (e.tenant_id.clone(), e.aggregate_id.clone());
             e.version > known.get(&stream).copied().unwrap_or(0)
         })
@@ -251,6 +279,13 @@ impl<R: ReadModel> InlineRow<R> {
         let (key, first) = keyed.next()?;
         let rest: Vec<_> = keyed.collect();
         if rest.iter().any(|(k, _)| *k != key) {
+            return None;
+        }
+        // A stream leaving a group touches two rows: the transactional path writes them.
+        if events
+            .iter()
+            .any(|e| R::left(e).is_some_and(|left| left != key))
+        {
             return None;
         }
         let cached = cache.get::<R>(&first.tenant_id, &key);

@@ -82,6 +82,17 @@ impl<R: ReadModel> ReadModelStore<R> {
         Ok(row)
     }
 
+    /// The rows with these keys that exist, in no particular order (one query).
+    pub async fn get_many(&self, keys: &[String]) -> Result<Vec<R>, ReadModelError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.connection().await?;
+        let rows = rows::get_many::<R>(conn.conn(), &self.tenant, keys).await?;
+        conn.finish().await?;
+        Ok(rows)
+    }
+
     /// Rows whose `column` (the key or an `#[index]` column) equals `value`, newest
     /// first. Called by the `find_by_<field>` lookups the derive generates for each
     /// `#[index]` field (`OrderReadModel::find_by_customer_id(&store, …)`), which are the

@@ -36,7 +36,8 @@ pub use commands::{
 pub use discount::{Discount, ProductDiscount, effective_price};
 pub use money::Money;
 pub use queries::{
-    CategoryList, CategoryView, GetCategory, GetPriceHistory, GetProduct, ListCategories,
-    ListProducts, PriceChange, PriceHistory, ProductList, ProductView,
+    CategoryList, CategoryProduct, CategoryProducts, CategoryView, GetCategory, GetPriceHistory,
+    GetProduct, ListCategories, ListCategoryProducts, ListProducts, PriceChange, PriceHistory,
+    ProductList, ProductView,
 };
 pub use rust_decimal::Decimal;

@@ -8,11 +8,11 @@ use product_contracts::inventory::{
     AdjustStock, AllocateReservation, GetStock, ReceiveStock, StockLevel, StockView,
 };
 use product_contracts::{
-    ApplyDiscount, ApplyDiscountResult, CategoriseProduct, CategoryList, CategoryUpdated,
-    CategoryView, ChangeProductDetails, CreateCategory, CreateCategoryResult, CreateProduct,
-    CreateProductResult, DiscontinueProduct, GetCategory, GetPriceHistory, GetProduct,
-    ListCategories, ListProducts, MoveCategory, PriceHistory, ProductList, ProductUpdated,
-    ProductView, RemoveDiscount, RenameCategory, SetPrice,
+    ApplyDiscount, ApplyDiscountResult, CategoriseProduct, CategoryList, CategoryProducts,
+    CategoryUpdated, CategoryView, ChangeProductDetails, CreateCategory, CreateCategoryResult,
+    CreateProduct, CreateProductResult, DiscontinueProduct, GetCategory, GetPriceHistory,
+    GetProduct, ListCategories, ListCategoryProducts, ListProducts, MoveCategory, PriceHistory,
+    ProductList, ProductUpdated, ProductView, RemoveDiscount, RenameCategory, SetPrice,
 };
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
@@ -280,6 +280,14 @@ impl ProductServiceClient {
         &self,
         query: ListCategories,
     ) -> Result<CategoryList, ClientError> {
+        self.query(&query).await
+    }
+
+    /// A category's products (SKU and name), by SKU.
+    pub async fn list_category_products(
+        &self,
+        query: ListCategoryProducts,
+    ) -> Result<CategoryProducts, ClientError> {
         self.query(&query).await
     }
 

@@ -11,10 +11,10 @@
 //!   CategoriseProduct, SetPrice, ApplyDiscount, RemoveDiscount, DiscontinueProduct,
 //!   CreateCategory, RenameCategory, MoveCategory).
 //! - `queries`: one handler per query (GetProduct, ListProducts, GetPriceHistory,
-//!   GetCategory, ListCategories).
+//!   GetCategory, ListCategories, ListCategoryProducts).
 //! - `policy`: who may change the catalog (roles `catalog` and `admin`).
-//! - `read_models`: `rm_products`, `rm_price_history` and `rm_categories`, declared
-//!   with `#[derive(ReadModel)]`.
+//! - `read_models`: `rm_products`, `rm_price_history`, `rm_categories` and
+//!   `rm_category_products`, declared with `#[derive(ReadModel)]`.
 //! - `subscribers`: handlers of broadcast events (a log of `ProductCreated`).
 //! - `inventory`: stock (the `Inventory` aggregate, its commands, `rm_stock`,
 //!   GetStock, the `order-stock` subscriber), a platform module of its own.

@@ -561,3 +561,121 @@ async fn only_catalog_editors_change_the_catalog() -> anyhow::Result<()> {
     assert_eq!(status, 401);
     catalog.stop().await
 }
+
+/// `ListCategoryProducts {categoryId}`: `[sku, name]` pairs of its products.
+async fn category_products(catalog: &Catalog, category: &str) -> anyhow::Result<Vec<[String; 2]>> {
+    let (status, body) = catalog
+        .query("ListCategoryProducts", json!({ "categoryId": category }))
+        .await?;
+    anyhow::ensure!(status == 200, "ListCategoryProducts: {status} {body}");
+    anyhow::ensure!(body["categoryId"] == category, "{body}");
+    let products = body["products"].as_array().cloned().unwrap_or_default();
+    Ok(products
+        .iter()
+        .map(|p| {
+            let text = |field: &str| p[field].as_str().unwrap_or_default().to_owned();
+            [text("sku"), text("name")]
+        })
+        .collect())
+}
+
+fn pairs(expected: &[(&str, &str)]) -> Vec<[String; 2]> {
+    expected
+        .iter()
+        .map(|(sku, name)| [(*sku).to_owned(), (*name).to_owned()])
+        .collect()
+}
+
+#[tokio::test]
+async fn a_recategorised_product_leaves_its_old_category() -> anyhow::Result<()> {
+    let catalog = Catalog::start().await?;
+    let kitchen = category(&catalog, "Kitchen", None).await?;
+    let garden = category(&catalog, "Garden", None).await?;
+    create(&catalog, "KET-1", "Kettle", Some(&kitchen)).await?;
+    create(&catalog, "PAN-1", "Pan", Some(&kitchen)).await?;
+    create(&catalog, "HOE-1", "Hoe", Some(&garden)).await?;
+    create(&catalog, "MUG-1", "Mug", None).await?;
+    assert_eq!(
+        category_products(&catalog, &kitchen).await?,
+        pairs(&[("KET-1", "Kettle"), ("PAN-1", "Pan")])
+    );
+
+    // Kettle moves from the kitchen to the garden.
+    let (status, body) = catalog
+        .command(
+            "CategoriseProduct",
+            json!({ "sku": "KET-1", "categoryId": garden }),
+        )
+        .await?;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        category_products(&catalog, &kitchen).await?,
+        pairs(&[("PAN-1", "Pan")])
+    );
+    assert_eq!(
+        category_products(&catalog, &garden).await?,
+        pairs(&[("HOE-1", "Hoe"), ("KET-1", "Kettle")])
+    );
+
+    // Pan leaves every category; Mug enters the kitchen.
+    let (status, body) = catalog
+        .command("CategoriseProduct", json!({ "sku": "PAN-1" }))
+        .await?;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(category_products(&catalog, &kitchen).await?, pairs(&[]));
+    let (status, body) = catalog
+        .command(
+            "CategoriseProduct",
+            json!({ "sku": "MUG-1", "categoryId": kitchen }),
+        )
+        .await?;
+    assert_eq!(status, 200, "{body}");
+
+    // A new name shows; a discontinued product is not listed.
+    let (status, body) = catalog
+        .command(
+            "ChangeProductDetails",
+            json!({ "sku": "KET-1", "name": "Garden kettle" }),
+        )
+        .await?;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = catalog
+        .command("DiscontinueProduct", json!({ "sku": "HOE-1" }))
+        .await?;
+    assert_eq!(status, 200, "{body}");
+    let kitchen_now = pairs(&[("MUG-1", "Mug")]);
+    let garden_now = pairs(&[("KET-1", "Garden kettle")]);
+    assert_eq!(category_products(&catalog, &kitchen).await?, kitchen_now);
+    assert_eq!(category_products(&catalog, &garden).await?, garden_now);
+
+    let (status, body) = catalog
+        .query("ListCategoryProducts", json!({ "categoryId": "nope" }))
+        .await?;
+    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+
+    // `catchup --read-model rm_category_products` (the library call behind it) rebuilds
+    // the same rows from the log.
+    let table = || async {
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT to_jsonb(t)::text FROM rm_category_products t ORDER BY 1")
+                .fetch_all(catalog.runtime_pool())
+                .await?;
+        anyhow::Ok(rows)
+    };
+    let live = table().await?;
+    assert_eq!(live.len(), 2, "{live:?}");
+    let model = platform_read_models::ReadModelRegistration::find("rm_category_products")
+        .ok_or_else(|| anyhow::anyhow!("rm_category_products is not registered"))?;
+    let report = platform_read_models::rebuild(
+        catalog.runtime_pool(),
+        model,
+        platform_read_models::RebuildOptions::default(),
+        |_| {},
+    )
+    .await?;
+    assert_eq!(report.events, 7, "four creations, three recategorisations");
+    assert_eq!(table().await?, live);
+    assert_eq!(category_products(&catalog, &kitchen).await?, kitchen_now);
+    assert_eq!(category_products(&catalog, &garden).await?, garden_now);
+    catalog.stop().await
+}

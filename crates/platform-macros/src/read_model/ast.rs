@@ -7,8 +7,8 @@ use syn::{Attribute, Data, DeriveInput, Expr, Fields, Ident, LitStr, Path, Token
 
 use crate::symbol::PROJECTION;
 use crate::symbol::{
-    AGGREGATE, AGGREGATE_ID, COLUMN, ENVELOPE, FROM, GROUP_BY, INDEX, MAP_FROM_EVENT, READ_MODEL,
-    REDUCE, TABLE, TEXT, UNIQUE, VALUE, VERSION_FIELD, WITH,
+    AGGREGATE, AGGREGATE_ID, COLUMN, ENVELOPE, FROM, GROUP_BY, INDEX, LEFT, MAP_FROM_EVENT,
+    ON_LEAVE, READ_MODEL, REDUCE, TABLE, TEXT, UNIQUE, VALUE, VERSION_FIELD, WITH,
 };
 
 /// The struct being derived.
@@ -43,6 +43,8 @@ pub struct Field<'a> {
     pub maps: Vec<Mapping>,
     /// Every `#[reduce]`.
     pub reduces: Vec<Reduce>,
+    /// Every `#[on_leave(with = path)]`.
+    pub on_leave: Vec<OnLeave>,
     /// `#[index]` or `#[index(unique)]`.
     pub index: Option<Index>,
     /// Every `#[column(text)]` (one is allowed; `valid` says so).
@@ -67,6 +69,16 @@ pub struct Mapping {
     pub event: Ident,
     /// Where the value comes from.
     pub source: Source,
+    /// `left = "field"`: the payload field naming the group the stream leaves.
+    pub left: Option<LitStr>,
+    /// The attribute's span.
+    pub span: Span,
+}
+
+/// `#[on_leave(with = path)]`.
+pub struct OnLeave {
+    /// `fn(&mut FieldType, &EventEnvelope<Events>)`, called on the row a stream leaves.
+    pub with: Path,
     /// The attribute's span.
     pub span: Span,
 }
@@ -161,6 +173,7 @@ impl<'a> Field<'a> {
             version: None,
             maps: Vec::new(),
             reduces: Vec::new(),
+            on_leave: Vec::new(),
             index: None,
             text: Vec::new(),
         };
@@ -180,6 +193,31 @@ impl<'a> Field<'a> {
                 out.reduces.push(
                     attr.parse_args_with(|input: ParseStream| parse_reduce(input, attr.span()))?,
                 );
+            } else if path.is_ident(ON_LEAVE) {
+                let mut with = None;
+                attr.parse_nested_meta(|meta| {
+                    if meta.path.is_ident(WITH) {
+                        let value = meta.value()?;
+                        with = Some(if value.peek(LitStr) {
+                            value.parse::<LitStr>()?.parse()?
+                        } else {
+                            value.parse()?
+                        });
+                        Ok(())
+                    } else {
+                        Err(meta.error("expected `#[on_leave(with = path::to::reducer)]`"))
+                    }
+                })?;
+                let with = with.ok_or_else(|| {
+                    syn::Error::new_spanned(
+                        attr,
+                        "expected `#[on_leave(with = path::to::reducer)]`",
+                    )
+                })?;
+                out.on_leave.push(OnLeave {
+                    with,
+                    span: attr.span(),
+                });
             } else if path.is_ident(INDEX) {
                 let mut unique = false;
                 if !matches!(attr.meta, syn::Meta::Path(_)) {
@@ -219,16 +257,32 @@ impl<'a> Field<'a> {
 fn parse_mapping(input: ParseStream<'_>, span: Span) -> syn::Result<Mapping> {
     let event: Ident = input.parse()?;
     let mut source = Source::SameName;
+    let mut left = None;
     while input.peek(Token![,]) {
         input.parse::<Token![,]>()?;
         if input.is_empty() {
             break;
         }
-        if !matches!(source, Source::SameName) {
-            return Err(input.error("give at most one of `from`, `value` or `envelope`"));
-        }
         let key: Ident = input.parse()?;
         input.parse::<Token![=]>()?;
+        if key == LEFT {
+            if left.is_some() {
+                return Err(syn::Error::new(key.span(), "give `left` at most once"));
+            }
+            left = Some(if input.peek(LitStr) {
+                input.parse::<LitStr>()?
+            } else {
+                let ident: Ident = input.parse()?;
+                LitStr::new(&ident.to_string(), ident.span())
+            });
+            continue;
+        }
+        if !matches!(source, Source::SameName) {
+            return Err(syn::Error::new(
+                key.span(),
+                "give at most one of `from`, `value` or `envelope`",
+            ));
+        }
         source = if key == FROM {
             Source::From(input.parse()?)
         } else if key == VALUE {
@@ -243,13 +297,14 @@ fn parse_mapping(input: ParseStream<'_>, span: Span) -> syn::Result<Mapping> {
         } else {
             return Err(syn::Error::new(
                 key.span(),
-                "unknown map_from_event option; expected `from = \"field\"`, `value = <expr>` or `envelope = name`",
+                "unknown map_from_event option; expected `from = \"field\"`, `value = <expr>`, `envelope = name` or `left = \"field\"`",
             ));
         };
     }
     Ok(Mapping {
         event,
         source,
+        left,
         span,
     })
 }

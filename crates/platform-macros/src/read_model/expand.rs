@@ -131,7 +131,7 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
                 quote_spanned! {span=>
                     __Events::#event(__e) => {
                         let _ = &__e;
-                        ::core::option::Option::Some(::core::convert::Into::<::std::string::String>::into(#value))
+                        #private::IntoGroupKey::into_group_key(#value)
                     }
                 }
             });
@@ -153,11 +153,15 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
         }
     };
 
-    // apply: one arm per event, assignments in field order, then reducers.
+    // apply: one arm per event, assignments in field order, then reducers. A group_by
+    // key is set by `new` (its mapping may be optional: the event then touches no row).
     let arms = checked.events.iter().map(|event| {
         let mut body = Vec::new();
         for field in &model.fields {
             let name = field.ident;
+            if field.ident == new_key_field && matches!(checked.mode, Mode::GroupBy { .. }) {
+                continue;
+            }
             for mapping in field.maps.iter().filter(|m| &m.event == event) {
                 let value = source_value(mapping, name);
                 let span = mapping.span;
@@ -235,6 +239,7 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
         }
     });
 
+    let leaving = leaving(checked);
     let definition = definition(checked);
     let reads_global_position = model.fields.iter().any(|field| {
         field
@@ -296,6 +301,8 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
                 }
             }
 
+            #leaving
+
             fn bind<'q>(&'q self, query: #private::PgQuery<'q>) -> #private::PgQuery<'q> {
                 #(#binds)*
                 query
@@ -308,6 +315,61 @@ pub fn expand(checked: &Checked<'_>) -> TokenStream {
 
         #private::inventory::submit! {
             ::platform_read_models::ReadModelRegistration::of::<#ident>().at(module_path!())
+        }
+    }
+}
+
+/// `left` and `leave` for a group_by model whose key mappings name the group a stream
+/// leaves (`left = "field"`); nothing otherwise (the trait's defaults: no group is left).
+fn leaving(checked: &Checked<'_>) -> TokenStream {
+    let Mode::GroupBy { key } = checked.mode else {
+        return quote!();
+    };
+    let model = &checked.model;
+    let private = quote!(::platform_read_models::__private);
+    let aggregate = &checked.aggregate;
+    let arms: Vec<TokenStream> = model.fields[key]
+        .maps
+        .iter()
+        .filter_map(|mapping| {
+            let left = mapping.left.as_ref()?;
+            let event = &mapping.event;
+            let name = Ident::new(&snake_case(&left.value()), left.span());
+            Some(quote_spanned! {left.span()=>
+                __Events::#event(__e) => #private::IntoGroupKey::into_group_key(
+                    ::core::clone::Clone::clone(&__e.#name)
+                ),
+            })
+        })
+        .collect();
+    if arms.is_empty() {
+        return quote!();
+    }
+    let handlers = model.fields.iter().flat_map(|field| {
+        let name = field.ident;
+        field.on_leave.iter().map(move |on_leave| {
+            let with = &on_leave.with;
+            let span = on_leave.span;
+            quote_spanned!(span=> #with(&mut self.#name, event);)
+        })
+    });
+    quote! {
+        fn left(
+            event: &#private::platform_core::EventEnvelope<<#aggregate as #private::platform_core::Aggregate>::Event>,
+        ) -> ::core::option::Option<::std::string::String> {
+            type __Events = <#aggregate as #private::platform_core::Aggregate>::Event;
+            match &event.event {
+                #(#arms)*
+                #[allow(unreachable_patterns)]
+                _ => ::core::option::Option::None,
+            }
+        }
+
+        fn leave(
+            &mut self,
+            event: &#private::platform_core::EventEnvelope<<#aggregate as #private::platform_core::Aggregate>::Event>,
+        ) {
+            #(#handlers)*
         }
     }
 }
@@ -390,7 +452,12 @@ fn definition(checked: &Checked<'_>) -> String {
                 Source::Value(expr) => format!("value={}", expr.to_token_stream()),
                 Source::Envelope(name) => format!("envelope={name}"),
             };
-            text.push_str(&format!(":map({},{source})", mapping.event));
+            let left = mapping
+                .left
+                .as_ref()
+                .map(|lit| format!(",left={}", lit.value()))
+                .unwrap_or_default();
+            text.push_str(&format!(":map({},{source}{left})", mapping.event));
         }
         for reduce in &field.reduces {
             let events: Vec<String> = reduce.events.iter().map(ToString::to_string).collect();
@@ -399,6 +466,9 @@ fn definition(checked: &Checked<'_>) -> String {
                 events.join(","),
                 reduce.with.to_token_stream()
             ));
+        }
+        for on_leave in &field.on_leave {
+            text.push_str(&format!(":on_leave({})", on_leave.with.to_token_stream()));
         }
         text.push(';');
     }

@@ -193,7 +193,20 @@ pub fn check(model: Model<'_>) -> syn::Result<Checked<'_>> {
         }
         let special = field.aggregate_id.is_some() || field.version.is_some();
         let set_by_group = model.group_by.as_ref() == Some(field.ident);
-        if !special && !set_by_group && field.maps.is_empty() && field.reduces.is_empty() {
+        if !set_by_group {
+            for mapping in field.maps.iter().filter(|m| m.left.is_some()) {
+                push(syn::Error::new(
+                    mapping.span,
+                    "`left` names the group a stream leaves; it belongs on the group_by field's #[map_from_event]",
+                ));
+            }
+        }
+        if !special
+            && !set_by_group
+            && field.maps.is_empty()
+            && field.reduces.is_empty()
+            && field.on_leave.is_empty()
+        {
             push(syn::Error::new_spanned(
                 field.ident,
                 "this field is never set; add #[map_from_event(...)] or #[reduce(...)]",
@@ -220,6 +233,27 @@ pub fn check(model: Model<'_>) -> syn::Result<Checked<'_>> {
             model.ident,
             "a read model must handle at least one event",
         ));
+    }
+
+    // Streams leaving groups: `left` on the key's mappings and `#[on_leave]` go together.
+    let moves = model.fields.iter().any(|f| {
+        model.group_by.as_ref() == Some(f.ident) && f.maps.iter().any(|m| m.left.is_some())
+    });
+    let leaves = model.fields.iter().flat_map(|f| f.on_leave.iter());
+    if moves {
+        if model.fields.iter().all(|f| f.on_leave.is_empty()) {
+            push(syn::Error::new(
+                call_site,
+                "a stream that leaves a group (`left = ...`) must change its row: add #[on_leave(with = f)] to a field",
+            ));
+        }
+    } else {
+        for on_leave in leaves {
+            push(syn::Error::new(
+                on_leave.span,
+                "#[on_leave] needs a group_by field mapped with `left = \"field\"` (the group a stream leaves)",
+            ));
+        }
     }
 
     // Keys.

@@ -246,6 +246,25 @@ pub(crate) async fn get<R: ReadModel>(
     row.as_ref().map(R::from_row).transpose()
 }
 
+/// A tenant's rows of `R` with any of these keys (in no particular order).
+pub(crate) async fn get_many<R: ReadModel>(
+    conn: &mut PgConnection,
+    tenant: &str,
+    keys: &[String],
+) -> Result<Vec<R>, sqlx::Error> {
+    let sql = format!(
+        "SELECT * FROM {} WHERE \"_tenant\" = $1 AND {} = ANY($2::text[])",
+        quoted(R::TABLE),
+        quoted(R::KEY.column())
+    );
+    let rows = sqlx::query(&sql)
+        .bind(tenant)
+        .bind(keys)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(R::from_row).collect()
+}
+
 /// Up to `limit` of a tenant's rows of `R` positioned before `before` (all when
 /// `None`), newest first, where `column` equals `value` (every row when `column` is
 /// `None`); each with its position.

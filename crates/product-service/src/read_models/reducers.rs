@@ -60,3 +60,26 @@ pub fn price_changes(changes: &mut Vec<PriceChange>, event: &EventEnvelope<Produ
         _ => {}
     }
 }
+
+/// A category's SKUs, sorted: the product enters the row its event is keyed by (once).
+///
+/// Sorted rather than in the order products entered: products of different streams
+/// enter in the order their commands commit inline but in log order in a rebuild, and
+/// these differ when commands race; a sorted set is the same either way.
+pub fn enter_category(skus: &mut Vec<String>, event: &EventEnvelope<ProductEvent>) {
+    let sku = match &event.event {
+        ProductEvent::ProductCreated(e) => &e.sku,
+        ProductEvent::ProductImported(e) => &e.sku,
+        ProductEvent::ProductCategorised(e) => &e.sku,
+        _ => return,
+    };
+    if let Err(at) = skus.binary_search(sku) {
+        skus.insert(at, sku.clone());
+    }
+}
+
+/// A category's SKUs: the product whose event moved it out (its stream id is its SKU)
+/// leaves the row of its previous category.
+pub fn leave_category(skus: &mut Vec<String>, event: &EventEnvelope<ProductEvent>) {
+    skus.retain(|sku| *sku != event.aggregate_id);
+}

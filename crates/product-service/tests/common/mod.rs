@@ -41,6 +41,7 @@ pub struct Catalog {
     pub reader: String,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
+    runtime: sqlx::PgPool,
     _db: TestDatabase,
 }
 
@@ -77,6 +78,7 @@ impl Catalog {
             reader: token("rob", &["customer"]),
             shutdown: Some(tx),
             server: Some(server),
+            runtime: role.pool.clone(),
             _db: db,
         };
         let health = format!("{}/health", catalog.base_url);
@@ -86,6 +88,12 @@ impl Catalog {
         })
         .await?;
         Ok(catalog)
+    }
+
+    /// The database as the service's runtime role (which owns the `rm_*` tables it
+    /// built), for what the service's CLI would do, such as a catch-up rebuild.
+    pub fn runtime_pool(&self) -> &sqlx::PgPool {
+        &self.runtime
     }
 
     /// Sends a command as the catalog editor.
