@@ -182,8 +182,11 @@ orders_url="http://127.0.0.1:${orders_port}"
 DATABASES+=("$orders_db")
 EXCHANGES+=("$orders_exchange" "${orders_exchange}.dlx")
 ci_log "starting order-service on ${orders_url} (database ${orders_db}, exchange ${orders_exchange})"
+# A name of its own: its subscribers' queues are {SERVICE_NAME}.{subscriber}.
+orders_service="order-service-${SUFFIX}"
+QUEUES+=("${orders_service}.product-prices" "${orders_service}.product-prices.dlq")
 env DB_NAME="$orders_db" HTTP_HOST=127.0.0.1 HTTP_PORT="$orders_port" \
-  MESSAGE_BUS_EXCHANGE="$orders_exchange" LOG_LEVEL=info \
+  MESSAGE_BUS_EXCHANGE="$orders_exchange" SERVICE_NAME="$orders_service" LOG_LEVEL=info \
   target/debug/order-service serve >"$ORDERS_LOG" 2>&1 &
 orders_pid=$!
 PIDS+=("$orders_pid")
