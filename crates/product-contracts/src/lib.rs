@@ -38,6 +38,6 @@ pub use money::Money;
 pub use queries::{
     CategoryList, CategoryProduct, CategoryProducts, CategoryView, GetCategory, GetPriceHistory,
     GetProduct, ListCategories, ListCategoryProducts, ListProducts, PriceChange, PriceHistory,
-    ProductList, ProductView,
+    ProductList, ProductView, StockSummary,
 };
 pub use rust_decimal::Decimal;

@@ -275,3 +275,54 @@ async fn bad_input_is_a_problem_never_a_500() -> anyhow::Result<()> {
     );
     service.stop().await
 }
+
+#[tokio::test]
+async fn a_products_view_carries_its_stock() -> anyhow::Result<()> {
+    let db = TestDatabase::new().await?;
+    let service = start(&db).await?;
+    let admin = token("ada", &["admin"]);
+    let admin = Some(admin.as_str());
+    for sku in ["KET-1", "MUG-1"] {
+        let (status, body) = service
+            .command("CreateProduct", admin, json!({ "sku": sku, "name": sku }))
+            .await?;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = service
+        .command(
+            "ReceiveStock",
+            admin,
+            json!({ "sku": "KET-1", "quantity": 4 }),
+        )
+        .await?;
+    assert_eq!(status, 200, "{body}");
+
+    let (status, product) = service
+        .query("GetProduct", admin, json!({ "sku": "KET-1" }))
+        .await?;
+    assert_eq!(status, 200, "{product}");
+    assert_eq!(
+        product["stock"],
+        json!({ "onHand": 4, "reserved": 0, "available": 4 })
+    );
+    let (_, mug) = service
+        .query("GetProduct", admin, json!({ "sku": "MUG-1" }))
+        .await?;
+    assert!(mug.get("stock").is_none(), "no stock received: {mug}");
+    let (_, list) = service.query("ListProducts", admin, json!({})).await?;
+    let stocks: Vec<(Value, Value)> = list["products"]
+        .as_array()
+        .map(|products| {
+            products
+                .iter()
+                .map(|p| (p["sku"].clone(), p["stock"]["available"].clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        stocks,
+        [(json!("MUG-1"), Value::Null), (json!("KET-1"), json!(4))],
+        "{list}"
+    );
+    service.stop().await
+}

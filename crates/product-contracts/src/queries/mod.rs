@@ -17,4 +17,4 @@ pub use get_product::GetProduct;
 pub use list_categories::{CategoryList, ListCategories};
 pub use list_category_products::{CategoryProduct, CategoryProducts, ListCategoryProducts};
 pub use list_products::{ListProducts, ProductList};
-pub use product_view::ProductView;
+pub use product_view::{ProductView, StockSummary};

@@ -28,10 +28,26 @@ pub struct ProductView {
     pub effective_price: Option<Money>,
     /// Whether it is discontinued (it then takes no changes).
     pub discontinued: bool,
+    /// Its stock now (`rm_stock`): absent when none was ever received, and with `asOf`
+    /// (stock is not folded back in time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock: Option<StockSummary>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
     /// Number of events in its stream.
     pub version: i64,
+}
+
+/// A product's stock in a product view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StockSummary {
+    /// Units in the warehouse.
+    pub on_hand: i64,
+    /// Units held for orders.
+    pub reserved: i64,
+    /// Units free to reserve (on hand less reserved).
+    pub available: i64,
 }

@@ -26,8 +26,13 @@ impl QueryHandler for GetProductHandler {
             return product_as_of(&ctx, &query.sku, time).await;
         }
         let row = ctx.read_model::<ProductReadModel>().get(&query.sku).await?;
-        row.map(|row| row.view_at(Utc::now()))
-            .ok_or_else(|| HandlerError::not_found(Product::TYPE, query.sku))
+        let mut view = row
+            .map(|row| row.view_at(Utc::now()))
+            .ok_or_else(|| HandlerError::not_found(Product::TYPE, query.sku))?;
+        view.stock = super::stock_of(&ctx, &[view.sku.as_str()])
+            .await?
+            .remove(&view.sku);
+        Ok(view)
     }
 }
 

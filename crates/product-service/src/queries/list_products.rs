@@ -64,8 +64,18 @@ impl QueryHandler for ListProductsHandler {
             }
         }
         let now = Utc::now();
+        let skus: Vec<&str> = found.iter().map(|row| row.sku.as_str()).collect();
+        let mut stock = super::stock_of(&ctx, &skus).await?;
+        let products = found
+            .into_iter()
+            .map(|row| {
+                let mut view = row.view_at(now);
+                view.stock = stock.remove(&view.sku);
+                view
+            })
+            .collect();
         Ok(ProductList {
-            products: found.into_iter().map(|row| row.view_at(now)).collect(),
+            products,
             next_cursor: cursor,
         })
     }

@@ -50,6 +50,7 @@ pub(super) async fn product_as_of(
         price: product.price,
         discounts: product.discounts,
         discontinued: product.discontinued,
+        stock: None,
         created_at,
         updated_at,
         version,

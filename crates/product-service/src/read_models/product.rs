@@ -86,6 +86,7 @@ impl ProductReadModel {
             price,
             discounts: self.discounts,
             discontinued: self.discontinued,
+            stock: None,
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
