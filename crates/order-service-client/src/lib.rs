@@ -53,9 +53,8 @@
 //! new contract type needs no new client code.
 
 mod client;
-mod error;
 
-pub use client::{ClientBuilder, OrderServiceClient};
-pub use error::ClientError;
+pub use client::OrderServiceClient;
 pub use order_contracts::*;
-pub use platform_contracts::{Command, Metadata, Query};
+pub use platform_client::{ClientBuilder, ClientError, ServiceClient};
+pub use platform_client::{Command, Metadata, Query};

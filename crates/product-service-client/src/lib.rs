@@ -54,9 +54,8 @@
 //! new contract type (the inventory's) needs no new client code.
 
 mod client;
-mod error;
 
-pub use client::{ClientBuilder, ProductServiceClient};
-pub use error::ClientError;
-pub use platform_contracts::{Command, Metadata, Query};
+pub use client::ProductServiceClient;
+pub use platform_client::{ClientBuilder, ClientError, ServiceClient};
+pub use platform_client::{Command, Metadata, Query};
 pub use product_contracts::*;

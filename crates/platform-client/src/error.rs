@@ -5,7 +5,7 @@ use serde::Deserialize;
 /// Why a call failed. Service errors keep the server's `code` and message.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    /// 404: the product or category (or the command/query name) does not exist.
+    /// 404: the entity addressed (or the command/query name) does not exist.
     #[error("not found ({code}): {message}")]
     NotFound {
         /// The service's stable code, e.g. `not_found`.
@@ -21,7 +21,7 @@ pub enum ClientError {
         /// The service's message.
         message: String,
     },
-    /// 422: a business rule was broken, e.g. `sku_taken`.
+    /// 422: a business rule was broken, e.g. `order_not_draft` or `sku_taken`.
     #[error("rule violated ({code}): {message}")]
     RuleViolated {
         /// The rule's stable code.
@@ -152,7 +152,7 @@ mod tests {
             ClientError::Validation { .. }
         ));
         assert!(
-            matches!(problem(422, "sku_taken"), ClientError::RuleViolated { code, .. } if code == "sku_taken")
+            matches!(problem(422, "order_empty"), ClientError::RuleViolated { code, .. } if code == "order_empty")
         );
         assert!(matches!(
             problem(409, "concurrency_conflict"),
