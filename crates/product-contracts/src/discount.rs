@@ -15,8 +15,8 @@ use crate::Money;
 pub enum Discount {
     /// A percentage of the price, above 0 and below 100.
     Percentage(
-        #[serde(deserialize_with = "crate::decimal::read")]
-        #[schemars(schema_with = "crate::decimal::schema")]
+        #[serde(deserialize_with = "percentage")]
+        #[schemars(schema_with = "platform_contracts::decimal::schema")]
         Decimal,
     ),
     /// A fixed amount, in the price's currency.
@@ -87,6 +87,11 @@ pub fn effective_price(price: &Money, discounts: &[ProductDiscount], now: DateTi
         .filter(Money::is_positive)
         .min_by(|a, b| a.amount.cmp(&b.amount))
         .unwrap_or_else(|| price.clone())
+}
+
+/// Reads a percentage, naming it in what it refuses.
+fn percentage<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+    platform_contracts::decimal::read_named(deserializer, "percentage")
 }
 
 #[cfg(test)]

@@ -20,7 +20,6 @@
 //!   GetStock) and, with `events`, the `Inventory.*` events.
 
 mod commands;
-mod decimal;
 mod discount;
 #[cfg(feature = "events")]
 pub mod events;

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Money {
     /// The amount, exact.
-    #[serde(deserialize_with = "crate::decimal::read")]
-    #[schemars(schema_with = "crate::decimal::schema")]
+    #[serde(deserialize_with = "amount")]
+    #[schemars(schema_with = "platform_contracts::decimal::schema")]
     pub amount: Decimal,
     /// ISO 4217 currency code, e.g. `EUR`.
     #[schemars(pattern(r"^[A-Z]{3}$"))]
@@ -48,6 +48,11 @@ impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.amount, self.currency)
     }
+}
+
+/// Reads an amount, naming it in what it refuses.
+fn amount<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+    platform_contracts::decimal::read_named(deserializer, "amount")
 }
 
 #[cfg(test)]

@@ -17,9 +17,14 @@ pub struct AddItem {
     pub quantity: i64,
     /// Unit price, exact; must not be negative. A decimal string (at most 15 integer
     /// and 10 fraction digits) or a number below 10^15 in magnitude.
-    #[serde(deserialize_with = "super::price::read")]
-    #[schemars(schema_with = "super::price::schema")]
+    #[serde(deserialize_with = "price")]
+    #[schemars(schema_with = "platform_contracts::decimal::schema")]
     pub price: Decimal,
 }
 
 platform_contracts::command!(AddItem => OrderUpdated);
+
+/// Reads a price, naming it in what it refuses.
+fn price<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+    platform_contracts::decimal::read_named(deserializer, "price")
+}

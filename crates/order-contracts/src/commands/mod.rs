@@ -4,7 +4,6 @@ mod add_item;
 mod cancel_order;
 mod create_order;
 mod place_order;
-mod price;
 mod remove_item;
 
 pub use add_item::AddItem;

@@ -16,7 +16,7 @@ pub struct GetOrder {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::rfc3339::option"
+        deserialize_with = "platform_contracts::rfc3339::option"
     )]
     pub as_of: Option<DateTime<Utc>>,
     /// The order as it was right after this version (1 = just created).

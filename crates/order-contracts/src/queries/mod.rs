@@ -10,7 +10,6 @@ mod list_orders;
 mod order_line;
 mod order_status;
 mod order_view;
-mod rfc3339;
 
 pub use customer_orders::CustomerOrders;
 pub use get_customer_orders::GetCustomerOrders;

@@ -19,14 +19,14 @@ pub struct ApplyDiscount {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::queries::rfc3339::option"
+        deserialize_with = "platform_contracts::rfc3339::option"
     )]
     pub valid_from: Option<DateTime<Utc>>,
     /// In force until (RFC 3339, exclusive, after `validFrom`); open-ended when absent.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::queries::rfc3339::option"
+        deserialize_with = "platform_contracts::rfc3339::option"
     )]
     pub valid_until: Option<DateTime<Utc>>,
 }

@@ -17,7 +17,7 @@ pub struct GetProduct {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::rfc3339::option"
+        deserialize_with = "platform_contracts::rfc3339::option"
     )]
     pub as_of: Option<DateTime<Utc>>,
 }

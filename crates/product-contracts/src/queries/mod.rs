@@ -8,7 +8,6 @@ mod list_categories;
 mod list_category_products;
 mod list_products;
 mod product_view;
-pub(crate) mod rfc3339;
 
 pub use category_view::CategoryView;
 pub use get_category::GetCategory;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer};
 
 /// Reads an optional RFC 3339 timestamp (a four-digit year, `T` or a space, an offset
 /// or `Z`); anything else is a data error naming the expected form.
-pub(crate) fn option<'de, D>(deserializer: D) -> Result<Option<DateTime<Utc>>, D::Error>
+pub fn option<'de, D>(deserializer: D) -> Result<Option<DateTime<Utc>>, D::Error>
 where
     D: Deserializer<'de>,
 {
