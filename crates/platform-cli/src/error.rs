@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::name::NameRule;
+use crate::rule::NameRule;
 
 /// Why `new service` generated nothing. Each message is one line; the refusals
 /// (everything but [`Io`](ScaffoldError::Io)) exit with status 2.

@@ -9,6 +9,7 @@
 //! # Layout
 //! - `cli`: the command line ([`Cli`]).
 //! - `name`: [`ServiceName`], the validated name and the forms the templates spell it in.
+//! - `rule`: [`NameRule`], which rule a refused name breaks.
 //! - `workspace`: [`Workspace`], the root found from the working directory, the ports its
 //!   services take, its `members`.
 //! - `templates`: the embedded files of `templates/` and their placeholders.
@@ -20,13 +21,15 @@
 mod cli;
 mod error;
 mod name;
+mod rule;
 mod scaffold;
 mod templates;
 mod workspace;
 
 pub use cli::{Cli, CliCommand, NewCommand, ServiceArgs};
 pub use error::ScaffoldError;
-pub use name::{MAX_NAME_LEN, NameRule, ServiceName, plural};
+pub use name::{ServiceName, plural};
+pub use rule::{MAX_NAME_LEN, NameRule};
 pub use scaffold::{Created, NewService, new_service};
 pub use templates::{CONTRACTS, PLACEHOLDERS, Placeholders, SERVICE, Template};
 pub use workspace::{

@@ -25,6 +25,8 @@
 //!   metrics, correlation ids, body limits.
 //! - `module`: [`Module`] (what a binary hosts, `MODULES`, providers) and
 //!   [`Hosting`], the modules resolved at start-up.
+//! - `hosted`: what the hosted modules serve (handlers, subscribers, broadcast types,
+//!   required providers), and [`ModuleSummary`] for `/health`.
 //! - `metrics`: request counts and latencies of this process.
 //! - `telemetry`: logs, OTLP span export, W3C trace context.
 //! - `tool`: [`Tool`], a service's own subcommand (an import, say).
@@ -39,6 +41,7 @@ mod database;
 mod error;
 mod events;
 mod host;
+mod hosted;
 mod http;
 mod messaging;
 mod metrics;
@@ -62,8 +65,9 @@ pub use database::{
 };
 pub use error::{Challenge, HandlerError, InternalError};
 pub use host::{Service, serve, shutdown_signal};
+pub use hosted::ModuleSummary;
 pub use http::router;
-pub use module::{HostedModule, Hosting, Module, ModuleError, ModuleSummary, ProviderError};
+pub use module::{HostedModule, Hosting, Module, ModuleError, ProviderError};
 pub use registry::{
     Access, CommandHandler, CommandRegistration, ErrorResponse, QueryHandler, QueryRegistration,
     command_names, owned_broadcast_types, query_names,

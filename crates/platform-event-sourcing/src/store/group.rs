@@ -171,6 +171,42 @@ fn take_group(waiting: &mut VecDeque<Request>) -> Vec<Request> {
 type Written = Option<AppendResult>;
 
 impl PgEventStore {
+    /// Appends events with co-writes that the caller hands over: through the group
+    /// commit writers when the store has them (see
+    /// [`with_group_commit`](Self::with_group_commit)), otherwise as
+    /// [`append_with`](Self::append_with) does. Acknowledged only after the commit.
+    pub async fn append_shared(
+        &self,
+        stream_id: &str,
+        aggregate_type: &'static str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+        co_writes: Vec<Arc<dyn CoWrite>>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let Some(group) = self.group.as_ref().filter(|_| !events.is_empty()) else {
+            let borrowed: Vec<&dyn CoWrite> = co_writes.iter().map(|c| c.as_ref()).collect();
+            return self
+                .append_with(stream_id, aggregate_type, expected, events, &borrowed)
+                .await;
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let request = Request {
+            tenant: Arc::clone(&self.tenant),
+            stream_id: stream_id.to_owned(),
+            aggregate_type,
+            expected,
+            events: events.to_vec(),
+            co_writes,
+            reply,
+        };
+        group.submit(self, request).await;
+        answer.await.unwrap_or_else(|_| {
+            Err(StoreError::Database(sqlx::Error::Io(
+                std::io::Error::other("the group commit writer stopped before answering"),
+            )))
+        })
+    }
+
     /// Writes a group of one tenant's requests and answers each.
     async fn commit_group(&self, mut group: Vec<Request>) {
         let Some(tenant) = group.first().map(|r| Arc::clone(&r.tenant)) else {
