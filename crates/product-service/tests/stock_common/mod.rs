@@ -167,3 +167,45 @@ impl Drop for Running {
         }
     }
 }
+
+/// The order service and the product service, each on its own database, over `bus`'s
+/// exchange, with names of their own whose subscriber queues `bus` deletes at the end.
+pub async fn start_both(
+    orders_db: &TestDatabase,
+    products_db: &TestDatabase,
+    bus: &mut platform_messaging::testing::TestBus,
+) -> anyhow::Result<(Running, Running)> {
+    let exchange = bus.exchange().to_owned();
+    let url = bus.options.url.clone();
+    let products_name = format!("product-service-{exchange}");
+    let orders_name = format!("order-service-{exchange}");
+    // Both services' queues (every subscriber linked in), deleted at the end.
+    for subscriber in platform_messaging::subscribers() {
+        bus.track_queue(&format!("{products_name}.{}", subscriber.name));
+        bus.track_queue(&format!("{orders_name}.{}", subscriber.name));
+    }
+    let bus_settings = [
+        ("MESSAGE_BUS_URL", url.as_str()),
+        ("MESSAGE_BUS_EXCHANGE", exchange.as_str()),
+        ("PROJECTOR_POLL_INTERVAL_MS", "200"),
+    ];
+    let mut settings = bus_settings.to_vec();
+    settings.push(("SERVICE_NAME", products_name.as_str()));
+    let products = Running::start(
+        product_service::service(),
+        product_service::DEFAULT_CONFIG,
+        products_db,
+        &settings,
+    )
+    .await?;
+    let mut settings = bus_settings.to_vec();
+    settings.push(("SERVICE_NAME", orders_name.as_str()));
+    let orders = Running::start(
+        order_service::service(),
+        order_service::DEFAULT_CONFIG,
+        orders_db,
+        &settings,
+    )
+    .await?;
+    Ok((orders, products))
+}
